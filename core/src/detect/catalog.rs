@@ -1,0 +1,222 @@
+//! The built-in detector catalogue: stable ids shared by every surface of dlpjet.
+
+/// A built-in detector. Its [`id`](Builtin::id) is the stable string every surface uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Builtin {
+    /// Payment card numbers (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay), Luhn-checked.
+    CreditCard,
+    /// US Social Security numbers.
+    UsSsn,
+    /// E-mail addresses.
+    Email,
+    /// NANP and E.164 phone numbers.
+    Phone,
+    /// AWS access key ids (AKIA…, ASIA…).
+    AwsAccessKeyId,
+    /// AWS secret access keys next to an AWS key name or access key id.
+    AwsSecretAccessKey,
+    /// GitHub personal, OAuth, app and fine-grained tokens.
+    GithubToken,
+    /// Slack tokens and incoming-webhook URLs.
+    SlackToken,
+    /// Stripe live secret and restricted keys.
+    StripeKey,
+    /// OpenAI API keys.
+    OpenaiKey,
+    /// Google API keys.
+    GoogleApiKey,
+    /// PEM and OpenSSH private key blocks.
+    PrivateKey,
+    /// JSON Web Tokens.
+    Jwt,
+    /// IPv4 addresses.
+    Ipv4,
+    /// IPv6 addresses.
+    Ipv6,
+    /// International Bank Account Numbers, mod-97 checked.
+    Iban,
+    /// High-entropy values assigned to secret-looking keys (`password = "…"`).
+    GenericSecret,
+}
+
+impl Builtin {
+    /// Every built-in detector, in catalogue order.
+    pub const ALL: [Builtin; 17] = [
+        Builtin::CreditCard,
+        Builtin::UsSsn,
+        Builtin::Email,
+        Builtin::Phone,
+        Builtin::AwsAccessKeyId,
+        Builtin::AwsSecretAccessKey,
+        Builtin::GithubToken,
+        Builtin::SlackToken,
+        Builtin::StripeKey,
+        Builtin::OpenaiKey,
+        Builtin::GoogleApiKey,
+        Builtin::PrivateKey,
+        Builtin::Jwt,
+        Builtin::Ipv4,
+        Builtin::Ipv6,
+        Builtin::Iban,
+        Builtin::GenericSecret,
+    ];
+
+    /// The stable id (`"credit_card"`, `"us_ssn"`, …).
+    pub fn id(self) -> &'static str {
+        match self {
+            Builtin::CreditCard => "credit_card",
+            Builtin::UsSsn => "us_ssn",
+            Builtin::Email => "email",
+            Builtin::Phone => "phone",
+            Builtin::AwsAccessKeyId => "aws_access_key_id",
+            Builtin::AwsSecretAccessKey => "aws_secret_access_key",
+            Builtin::GithubToken => "github_token",
+            Builtin::SlackToken => "slack_token",
+            Builtin::StripeKey => "stripe_key",
+            Builtin::OpenaiKey => "openai_key",
+            Builtin::GoogleApiKey => "google_api_key",
+            Builtin::PrivateKey => "private_key",
+            Builtin::Jwt => "jwt",
+            Builtin::Ipv4 => "ipv4",
+            Builtin::Ipv6 => "ipv6",
+            Builtin::Iban => "iban",
+            Builtin::GenericSecret => "generic_secret",
+        }
+    }
+
+    /// Looks a built-in up by its id.
+    pub fn from_id(id: &str) -> Option<Builtin> {
+        Builtin::ALL.into_iter().find(|b| b.id() == id)
+    }
+
+    /// One line saying what the detector finds.
+    pub fn description(self) -> &'static str {
+        match self {
+            Builtin::CreditCard => {
+                "payment card numbers of the major networks, 13-19 digits, contiguous or grouped"
+            }
+            Builtin::UsSsn => {
+                "US Social Security numbers (AAA-GG-SSSS; bare 9 digits only beside a context word)"
+            }
+            Builtin::Email => "e-mail addresses with a dotted domain",
+            Builtin::Phone => "US/NANP phone numbers and E.164 international numbers",
+            Builtin::AwsAccessKeyId => {
+                "AWS access key ids (AKIA, ASIA, … and 16 base32 characters)"
+            }
+            Builtin::AwsSecretAccessKey => {
+                "40-character AWS secret keys beside an AWS key name or access key id"
+            }
+            Builtin::GithubToken => "GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)",
+            Builtin::SlackToken => {
+                "Slack tokens (xoxb-, xoxp-, xapp-, …) and incoming-webhook URLs"
+            }
+            Builtin::StripeKey => "Stripe live secret (sk_live_) and restricted (rk_live_) keys",
+            Builtin::OpenaiKey => "OpenAI API keys (sk-proj-, sk-svcacct-, sk-admin-, legacy sk-)",
+            Builtin::GoogleApiKey => "Google API keys (AIza and 35 characters)",
+            Builtin::PrivateKey => "PEM and OpenSSH private key blocks, BEGIN to END",
+            Builtin::Jwt => "JSON Web Tokens whose header decodes to JSON with an alg",
+            Builtin::Ipv4 => "IPv4 addresses",
+            Builtin::Ipv6 => "IPv6 addresses, full or compressed",
+            Builtin::Iban => "International Bank Account Numbers of every registered country",
+            Builtin::GenericSecret => {
+                "high-entropy values assigned to password, secret, token or key names"
+            }
+        }
+    }
+
+    /// The validation that decides a shaped candidate.
+    pub fn validation(self) -> &'static str {
+        match self {
+            Builtin::CreditCard => "issuer prefix and length, Luhn checksum",
+            Builtin::UsSsn => "area not 000/666/900-999, group not 00, serial not 0000",
+            Builtin::Email => "dotted domain with an alphabetic top-level domain",
+            Builtin::Phone => "NANP area/exchange rules or E.164 length",
+            Builtin::AwsAccessKeyId => "known prefix, base32 alphabet, exact length",
+            Builtin::AwsSecretAccessKey => {
+                "AWS context, 40 base64 characters of mixed case and digits"
+            }
+            Builtin::GithubToken
+            | Builtin::SlackToken
+            | Builtin::StripeKey
+            | Builtin::GoogleApiKey => "vendor prefix, alphabet and length",
+            Builtin::OpenaiKey => "prefix, length and the T3BlbkFJ marker",
+            Builtin::PrivateKey => "PRIVATE KEY label and matching END line",
+            Builtin::Jwt => "base64url header decoding to JSON with \"alg\"",
+            Builtin::Ipv4 => "four octets 0-255, no leading zeros",
+            Builtin::Ipv6 => "RFC 4291 text form",
+            Builtin::Iban => "country length and ISO 7064 mod-97",
+            Builtin::GenericSecret => "entropy, not a placeholder or code reference",
+        }
+    }
+
+    /// A made-up example value that the detector finds.
+    pub fn example(self) -> &'static str {
+        match self {
+            Builtin::CreditCard => "4111 1111 1111 1111",
+            Builtin::UsSsn => "123-45-6789",
+            Builtin::Email => "jane.doe+news@mail.example.com",
+            Builtin::Phone => "+1 (212) 555-0147",
+            Builtin::AwsAccessKeyId => "AKIAIOSFODNN7EXAMPLE",
+            Builtin::AwsSecretAccessKey => {
+                "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+            }
+            Builtin::GithubToken => "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R",
+            Builtin::SlackToken => "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+            Builtin::StripeKey => "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            Builtin::OpenaiKey => "sk-abcdefghij0123456789T3BlbkFJabcdefghij0123456789",
+            Builtin::GoogleApiKey => "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
+            Builtin::PrivateKey => {
+                "-----BEGIN RSA PRIVATE KEY----- … -----END RSA PRIVATE KEY-----"
+            }
+            Builtin::Jwt => "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXZhbHVl",
+            Builtin::Ipv4 => "192.168.10.24",
+            Builtin::Ipv6 => "2001:db8:85a3::8a2e:370:7334",
+            Builtin::Iban => "DE89 3704 0044 0532 0130 00",
+            Builtin::GenericSecret => "password = \"Zq8#rT2!mW5x\"",
+        }
+    }
+
+    /// Specificity rank used to resolve overlapping findings: the higher rank wins.
+    pub(crate) fn rank(self) -> u8 {
+        match self {
+            Builtin::PrivateKey => 100,
+            Builtin::Jwt => 95,
+            Builtin::AwsAccessKeyId
+            | Builtin::GithubToken
+            | Builtin::SlackToken
+            | Builtin::StripeKey
+            | Builtin::OpenaiKey
+            | Builtin::GoogleApiKey => 90,
+            Builtin::AwsSecretAccessKey => 85,
+            Builtin::Iban => 80,
+            Builtin::CreditCard => 75,
+            Builtin::UsSsn => 70,
+            Builtin::Email => 65,
+            Builtin::Phone => 60,
+            Builtin::Ipv6 => 55,
+            Builtin::Ipv4 => 50,
+            Builtin::GenericSecret => 20,
+        }
+    }
+
+    /// Index of the detector in [`Builtin::ALL`]; also its internal detector number.
+    pub(crate) fn index(self) -> u16 {
+        self as u16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Builtin;
+
+    #[test]
+    fn ids_round_trip_and_index_matches_order() {
+        for (i, b) in Builtin::ALL.into_iter().enumerate() {
+            assert_eq!(Builtin::from_id(b.id()), Some(b));
+            assert_eq!(b.index() as usize, i);
+            assert!(!b.description().is_empty() && !b.validation().is_empty());
+        }
+        assert_eq!(Builtin::from_id("nope"), None);
+    }
+}

@@ -1,0 +1,79 @@
+//! Context words: whole words near a candidate that raise (or are required for) confidence.
+//!
+//! A context word counts when it occurs as a whole word — the bytes on either side are not
+//! ASCII letters or digits — within [`CONTEXT_WINDOW`] bytes before the candidate's start or
+//! after its end, compared ASCII-case-insensitively. "lic" never fires inside "public".
+
+/// How far from a candidate a context word may be, in bytes, on each side.
+pub const CONTEXT_WINDOW: usize = 48;
+
+/// Finds the first of `words` as a whole word in `hay[lo..hi]`; returns its span.
+pub(crate) fn find_word<W: AsRef<[u8]>>(
+    hay: &[u8],
+    lo: usize,
+    hi: usize,
+    words: &[W],
+) -> Option<(usize, usize)> {
+    let hi = hi.min(hay.len());
+    if lo >= hi {
+        return None;
+    }
+    let region = &hay[lo..hi];
+    for word in words {
+        let word = word.as_ref();
+        if word.is_empty() || word.len() > region.len() {
+            continue;
+        }
+        let first = word[0].to_ascii_lowercase();
+        for i in 0..=region.len() - word.len() {
+            if region[i].to_ascii_lowercase() != first
+                || !region[i..i + word.len()].eq_ignore_ascii_case(word)
+            {
+                continue;
+            }
+            let (s, e) = (lo + i, lo + i + word.len());
+            let left = s == 0 || !hay[s - 1].is_ascii_alphanumeric();
+            let right = e >= hay.len() || !hay[e].is_ascii_alphanumeric();
+            if left && right {
+                return Some((s, e));
+            }
+        }
+    }
+    None
+}
+
+/// Finds a context word around the span `[s, e)`.
+pub(crate) fn around<W: AsRef<[u8]>>(
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    words: &[W],
+) -> Option<(usize, usize)> {
+    find_word(hay, s.saturating_sub(CONTEXT_WINDOW), s, words)
+        .or_else(|| find_word(hay, e, e.saturating_add(CONTEXT_WINDOW), words))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_words_only() {
+        let words = ["lic", "ssn", "social security"];
+        assert_eq!(find_word(b"the public key", 0, 14, &words), None);
+        assert_eq!(find_word(b"lic: 7", 0, 6, &words), Some((0, 3)));
+        assert_eq!(find_word(b"my SSN is", 0, 9, &words), Some((3, 6)));
+        assert_eq!(
+            find_word(b"Social Security no", 0, 18, &words),
+            Some((0, 15))
+        );
+        assert_eq!(find_word(b"ssns", 0, 4, &words), None);
+    }
+
+    #[test]
+    fn window_bounds() {
+        let hay = b"ssn ..................................................... 123";
+        assert_eq!(around(hay, 60, 63, &["ssn"]), None);
+        assert_eq!(around(b"123 (ssn)", 0, 3, &["ssn"]), Some((5, 8)));
+    }
+}

@@ -1,0 +1,577 @@
+//! Caller-defined detectors: regular expressions, keyword dictionaries and allowlists.
+
+use super::{context, is_word, DetIdx, Sink, Why, Window};
+use crate::error::{BuildError, ErrorKind};
+use crate::explain::Rejection;
+use crate::validate::Validator;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
+use std::collections::HashSet;
+
+/// Default longest match of a custom regex, in bytes.
+pub const DEFAULT_MAX_LEN: usize = 256;
+/// Hard ceiling on a custom regex's longest match.
+pub const MAX_MAX_LEN: usize = 8192;
+
+/// A detector defined by a regular expression (regex-automata syntax; linear time).
+///
+/// ```
+/// use dlpjet::{CustomRegex, Scanner, Validator};
+/// let scanner = Scanner::builder()
+///     .only(["employee_id"])
+///     .regex(CustomRegex::new("employee_id", r"\bEMP-[0-9]{6}\b").context(["employee", "staff"]))
+///     .build()
+///     .unwrap();
+/// let found = scanner.scan(b"staff member EMP-004211 joined");
+/// assert_eq!(&*found[0].detector, "employee_id");
+/// assert!(found[0].confidence > 0.8);
+/// ```
+#[derive(Clone, Debug)]
+pub struct CustomRegex {
+    pub(crate) id: String,
+    pub(crate) pattern: String,
+    pub(crate) validator: Option<Validator>,
+    pub(crate) group: Option<usize>,
+    pub(crate) context: Vec<String>,
+    pub(crate) require_context: bool,
+    pub(crate) confidence: f32,
+    pub(crate) max_len: usize,
+    pub(crate) rank: u8,
+}
+
+impl CustomRegex {
+    /// A detector `id` matching `pattern`.
+    pub fn new(id: impl Into<String>, pattern: impl Into<String>) -> CustomRegex {
+        CustomRegex {
+            id: id.into(),
+            pattern: pattern.into(),
+            validator: None,
+            group: None,
+            context: Vec::new(),
+            require_context: false,
+            confidence: 0.8,
+            max_len: DEFAULT_MAX_LEN,
+            rank: 85,
+        }
+    }
+
+    /// A validator the matched value (or group) must pass.
+    pub fn validator(mut self, v: Validator) -> Self {
+        self.validator = Some(v);
+        self
+    }
+
+    /// Report only this capture group's span (like gitleaks' `secretGroup`).
+    pub fn group(mut self, g: usize) -> Self {
+        self.group = Some(g);
+        self
+    }
+
+    /// Context words that raise confidence when seen near a match.
+    pub fn context<I: IntoIterator<Item = S>, S: Into<String>>(mut self, words: I) -> Self {
+        self.context = words.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Report matches only when a context word is nearby.
+    pub fn require_context(mut self, yes: bool) -> Self {
+        self.require_context = yes;
+        self
+    }
+
+    /// Confidence of a match without context (default 0.8); context adds up to 0.15.
+    pub fn confidence(mut self, c: f32) -> Self {
+        self.confidence = c;
+        self
+    }
+
+    /// Longest match in bytes (default 256, at most 8192). Longer matches are not reported.
+    pub fn max_len(mut self, n: usize) -> Self {
+        self.max_len = n;
+        self
+    }
+
+    /// Rank used when this detector's findings overlap another's (default 85; built-ins use
+    /// 20 for generic_secret up to 100 for private_key).
+    pub fn rank(mut self, r: u8) -> Self {
+        self.rank = r;
+        self
+    }
+}
+
+/// A detector that matches a list of literal terms (names, project code words, customer ids).
+///
+/// Terms match as whole words, leftmost-longest, with aho-corasick; `case_insensitive` folds
+/// ASCII letters only.
+#[derive(Clone, Debug)]
+pub struct Dictionary {
+    pub(crate) id: String,
+    pub(crate) terms: Vec<String>,
+    pub(crate) case_insensitive: bool,
+    pub(crate) context: Vec<String>,
+    pub(crate) require_context: bool,
+    pub(crate) confidence: f32,
+    pub(crate) rank: u8,
+}
+
+impl Dictionary {
+    /// A detector `id` matching any of `terms`.
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(
+        id: impl Into<String>,
+        terms: I,
+    ) -> Dictionary {
+        Dictionary {
+            id: id.into(),
+            terms: terms.into_iter().map(Into::into).collect(),
+            case_insensitive: false,
+            context: Vec::new(),
+            require_context: false,
+            confidence: 0.8,
+            rank: 85,
+        }
+    }
+
+    /// Match ASCII letters regardless of case.
+    pub fn case_insensitive(mut self, yes: bool) -> Self {
+        self.case_insensitive = yes;
+        self
+    }
+
+    /// Context words that raise confidence when seen near a match.
+    pub fn context<I: IntoIterator<Item = S>, S: Into<String>>(mut self, words: I) -> Self {
+        self.context = words.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Report matches only when a context word is nearby.
+    pub fn require_context(mut self, yes: bool) -> Self {
+        self.require_context = yes;
+        self
+    }
+
+    /// Confidence of a match without context (default 0.8).
+    pub fn confidence(mut self, c: f32) -> Self {
+        self.confidence = c;
+        self
+    }
+
+    /// Overlap rank (default 85).
+    pub fn rank(mut self, r: u8) -> Self {
+        self.rank = r;
+        self
+    }
+}
+
+/// Values that must never be reported: known test data, company domains, documented examples.
+///
+/// ```
+/// use dlpjet::{Allowlist, Scanner};
+/// let scanner = Scanner::builder()
+///     .allowlist(Allowlist::new().values(["4111 1111 1111 1111"]).regexes([r"@example\.com$"]))
+///     .build()
+///     .unwrap();
+/// assert!(scanner.scan(b"card 4111 1111 1111 1111, mail ops@example.com").is_empty());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Allowlist {
+    pub(crate) detectors: Vec<String>,
+    pub(crate) values: Vec<String>,
+    pub(crate) regexes: Vec<String>,
+}
+
+impl Allowlist {
+    /// An empty allowlist that applies to every detector.
+    pub fn new() -> Allowlist {
+        Allowlist::default()
+    }
+
+    /// Apply only to these detector ids.
+    pub fn detectors<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        self.detectors = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Exact values to allow.
+    pub fn values<I: IntoIterator<Item = S>, S: Into<String>>(mut self, v: I) -> Self {
+        self.values = v.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Regexes searched in the value; a match allows it.
+    pub fn regexes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, r: I) -> Self {
+        self.regexes = r.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// A compiled allowlist.
+#[derive(Debug)]
+pub(crate) struct AllowSet {
+    /// `None` applies to every detector.
+    pub dets: Option<Vec<DetIdx>>,
+    pub values: HashSet<Vec<u8>>,
+    pub regex: Option<Regex>,
+}
+
+impl AllowSet {
+    pub fn compile(
+        a: &Allowlist,
+        dets: Option<Vec<DetIdx>>,
+        n: usize,
+    ) -> Result<AllowSet, BuildError> {
+        let regex = if a.regexes.is_empty() {
+            None
+        } else {
+            Some(Regex::new_many(&a.regexes).map_err(|e| {
+                BuildError::new(
+                    ErrorKind::InvalidRegex,
+                    format!("allowlist {n}: invalid regex: {e}"),
+                )
+            })?)
+        };
+        Ok(AllowSet {
+            dets,
+            values: a.values.iter().map(|v| v.as_bytes().to_vec()).collect(),
+            regex,
+        })
+    }
+
+    pub fn allows(&self, det: DetIdx, value: &[u8]) -> bool {
+        if let Some(d) = &self.dets {
+            if !d.contains(&det) {
+                return false;
+            }
+        }
+        self.values.contains(value) || self.regex.as_ref().is_some_and(|r| r.is_match(value))
+    }
+}
+
+/// Per-pattern settings of a compiled custom detector.
+#[derive(Debug)]
+pub(crate) struct Spec {
+    pub det: DetIdx,
+    pub validator: Option<Validator>,
+    pub group: Option<usize>,
+    pub context: Vec<String>,
+    pub require_context: bool,
+    pub confidence: f32,
+}
+
+impl Spec {
+    /// Judges a match `[s, e)` of window `w` and reports it.
+    fn judge(&self, w: &Window, s: usize, e: usize, out: &mut Sink) {
+        if let Some(v) = &self.validator {
+            if !v.check(&w.hay[s..e]) {
+                out.reject(self.det, s, e, Rejection::Validation(v.name()));
+                return;
+            }
+        }
+        let ctx = if self.context.is_empty() {
+            None
+        } else {
+            context::around(w.hay, s, e, &self.context)
+        };
+        if self.require_context && ctx.is_none() {
+            out.reject(self.det, s, e, Rejection::MissingContext);
+            return;
+        }
+        let base = self.confidence;
+        let conf = if ctx.is_some() {
+            (base + 0.15).min(0.99)
+        } else {
+            base
+        };
+        let why = Why {
+            validator: self.validator.as_ref().map(Validator::name),
+            context: out.abs(ctx),
+            base,
+        };
+        out.found(w, self.det, s, e, conf, why);
+    }
+}
+
+/// All custom regexes, searched together.
+#[derive(Debug)]
+pub(crate) struct RegexLane {
+    /// Unanchored search over every pattern at once: finds where a match may start.
+    any: Regex,
+    specs: Vec<Spec>,
+    /// Longest match of any pattern.
+    pub max_len: usize,
+}
+
+impl RegexLane {
+    pub fn compile(defs: &[(DetIdx, &CustomRegex)]) -> Result<RegexLane, BuildError> {
+        let mut specs = Vec::new();
+        let mut max_len = 1;
+        for &(det, d) in defs {
+            if d.max_len == 0 || d.max_len > MAX_MAX_LEN {
+                return Err(BuildError::new(
+                    ErrorKind::InvalidOption,
+                    format!(
+                        "detector {:?}: max_len {} is outside 1..={MAX_MAX_LEN}",
+                        d.id, d.max_len
+                    ),
+                ));
+            }
+            max_len = max_len.max(d.max_len);
+            specs.push(Spec {
+                det,
+                validator: d.validator,
+                group: d.group,
+                context: d.context.clone(),
+                require_context: d.require_context,
+                confidence: d.confidence,
+            });
+        }
+        let patterns: Vec<&str> = defs.iter().map(|(_, d)| d.pattern.as_str()).collect();
+        for (i, p) in patterns.iter().enumerate() {
+            let one = Regex::new(p).map_err(|e| {
+                BuildError::new(
+                    ErrorKind::InvalidRegex,
+                    format!("detector {:?}: invalid regex: {e}", defs[i].1.id),
+                )
+            })?;
+            if let Some(g) = defs[i].1.group {
+                if g >= one.captures_len() {
+                    return Err(BuildError::new(
+                        ErrorKind::InvalidRegex,
+                        format!(
+                            "detector {:?}: group {g} does not exist (the regex has {} groups)",
+                            defs[i].1.id,
+                            one.captures_len() - 1
+                        ),
+                    ));
+                }
+            }
+            if one.is_match("") {
+                return Err(BuildError::new(
+                    ErrorKind::InvalidRegex,
+                    format!(
+                        "detector {:?}: regex {p:?} matches the empty string",
+                        defs[i].1.id
+                    ),
+                ));
+            }
+        }
+        let any = Regex::new_many(&patterns).map_err(|e| {
+            BuildError::new(
+                ErrorKind::TooLarge,
+                format!("custom regexes do not compile together: {e}"),
+            )
+        })?;
+        Ok(RegexLane {
+            any,
+            specs,
+            max_len,
+        })
+    }
+
+    /// Bytes after a match start the lane needs to judge it.
+    pub fn reach(&self) -> usize {
+        self.max_len + context::CONTEXT_WINDOW + 1
+    }
+
+    /// Processes matches from `*cursor` (absolute) in `buf` (which starts at absolute `base`).
+    ///
+    /// At each step the lane looks for the leftmost position `s >= cursor` where some pattern
+    /// has an anchored match no longer than `max_len`, searching a window of `2 * max_len`
+    /// bytes so that the outcome never depends on where the data was split.
+    pub fn run(
+        &self,
+        buf: &[u8],
+        base: usize,
+        eof: bool,
+        cursor: &mut usize,
+        out: &mut Sink,
+        lookback: usize,
+    ) {
+        let l = self.max_len;
+        let end = base + buf.len();
+        while *cursor < end {
+            let c = *cursor;
+            let x = (c + 2 * l).min(end);
+            if !eof && c + 2 * l > end {
+                return;
+            }
+            let input = Input::new(buf).range(c - base..x - base);
+            let Some(m) = self.any.search(&input) else {
+                *cursor = if x == end && eof { end } else { x - l };
+                continue;
+            };
+            let s = base + m.start();
+            if s + l > x && !(x == end && eof) {
+                *cursor = (x - l).max(c + 1);
+                continue;
+            }
+            if !eof && s + self.reach() > end {
+                *cursor = s;
+                return;
+            }
+            let ws = s.saturating_sub(lookback);
+            debug_assert!(ws >= base, "custom regex lane lookback left the buffer");
+            let we = (s + self.reach()).min(end);
+            let win = &buf[ws - base..we - base];
+            let rel = s - ws;
+            let span_end = (rel + l).min(win.len());
+            let input = Input::new(win).range(rel..span_end).anchored(Anchored::Yes);
+            let mut caps = self.any.create_captures();
+            self.any.search_captures(&input, &mut caps);
+            let Some(pid) = caps.pattern() else {
+                *cursor = s + 1;
+                continue;
+            };
+            let spec = &self.specs[pid.as_usize()];
+            let full = caps.get_match().expect("a pattern matched");
+            let (ms, me) = match spec.group {
+                Some(g) => match caps.get_group(g) {
+                    Some(sp) => (sp.start, sp.end),
+                    None => (full.start(), full.end()),
+                },
+                None => (full.start(), full.end()),
+            };
+            let w = Window {
+                hay: win,
+                a: rel,
+                truncated: we == s + self.reach(),
+            };
+            out.base = ws;
+            if me > ms {
+                spec.judge(&w, ms, me, out);
+            }
+            *cursor = (ws + full.end()).max(s + 1);
+        }
+    }
+}
+
+/// Dictionaries sharing one case mode, searched with one automaton.
+#[derive(Debug)]
+pub(crate) struct DictLane {
+    ac: AhoCorasick,
+    /// Spec index of each pattern.
+    owner: Vec<usize>,
+    specs: Vec<Spec>,
+    pub max_len: usize,
+}
+
+impl DictLane {
+    pub fn compile(
+        defs: &[(DetIdx, &Dictionary)],
+        case_insensitive: bool,
+    ) -> Result<DictLane, BuildError> {
+        let mut terms: Vec<&str> = Vec::new();
+        let mut owner = Vec::new();
+        let mut specs = Vec::new();
+        let mut max_len = 1;
+        for (k, &(det, d)) in defs.iter().enumerate() {
+            if d.terms.is_empty() {
+                return Err(BuildError::new(
+                    ErrorKind::InvalidDictionary,
+                    format!("dictionary {:?} has no terms", d.id),
+                ));
+            }
+            for (i, t) in d.terms.iter().enumerate() {
+                if t.trim().is_empty() {
+                    return Err(BuildError::new(
+                        ErrorKind::InvalidDictionary,
+                        format!("dictionary {:?}: term {} is empty", d.id, i + 1),
+                    ));
+                }
+                if t.len() > MAX_MAX_LEN {
+                    return Err(BuildError::new(
+                        ErrorKind::InvalidDictionary,
+                        format!(
+                            "dictionary {:?}: term {} is longer than {MAX_MAX_LEN} bytes",
+                            d.id,
+                            i + 1
+                        ),
+                    ));
+                }
+                max_len = max_len.max(t.len());
+                terms.push(t);
+                owner.push(k);
+            }
+            specs.push(Spec {
+                det,
+                validator: None,
+                group: None,
+                context: d.context.clone(),
+                require_context: d.require_context,
+                confidence: d.confidence,
+            });
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(case_insensitive)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&terms)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .ascii_case_insensitive(case_insensitive)
+                    .build(&terms)
+            })
+            .map_err(|e| {
+                BuildError::new(
+                    ErrorKind::TooLarge,
+                    format!("dictionaries do not compile: {e}"),
+                )
+            })?;
+        Ok(DictLane {
+            ac,
+            owner,
+            specs,
+            max_len,
+        })
+    }
+
+    pub fn reach(&self) -> usize {
+        self.max_len + context::CONTEXT_WINDOW + 1
+    }
+
+    /// Processes terms from `*cursor` (absolute) in `buf`.
+    pub fn run(
+        &self,
+        buf: &[u8],
+        base: usize,
+        eof: bool,
+        cursor: &mut usize,
+        out: &mut Sink,
+        lookback: usize,
+    ) {
+        let end = base + buf.len();
+        while *cursor < end {
+            let input = aho_corasick::Input::new(buf).range(*cursor - base..buf.len());
+            let Some(m) = self.ac.find(input) else {
+                *cursor = if eof {
+                    end
+                } else {
+                    (end + 1).saturating_sub(self.max_len).max(*cursor)
+                };
+                return;
+            };
+            let s = base + m.start();
+            if !eof && s + self.reach() > end {
+                *cursor = s;
+                return;
+            }
+            let ws = s.saturating_sub(lookback);
+            let we = (s + self.reach()).min(end);
+            let win = &buf[ws - base..we - base];
+            let w = Window {
+                hay: win,
+                a: s - ws,
+                truncated: we == s + self.reach(),
+            };
+            let (rs, re) = (s - ws, s - ws + m.len());
+            if w.left_clear(rs, is_word) && w.right_clear(re, is_word) {
+                out.base = ws;
+                self.specs[self.owner[m.pattern().as_usize()]].judge(&w, rs, re, out);
+                *cursor = base + m.end();
+            } else {
+                *cursor = s + 1;
+            }
+        }
+    }
+}

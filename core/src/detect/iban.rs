@@ -1,0 +1,173 @@
+//! International Bank Account Numbers.
+
+use super::catalog::Builtin;
+use super::{Sink, Why, Window};
+use crate::explain::Rejection;
+use crate::validate::iban_mod97_valid;
+
+/// IBAN length per country (ISO 13616 registry).
+const LENGTHS: &[(&[u8; 2], u8)] = &[
+    (b"AD", 24),
+    (b"AE", 23),
+    (b"AL", 28),
+    (b"AT", 20),
+    (b"AZ", 28),
+    (b"BA", 20),
+    (b"BE", 16),
+    (b"BG", 22),
+    (b"BH", 22),
+    (b"BI", 27),
+    (b"BR", 29),
+    (b"BY", 28),
+    (b"CH", 21),
+    (b"CR", 22),
+    (b"CY", 28),
+    (b"CZ", 24),
+    (b"DE", 22),
+    (b"DJ", 27),
+    (b"DK", 18),
+    (b"DO", 28),
+    (b"EE", 20),
+    (b"EG", 29),
+    (b"ES", 24),
+    (b"FI", 18),
+    (b"FK", 18),
+    (b"FO", 18),
+    (b"FR", 27),
+    (b"GB", 22),
+    (b"GE", 22),
+    (b"GI", 23),
+    (b"GL", 18),
+    (b"GR", 27),
+    (b"GT", 28),
+    (b"HN", 28),
+    (b"HR", 21),
+    (b"HU", 28),
+    (b"IE", 22),
+    (b"IL", 23),
+    (b"IQ", 23),
+    (b"IS", 26),
+    (b"IT", 27),
+    (b"JO", 30),
+    (b"KW", 30),
+    (b"KZ", 20),
+    (b"LB", 28),
+    (b"LC", 32),
+    (b"LI", 21),
+    (b"LT", 20),
+    (b"LU", 20),
+    (b"LV", 21),
+    (b"LY", 25),
+    (b"MC", 27),
+    (b"MD", 24),
+    (b"ME", 22),
+    (b"MK", 19),
+    (b"MN", 20),
+    (b"MR", 27),
+    (b"MT", 31),
+    (b"MU", 30),
+    (b"NI", 28),
+    (b"NL", 18),
+    (b"NO", 15),
+    (b"OM", 23),
+    (b"PK", 24),
+    (b"PL", 28),
+    (b"PS", 29),
+    (b"PT", 25),
+    (b"QA", 29),
+    (b"RO", 24),
+    (b"RS", 22),
+    (b"RU", 33),
+    (b"SA", 24),
+    (b"SC", 31),
+    (b"SD", 18),
+    (b"SE", 24),
+    (b"SI", 19),
+    (b"SK", 24),
+    (b"SM", 27),
+    (b"SO", 23),
+    (b"ST", 25),
+    (b"SV", 28),
+    (b"TL", 23),
+    (b"TN", 24),
+    (b"TR", 26),
+    (b"UA", 29),
+    (b"VA", 22),
+    (b"VG", 24),
+    (b"XK", 20),
+    (b"YE", 30),
+];
+
+/// The IBAN length registered for a country code.
+pub(crate) fn length_for(cc: &[u8]) -> Option<usize> {
+    LENGTHS
+        .iter()
+        .find(|(c, _)| c.as_slice() == cc)
+        .map(|&(_, n)| n as usize)
+}
+
+/// `p` is the first check digit; the country code is the two bytes before it.
+pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
+    let hay = w.hay;
+    if p < 2 || !hay[p - 2].is_ascii_uppercase() || !hay[p - 1].is_ascii_uppercase() {
+        return;
+    }
+    let s = p - 2;
+    if !w.left_clear(s, |b| b.is_ascii_alphanumeric()) {
+        return;
+    }
+    let Some(len) = length_for(&hay[s..p]) else {
+        return;
+    };
+    if !matches!(
+        (w.at(p), w.at(p + 1)),
+        (Some(b'0'..=b'9'), Some(b'0'..=b'9'))
+    ) {
+        return;
+    }
+    // Grouped in fours with single spaces, or not grouped at all.
+    let grouped = w.at(s + 4) == Some(b' ');
+    let mut i = s;
+    let mut n = 0;
+    while n < len {
+        if grouped && n > 0 && n % 4 == 0 {
+            if w.at(i) != Some(b' ') {
+                return;
+            }
+            i += 1;
+        }
+        match w.at(i) {
+            Some(b) if b.is_ascii_uppercase() || b.is_ascii_digit() => {}
+            _ => return,
+        }
+        i += 1;
+        n += 1;
+    }
+    if !w.right_clear(i, |b| b.is_ascii_alphanumeric()) {
+        return;
+    }
+    if grouped
+        && w.at(i) == Some(b' ')
+        && w.at(i + 1).is_some_and(|b| b.is_ascii_digit())
+        && len % 4 != 0
+    {
+        return;
+    }
+    let det = Builtin::Iban.index();
+    if !iban_mod97_valid(&hay[s..i]) {
+        out.reject(det, s, i, Rejection::Validation("mod97"));
+        return;
+    }
+    out.found(
+        w,
+        det,
+        s,
+        i,
+        0.95,
+        Why {
+            validator: Some("mod97"),
+            context: None,
+            base: 0.95,
+        },
+    );
+}

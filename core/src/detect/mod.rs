@@ -1,0 +1,192 @@
+//! Detectors: each turns an anchor found by a prefilter lane into zero or more candidates.
+//!
+//! Every evaluator sees only a [`Window`] of bytes around its anchor, at most
+//! [`LOOKBACK`](crate::engine::LOOKBACK) bytes before it and the lane's reach after it. Because
+//! the window is the same whether the input arrives whole or in chunks, so are the results.
+
+pub(crate) mod card;
+pub(crate) mod catalog;
+pub(crate) mod context;
+pub(crate) mod custom;
+pub(crate) mod email;
+pub(crate) mod generic;
+pub(crate) mod iban;
+pub(crate) mod ipv4;
+pub(crate) mod ipv6;
+pub(crate) mod phone;
+pub(crate) mod private_key;
+pub(crate) mod ssn;
+pub(crate) mod tokens;
+pub(crate) mod units;
+
+use crate::explain::Rejection;
+use catalog::Builtin;
+
+/// Internal detector number: built-ins first (their [`Builtin::index`]), then custom detectors.
+pub(crate) type DetIdx = u16;
+
+/// The bytes an evaluator may look at.
+#[derive(Debug)]
+pub(crate) struct Window<'h> {
+    /// The window's bytes.
+    pub hay: &'h [u8],
+    /// Index of the anchor in `hay`.
+    pub a: usize,
+    /// True when `hay` ends at the lane's reach rather than at the end of the data, so the end of
+    /// `hay` is not a boundary.
+    pub truncated: bool,
+}
+
+impl Window<'_> {
+    /// The byte at `i`, if the window has it.
+    #[inline]
+    pub fn at(&self, i: usize) -> Option<u8> {
+        self.hay.get(i).copied()
+    }
+
+    /// Whether `i` (an end position) is followed by a byte outside `class` or by the real end.
+    #[inline]
+    pub fn right_clear(&self, i: usize, class: fn(u8) -> bool) -> bool {
+        match self.hay.get(i) {
+            Some(&b) => !class(b),
+            None => !self.truncated,
+        }
+    }
+
+    /// Whether the byte before `i` is absent or outside `class`.
+    #[inline]
+    pub fn left_clear(&self, i: usize, class: fn(u8) -> bool) -> bool {
+        i == 0 || !class(self.hay[i - 1])
+    }
+
+    /// Whether `i` is the end of the window because the window was cut short.
+    #[inline]
+    pub fn cut_at(&self, i: usize) -> bool {
+        i >= self.hay.len() && self.truncated
+    }
+}
+
+/// Why a finding was reported at the confidence it has.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Why {
+    /// The validator that passed, if any.
+    pub validator: Option<&'static str>,
+    /// Absolute span of the context word that was seen, if any.
+    pub context: Option<(usize, usize)>,
+    /// Confidence before the context boost.
+    pub base: f32,
+}
+
+/// A candidate finding, with absolute offsets.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Candidate {
+    pub det: DetIdx,
+    pub start: usize,
+    pub end: usize,
+    pub confidence: f32,
+    pub why: Why,
+}
+
+/// A candidate an evaluator shaped but then rejected, kept only when explaining.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Rejected {
+    pub det: DetIdx,
+    pub start: usize,
+    pub end: usize,
+    pub reason: Rejection,
+}
+
+/// Post-evaluation filters applied to every candidate (allowlists, confidence floor).
+pub(crate) trait Gate {
+    /// Why `value` found by `det` must be dropped, if it must.
+    fn check(&self, det: DetIdx, value: &[u8], confidence: f32) -> Option<Rejection>;
+}
+
+/// Where evaluators put what they find.
+pub(crate) struct Sink<'a> {
+    /// Absolute offset of the current window's first byte.
+    pub base: usize,
+    pub cands: &'a mut Vec<Candidate>,
+    /// Present only when the caller asked for explanations.
+    pub rejected: Option<&'a mut Vec<Rejected>>,
+    pub gate: &'a dyn Gate,
+    /// Built-in detectors that are switched on, by index.
+    pub enabled: u32,
+}
+
+impl Sink<'_> {
+    #[inline]
+    pub fn on(&self, b: Builtin) -> bool {
+        self.enabled & (1 << b.index()) != 0
+    }
+
+    /// Reports a candidate `[s, e)` of the window `w` (window-relative offsets).
+    #[inline]
+    pub fn found(
+        &mut self,
+        w: &Window,
+        det: DetIdx,
+        s: usize,
+        e: usize,
+        confidence: f32,
+        why: Why,
+    ) {
+        debug_assert!(
+            s < e && e <= w.hay.len(),
+            "span {s}..{e} outside window of {}",
+            w.hay.len()
+        );
+        let confidence = confidence.clamp(0.0, 1.0);
+        if let Some(reason) = self.gate.check(det, &w.hay[s..e], confidence) {
+            self.reject(det, s, e, reason);
+            return;
+        }
+        let base = self.base;
+        self.cands.push(Candidate {
+            det,
+            start: base + s,
+            end: base + e,
+            confidence,
+            why,
+        });
+    }
+
+    /// Records a rejected candidate when explaining (window-relative offsets).
+    #[inline]
+    pub fn reject(&mut self, det: DetIdx, s: usize, e: usize, reason: Rejection) {
+        if let Some(r) = self.rejected.as_deref_mut() {
+            r.push(Rejected {
+                det,
+                start: self.base + s,
+                end: self.base + e,
+                reason,
+            });
+        }
+    }
+
+    /// Absolute span of a window-relative context hit.
+    #[inline]
+    pub fn abs(&self, span: Option<(usize, usize)>) -> Option<(usize, usize)> {
+        span.map(|(s, e)| (self.base + s, self.base + e))
+    }
+}
+
+/// ASCII letters, digits and underscore: the bytes that make a word.
+#[inline]
+pub(crate) fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Word bytes plus `-`, the alphabet of most vendor tokens.
+#[inline]
+pub(crate) fn is_token(b: u8) -> bool {
+    is_word(b) || b == b'-'
+}
+
+/// Length of the run of bytes in `class` starting at `i`, looking at most `max` bytes.
+#[inline]
+pub(crate) fn run_len(hay: &[u8], i: usize, max: usize, class: impl Fn(u8) -> bool) -> usize {
+    let end = hay.len().min(i.saturating_add(max));
+    hay.get(i..end)
+        .map_or(0, |s| s.iter().position(|&b| !class(b)).unwrap_or(s.len()))
+}

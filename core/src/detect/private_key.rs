@@ -1,0 +1,85 @@
+//! PEM and OpenSSH private key blocks, reported as one finding from BEGIN to END.
+
+use super::catalog::Builtin;
+use super::{Sink, Why, Window};
+use memchr::memmem;
+
+/// Longest key block searched for its END line.
+pub(crate) const MAX_BLOCK: usize = 16 * 1024;
+
+fn label_char(b: u8) -> bool {
+    b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ' || b == b'_' || b == b'-'
+}
+
+/// The anchor is `-----BEGIN ` (the literal's length is `lit`).
+pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
+    let hay = w.hay;
+    let a = w.a;
+    let l0 = a + lit;
+    let Some(l_len) = memmem::find(&hay[l0..hay.len().min(l0 + 101)], b"-----") else {
+        return;
+    };
+    let label = &hay[l0..l0 + l_len];
+    if !label.iter().all(|&b| label_char(b))
+        || !(label.ends_with(b"PRIVATE KEY") || label.ends_with(b"PRIVATE KEY BLOCK"))
+    {
+        return;
+    }
+    let body = l0 + l_len + 5;
+    let det = Builtin::PrivateKey.index();
+    // The next run of dashes must be the matching END line: a body never contains dashes, so a
+    // repeated BEGIN costs only up to the next dashes, keeping the lane linear.
+    if let Some(d) = memmem::find(&hay[body..], b"-----") {
+        let end_line = body + d;
+        let rest = &hay[end_line + 5..];
+        if rest.starts_with(b"END ")
+            && rest[4..].starts_with(label)
+            && rest[4 + label.len()..].starts_with(b"-----")
+        {
+            let e = end_line + 5 + 4 + label.len() + 5;
+            out.found(
+                w,
+                det,
+                a,
+                e,
+                0.99,
+                Why {
+                    validator: Some("matching END line"),
+                    context: None,
+                    base: 0.99,
+                },
+            );
+            return;
+        }
+    }
+    // No END line in reach (truncated paste): report the header and the base64 lines after it.
+    let mut e = body;
+    let b64 = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'+' | b'/' | b'=' | b'\r' | b'\n' | b' ' | b':' | b',' | b'-'
+            )
+    };
+    while e < hay.len() && b64(hay[e]) && !hay[e..].starts_with(b"-----") {
+        e += 1;
+    }
+    if w.cut_at(e) && e - a >= MAX_BLOCK {
+        e = hay.len();
+    }
+    while e > body && hay[e - 1].is_ascii_whitespace() {
+        e -= 1;
+    }
+    out.found(
+        w,
+        det,
+        a,
+        e,
+        0.8,
+        Why {
+            validator: Some("header only"),
+            context: None,
+            base: 0.8,
+        },
+    );
+}

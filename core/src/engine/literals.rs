@@ -1,0 +1,232 @@
+//! The literal lane: vendor token prefixes and secret keywords, found with one aho-corasick
+//! automaton (its packed Teddy searcher does the skipping) and dispatched to their evaluators.
+
+use super::LOOKBACK;
+use crate::detect::catalog::Builtin;
+use crate::detect::{self, Sink, Window};
+use aho_corasick::{AhoCorasick, MatchKind};
+
+/// How far before its literal a candidate may start (`https://` before `hooks.slack.com`).
+pub(crate) const START_BACK: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    AwsId,
+    Github,
+    SlackToken,
+    SlackWebhook,
+    Stripe,
+    Openai,
+    Google,
+    PrivateKey,
+    Jwt,
+    Keyword,
+}
+
+impl Kind {
+    /// Bytes after the literal's start that its evaluator needs.
+    fn reach(self) -> usize {
+        match self {
+            Kind::AwsId => 256,
+            Kind::Github => 128,
+            Kind::SlackToken => 300,
+            Kind::SlackWebhook => 180,
+            Kind::Stripe => 264,
+            Kind::Openai => 336,
+            Kind::Google => 64,
+            Kind::PrivateKey => detect::private_key::MAX_BLOCK,
+            Kind::Jwt => 2048 + 6144 + 1024 + 8,
+            Kind::Keyword => 2 * 40 + 16 + detect::generic::MAX_VALUE + 2,
+        }
+    }
+}
+
+const KEYWORDS: &[&str] = &[
+    "password",
+    "Password",
+    "PASSWORD",
+    "passwd",
+    "Passwd",
+    "PASSWD",
+    "pwd",
+    "PWD",
+    "secret",
+    "Secret",
+    "SECRET",
+    "token",
+    "Token",
+    "TOKEN",
+    "apikey",
+    "apiKey",
+    "ApiKey",
+    "APIKEY",
+    "api_key",
+    "Api_Key",
+    "API_KEY",
+    "api-key",
+    "API-KEY",
+    "access_key",
+    "ACCESS_KEY",
+    "accessKey",
+    "AccessKey",
+    "credential",
+    "Credential",
+    "CREDENTIAL",
+    "private_key",
+    "PRIVATE_KEY",
+    "privateKey",
+];
+
+/// Which literal matches are already handled, across chunks.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LitCursor {
+    /// Where the next search starts.
+    from: usize,
+    /// Matches that start before this and end at or before `done_end` were handled.
+    pending: usize,
+    done_end: usize,
+}
+
+impl LitCursor {
+    pub fn at(pos: usize) -> LitCursor {
+        LitCursor {
+            from: pos,
+            pending: pos,
+            done_end: pos,
+        }
+    }
+
+    /// The first position whose literal may still be unhandled.
+    pub fn next(&self) -> usize {
+        self.from.min(self.pending)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct LiteralLane {
+    ac: AhoCorasick,
+    kinds: Vec<(Kind, usize)>,
+    max_lit: usize,
+}
+
+impl LiteralLane {
+    pub fn new(enabled: u32) -> Option<LiteralLane> {
+        let on = |b: Builtin| enabled & (1 << b.index()) != 0;
+        let mut pats: Vec<&str> = Vec::new();
+        let mut kinds = Vec::new();
+        let mut add = |list: &[&'static str], k: Kind| {
+            for &p in list {
+                pats.push(p);
+                kinds.push((k, p.len()));
+            }
+        };
+        if on(Builtin::AwsAccessKeyId) || on(Builtin::AwsSecretAccessKey) {
+            add(
+                &[
+                    "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA",
+                    "ASCA", "A3T",
+                ],
+                Kind::AwsId,
+            );
+        }
+        if on(Builtin::GithubToken) {
+            add(
+                &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+                Kind::Github,
+            );
+        }
+        if on(Builtin::SlackToken) {
+            add(&["xox", "xapp-"], Kind::SlackToken);
+            add(&["hooks.slack.com/"], Kind::SlackWebhook);
+        }
+        if on(Builtin::StripeKey) {
+            add(&["sk_live_", "rk_live_"], Kind::Stripe);
+        }
+        if on(Builtin::OpenaiKey) {
+            add(&["sk-"], Kind::Openai);
+        }
+        if on(Builtin::GoogleApiKey) {
+            add(&["AIza"], Kind::Google);
+        }
+        if on(Builtin::PrivateKey) {
+            add(&["-----BEGIN "], Kind::PrivateKey);
+        }
+        if on(Builtin::Jwt) {
+            add(&["eyJ"], Kind::Jwt);
+        }
+        if on(Builtin::GenericSecret) || on(Builtin::AwsSecretAccessKey) {
+            add(KEYWORDS, Kind::Keyword);
+        }
+        if pats.is_empty() {
+            return None;
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&pats)
+            .expect("built-in literals always compile");
+        let max_lit = pats.iter().map(|p| p.len()).max().unwrap_or(1);
+        Some(LiteralLane { ac, kinds, max_lit })
+    }
+
+    pub fn max_reach(&self) -> usize {
+        self.kinds.iter().map(|(k, _)| k.reach()).max().unwrap_or(0)
+    }
+
+    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cur: &mut LitCursor, sink: &mut Sink) {
+        let end = base + buf.len();
+        let from = cur.next();
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        let input = aho_corasick::Input::new(buf).range(from - base..buf.len());
+        for m in self.ac.find_overlapping_iter(input) {
+            let (s, e) = (base + m.start(), base + m.end());
+            if s < cur.pending && e <= cur.done_end {
+                continue; // handled in an earlier chunk
+            }
+            hits.push((s, m.pattern().as_usize(), e));
+        }
+        hits.sort_unstable();
+        let mut pending = usize::MAX;
+        for &(a, pid, _) in &hits {
+            if a >= pending {
+                break;
+            }
+            let (kind, len) = self.kinds[pid];
+            if !eof && a + kind.reach() > end {
+                pending = a;
+                break;
+            }
+            let ws = a.saturating_sub(LOOKBACK);
+            debug_assert!(ws >= base, "literal lane lookback left the buffer");
+            let we = (a + kind.reach()).min(end);
+            let w = Window {
+                hay: &buf[ws - base..we - base],
+                a: a - ws,
+                truncated: we == a + kind.reach(),
+            };
+            sink.base = ws;
+            match kind {
+                Kind::AwsId => detect::tokens::aws_access_key_id(&w, len, sink),
+                Kind::Github => detect::tokens::github(&w, len, sink),
+                Kind::SlackToken => detect::tokens::slack_token(&w, len, sink),
+                Kind::SlackWebhook => detect::tokens::slack_webhook(&w, len, sink),
+                Kind::Stripe => detect::tokens::stripe(&w, len, sink),
+                Kind::Openai => detect::tokens::openai(&w, len, sink),
+                Kind::Google => detect::tokens::google(&w, len, sink),
+                Kind::PrivateKey => detect::private_key::eval(&w, len, sink),
+                Kind::Jwt => detect::tokens::jwt(&w, sink),
+                Kind::Keyword => detect::generic::eval(&w, len, sink),
+            }
+        }
+        if eof {
+            *cur = LitCursor::at(end);
+        } else {
+            // Literals that straddle the end of the buffer are found by the next search.
+            let from = (end + 1).saturating_sub(self.max_lit).max(from);
+            *cur = LitCursor {
+                from: from.min(pending),
+                pending: pending.min(end),
+                done_end: end,
+            };
+        }
+    }
+}

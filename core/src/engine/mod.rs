@@ -1,0 +1,261 @@
+//! The matching engine: prefilter lanes that find anchors, and evaluators that confirm them.
+//!
+//! Each lane scans for one kind of anchor with a vectorised search and keeps a cursor:
+//!
+//! | lane | anchors | search |
+//! |---|---|---|
+//! | digits | ASCII digits and full-width digits | SSE2 byte-class scan ([`crate::simd`]) |
+//! | punctuation | `@` (email) and `:` (IPv6) | `memchr2` |
+//! | literals | vendor prefixes and secret keywords | aho-corasick (Teddy) |
+//! | custom regexes | caller patterns | regex-automata meta engine |
+//! | dictionaries | caller terms | aho-corasick |
+//!
+//! An anchor at `a` is judged from a window `[a - LOOKBACK, a + reach)`, where `reach` is the
+//! lane's (or literal's) bound. The engine judges an anchor only once that window is complete
+//! (or the data has ended), so the result never depends on how the data was split. See
+//! `core/DESIGN.md` for the argument.
+
+mod literals;
+pub(crate) mod resolve;
+
+use crate::detect::catalog::Builtin;
+use crate::detect::custom::{DictLane, RegexLane};
+use crate::detect::{self, Sink, Window};
+use crate::simd;
+pub(crate) use literals::LiteralLane;
+
+/// Bytes before an anchor that an evaluator may look at.
+pub(crate) const LOOKBACK: usize = 128;
+/// How far after a digit-run start the digit detectors look (numbers, separators, evasion
+/// characters, and the context window).
+const DIGIT_REACH: usize = 256;
+/// How far after `@` the email detector looks (a full domain plus a boundary byte).
+const AT_REACH: usize = detect::email::MAX_DOMAIN + 2 + detect::context::CONTEXT_WINDOW;
+/// How far after `:` the IPv6 detector looks.
+const COLON_REACH: usize = 2 * detect::ipv6::MAX_LEN + 2;
+/// How far before its anchor a digit candidate may start (`+`, `(`, IBAN country code).
+const DIGIT_START_BACK: usize = 2;
+/// How far before its anchor a punctuation candidate may start (email local part, IPv6).
+const PUNCT_START_BACK: usize = detect::email::MAX_LOCAL + 1;
+
+const DIGIT_DETECTORS: [Builtin; 5] = [
+    Builtin::CreditCard,
+    Builtin::UsSsn,
+    Builtin::Phone,
+    Builtin::Ipv4,
+    Builtin::Iban,
+];
+
+/// Where each lane has got to, in absolute stream offsets.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Cursors {
+    digit: usize,
+    punct: usize,
+    lit: literals::LitCursor,
+    regex: usize,
+    dict: [usize; 2],
+}
+
+/// The compiled lanes of a scanner.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    pub enabled: u32,
+    digits: bool,
+    punct: Option<(u8, u8)>,
+    literals: Option<LiteralLane>,
+    regexes: Option<RegexLane>,
+    dicts: Vec<DictLane>,
+}
+
+impl Engine {
+    pub fn new(enabled: u32, regexes: Option<RegexLane>, dicts: Vec<DictLane>) -> Engine {
+        let on = |b: Builtin| enabled & (1 << b.index()) != 0;
+        let digits = DIGIT_DETECTORS.iter().any(|&b| on(b));
+        let punct = match (on(Builtin::Email), on(Builtin::Ipv6)) {
+            (true, true) => Some((b'@', b':')),
+            (true, false) => Some((b'@', b'@')),
+            (false, true) => Some((b':', b':')),
+            (false, false) => None,
+        };
+        Engine {
+            enabled,
+            digits,
+            punct,
+            literals: LiteralLane::new(enabled),
+            regexes,
+            dicts,
+        }
+    }
+
+    /// The most bytes after an anchor any lane needs.
+    pub fn max_reach(&self) -> usize {
+        let mut r = DIGIT_REACH.max(AT_REACH).max(COLON_REACH);
+        if let Some(l) = &self.literals {
+            r = r.max(l.max_reach());
+        }
+        if let Some(x) = &self.regexes {
+            r = r.max(x.reach());
+        }
+        for d in &self.dicts {
+            r = r.max(d.reach());
+        }
+        r
+    }
+
+    /// Runs every lane over `buf` (absolute offsets `[base, base + buf.len())`), from the
+    /// cursors on, pushing candidates into `sink`. With `eof` false, anchors whose window is
+    /// not complete stay pending at the cursor.
+    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cur: &mut Cursors, sink: &mut Sink) {
+        if self.digits {
+            self.digit_lane(buf, base, eof, &mut cur.digit, sink);
+        } else {
+            cur.digit = base + buf.len();
+        }
+        match self.punct {
+            Some((x, y)) => self.punct_lane(buf, base, eof, x, y, &mut cur.punct, sink),
+            None => cur.punct = base + buf.len(),
+        }
+        match &self.literals {
+            Some(l) => l.run(buf, base, eof, &mut cur.lit, sink),
+            None => cur.lit = literals::LitCursor::at(base + buf.len()),
+        }
+        match &self.regexes {
+            Some(r) => r.run(buf, base, eof, &mut cur.regex, sink, LOOKBACK),
+            None => cur.regex = base + buf.len(),
+        }
+        for (k, d) in self.dicts.iter().enumerate() {
+            d.run(buf, base, eof, &mut cur.dict[k], sink, LOOKBACK);
+        }
+    }
+
+    /// Absolute offset before which no future candidate can start.
+    pub fn frontier(&self, cur: &Cursors) -> usize {
+        let mut f = cur
+            .digit
+            .saturating_sub(DIGIT_START_BACK)
+            .min(cur.punct.saturating_sub(PUNCT_START_BACK));
+        if self.literals.is_some() {
+            f = f.min(cur.lit.next().saturating_sub(literals::START_BACK));
+        }
+        if self.regexes.is_some() {
+            f = f.min(cur.regex);
+        }
+        for k in 0..self.dicts.len() {
+            f = f.min(cur.dict[k]);
+        }
+        f
+    }
+
+    /// Absolute offset of the first byte a later run may still read.
+    pub fn retain_from(&self, cur: &Cursors) -> usize {
+        let mut c = cur.digit.min(cur.punct).min(cur.lit.next());
+        if self.regexes.is_some() {
+            c = c.min(cur.regex);
+        }
+        for k in 0..self.dicts.len() {
+            c = c.min(cur.dict[k]);
+        }
+        c.saturating_sub(LOOKBACK)
+    }
+
+    fn window<'b>(buf: &'b [u8], base: usize, a: usize, reach: usize) -> (Window<'b>, usize) {
+        let end = base + buf.len();
+        let ws = a.saturating_sub(LOOKBACK);
+        debug_assert!(ws >= base, "lookback window left the retained buffer");
+        let we = (a + reach).min(end);
+        (
+            Window {
+                hay: &buf[ws - base..we - base],
+                a: a - ws,
+                truncated: we == a + reach,
+            },
+            ws,
+        )
+    }
+
+    fn digit_lane(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, sink: &mut Sink) {
+        let end = base + buf.len();
+        let mut pos = *cursor;
+        while let Some(rel) = simd::find_digit_lead(buf, pos - base) {
+            let a = base + rel;
+            // 0xEF leads many characters; only full-width digits start numbers.
+            if buf[rel] == 0xEF
+                && !matches!(
+                    detect::units::unit_at(buf, rel),
+                    detect::units::Unit::Digit(..)
+                )
+            {
+                if !eof && rel + 3 > buf.len() {
+                    *cursor = a;
+                    return;
+                }
+                pos = a + 1;
+                continue;
+            }
+            if !eof && a + DIGIT_REACH > end {
+                *cursor = a;
+                return;
+            }
+            let (w, ws) = Self::window(buf, base, a, DIGIT_REACH);
+            sink.base = ws;
+            let p = w.a;
+            if sink.on(Builtin::CreditCard) {
+                detect::card::eval(&w, p, sink);
+            }
+            if sink.on(Builtin::UsSsn) {
+                detect::ssn::eval(&w, p, sink);
+            }
+            if sink.on(Builtin::Phone) {
+                detect::phone::eval(&w, p, sink);
+            }
+            if sink.on(Builtin::Ipv4) {
+                detect::ipv4::eval(&w, p, sink);
+            }
+            if sink.on(Builtin::Iban) {
+                detect::iban::eval(&w, p, sink);
+            }
+            // Continue after this run of digits (bounded by the window).
+            let mut i = p;
+            while let detect::units::Unit::Digit(_, n) | detect::units::Unit::Ignorable(n) =
+                detect::units::unit_at(w.hay, i)
+            {
+                i += n;
+            }
+            pos = ws + i.max(p + 1);
+        }
+        *cursor = end;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn punct_lane(
+        &self,
+        buf: &[u8],
+        base: usize,
+        eof: bool,
+        x: u8,
+        y: u8,
+        cursor: &mut usize,
+        sink: &mut Sink,
+    ) {
+        let end = base + buf.len();
+        let mut pos = *cursor;
+        while let Some(rel) = memchr::memchr2(x, y, &buf[pos - base..]).map(|k| k + pos - base) {
+            let a = base + rel;
+            let at = buf[rel] == b'@';
+            let reach = if at { AT_REACH } else { COLON_REACH };
+            if !eof && a + reach > end {
+                *cursor = a;
+                return;
+            }
+            let (w, ws) = Self::window(buf, base, a, reach);
+            sink.base = ws;
+            if at {
+                detect::email::eval(&w, w.a, sink);
+                pos = a + 1;
+            } else {
+                pos = ws + detect::ipv6::eval(&w, w.a, sink);
+            }
+        }
+        *cursor = end;
+    }
+}

@@ -1,0 +1,384 @@
+//! The compiled [`Scanner`] and its [`ScannerBuilder`].
+
+use crate::detect::catalog::Builtin;
+use crate::detect::custom::{AllowSet, Allowlist, CustomRegex, DictLane, Dictionary, RegexLane};
+use crate::detect::{Candidate, DetIdx, Gate, Rejected, Sink};
+use crate::engine::resolve::{beaten_by, sort_dedup};
+use crate::engine::{Cursors, Engine, LOOKBACK};
+use crate::error::{BuildError, ErrorKind};
+use crate::explain::{Explanation, Outcome, Rejection};
+use crate::finding::Finding;
+use crate::stream::StreamScanner;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Configures and compiles a [`Scanner`].
+///
+/// ```
+/// use dlpjet::{Dictionary, Scanner};
+/// let scanner = Scanner::builder()
+///     .only(["email", "project"])
+///     .dictionary(Dictionary::new("project", ["Bluebird", "Nightjar"]).case_insensitive(true))
+///     .build()?;
+/// let found = scanner.scan(b"nightjar launch: mail jo@corp.example.org");
+/// let ids: Vec<&str> = found.iter().map(|f| &*f.detector).collect();
+/// assert_eq!(ids, ["project", "email"]);
+/// # Ok::<(), dlpjet::BuildError>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ScannerBuilder {
+    only: Option<Vec<String>>,
+    exclude: Vec<String>,
+    regexes: Vec<CustomRegex>,
+    dictionaries: Vec<Dictionary>,
+    allowlists: Vec<Allowlist>,
+    min_confidence: f32,
+}
+
+impl ScannerBuilder {
+    /// Run only these detectors (built-in or custom ids). By default every detector runs.
+    pub fn only<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        self.only = Some(ids.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Do not run these detectors.
+    pub fn exclude<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        self.exclude.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds a regex detector.
+    pub fn regex(mut self, r: CustomRegex) -> Self {
+        self.regexes.push(r);
+        self
+    }
+
+    /// Adds a dictionary detector.
+    pub fn dictionary(mut self, d: Dictionary) -> Self {
+        self.dictionaries.push(d);
+        self
+    }
+
+    /// Adds an allowlist.
+    pub fn allowlist(mut self, a: Allowlist) -> Self {
+        self.allowlists.push(a);
+        self
+    }
+
+    /// Drop findings below this confidence (0 to 1; default 0).
+    pub fn min_confidence(mut self, c: f32) -> Self {
+        self.min_confidence = c;
+        self
+    }
+
+    /// Compiles the scanner.
+    ///
+    /// # Errors
+    /// A [`BuildError`] for an unknown or duplicate detector id, a regex that does not compile
+    /// (or matches the empty string), an empty dictionary, or an option out of range.
+    pub fn build(self) -> Result<Scanner, BuildError> {
+        if !(0.0..=1.0).contains(&self.min_confidence) {
+            return Err(BuildError::new(
+                ErrorKind::InvalidOption,
+                format!("min_confidence {} is outside 0..=1", self.min_confidence),
+            ));
+        }
+        let mut names: Vec<Arc<str>> = Builtin::ALL.iter().map(|b| Arc::from(b.id())).collect();
+        let mut ranks: Vec<u8> = Builtin::ALL.iter().map(|b| b.rank()).collect();
+        let mut seen: HashSet<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut add_custom = |id: &str, rank: u8, conf: f32| -> Result<DetIdx, BuildError> {
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            {
+                return Err(BuildError::new(
+                    ErrorKind::InvalidOption,
+                    format!("detector id {id:?} must be non-empty ASCII letters, digits, '_', '-' or '.'"),
+                ));
+            }
+            if !seen.insert(id.to_string()) {
+                return Err(BuildError::new(
+                    ErrorKind::DuplicateDetector,
+                    format!("detector id {id:?} is defined twice"),
+                ));
+            }
+            if !(0.0..=1.0).contains(&conf) {
+                return Err(BuildError::new(
+                    ErrorKind::InvalidOption,
+                    format!("detector {id:?}: confidence {conf} is outside 0..=1"),
+                ));
+            }
+            names.push(Arc::from(id));
+            ranks.push(rank);
+            Ok((names.len() - 1) as DetIdx)
+        };
+        let mut regex_defs = Vec::new();
+        for r in &self.regexes {
+            regex_defs.push((add_custom(&r.id, r.rank, r.confidence)?, r));
+        }
+        let mut dict_defs = Vec::new();
+        for d in &self.dictionaries {
+            dict_defs.push((add_custom(&d.id, d.rank, d.confidence)?, d));
+        }
+        let index_of = |id: &str| names.iter().position(|n| &**n == id).map(|i| i as DetIdx);
+        let mut selected: Vec<bool> = vec![self.only.is_none(); names.len()];
+        if let Some(only) = &self.only {
+            for id in only {
+                let i = index_of(id).ok_or_else(|| unknown(id))?;
+                selected[i as usize] = true;
+            }
+        }
+        for id in &self.exclude {
+            let i = index_of(id).ok_or_else(|| unknown(id))?;
+            selected[i as usize] = false;
+        }
+        let mut enabled = 0u32;
+        for b in Builtin::ALL {
+            if selected[b.index() as usize] {
+                enabled |= 1 << b.index();
+            }
+        }
+        regex_defs.retain(|(i, _)| selected[*i as usize]);
+        dict_defs.retain(|(i, _)| selected[*i as usize]);
+        let regexes = if regex_defs.is_empty() {
+            None
+        } else {
+            Some(RegexLane::compile(&regex_defs)?)
+        };
+        let mut dicts = Vec::new();
+        for ci in [false, true] {
+            let group: Vec<_> = dict_defs
+                .iter()
+                .filter(|(_, d)| d.case_insensitive == ci)
+                .copied()
+                .collect();
+            if !group.is_empty() {
+                dicts.push(DictLane::compile(&group, ci)?);
+            }
+        }
+        let mut allow = Vec::new();
+        for (n, a) in self.allowlists.iter().enumerate() {
+            let dets = if a.detectors.is_empty() {
+                None
+            } else {
+                Some(
+                    a.detectors
+                        .iter()
+                        .map(|id| index_of(id).ok_or_else(|| unknown(id)))
+                        .collect::<Result<Vec<_>, _>>()?,
+                )
+            };
+            allow.push(AllowSet::compile(a, dets, n + 1)?);
+        }
+        let engine = Engine::new(enabled, regexes, dicts);
+        let active = names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| selected[*i])
+            .map(|(_, n)| n.clone())
+            .collect();
+        Ok(Scanner {
+            inner: Arc::new(Inner {
+                engine,
+                names,
+                ranks,
+                active,
+                filter: Filter {
+                    allow,
+                    min_confidence: self.min_confidence,
+                },
+            }),
+        })
+    }
+}
+
+fn unknown(id: &str) -> BuildError {
+    BuildError::new(
+        ErrorKind::UnknownDetector,
+        format!("unknown detector id {id:?} (see `Builtin::ALL` for the built-in ids)"),
+    )
+}
+
+#[derive(Debug)]
+pub(crate) struct Filter {
+    allow: Vec<AllowSet>,
+    min_confidence: f32,
+}
+
+impl Gate for Filter {
+    #[inline]
+    fn check(&self, det: DetIdx, value: &[u8], confidence: f32) -> Option<Rejection> {
+        if confidence < self.min_confidence {
+            return Some(Rejection::BelowMinConfidence);
+        }
+        if self.allow.iter().any(|a| a.allows(det, value)) {
+            return Some(Rejection::Allowlisted);
+        }
+        None
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub engine: Engine,
+    pub names: Vec<Arc<str>>,
+    pub ranks: Vec<u8>,
+    active: Vec<Arc<str>>,
+    pub filter: Filter,
+}
+
+/// A compiled set of detectors. Immutable, `Send + Sync`, and cheap to clone and share
+/// across threads (clones share the compiled automata).
+///
+/// ```
+/// let scanner = dlpjet::Scanner::new();
+/// let text = b"card 4111-1111-1111-1111, ssn 123-45-6789";
+/// let found = scanner.scan(text);
+/// assert_eq!(&*found[0].detector, "credit_card");
+/// assert_eq!(found[0].bytes(text), b"4111-1111-1111-1111");
+/// assert_eq!(&*found[1].detector, "us_ssn");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Scanner {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}
+
+impl Scanner {
+    /// A scanner with every built-in detector.
+    pub fn new() -> Scanner {
+        ScannerBuilder::default()
+            .build()
+            .expect("the default configuration is valid")
+    }
+
+    /// A builder to choose detectors and add custom ones.
+    pub fn builder() -> ScannerBuilder {
+        ScannerBuilder::default()
+    }
+
+    /// The ids of the detectors this scanner runs.
+    pub fn detectors(&self) -> impl Iterator<Item = &str> {
+        self.inner.active.iter().map(|s| &**s)
+    }
+
+    /// Scans `hay` (any bytes; UTF-8 or not) and returns its findings in order.
+    pub fn scan(&self, hay: &[u8]) -> Vec<Finding> {
+        let mut cands = Vec::new();
+        self.candidates(hay, &mut cands, None);
+        self.survivors(cands, None)
+    }
+
+    /// Like [`scan`](Self::scan), but also explains every candidate: why each finding was
+    /// reported, and why suppressed candidates (failed validation, allowlisted, outranked)
+    /// were not. Normal scans are unaffected.
+    pub fn explain(&self, hay: &[u8]) -> Vec<Explanation> {
+        let mut cands = Vec::new();
+        let mut rejected = Vec::new();
+        self.candidates(hay, &mut cands, Some(&mut rejected));
+        let mut out = Vec::new();
+        self.survivors(cands, Some(&mut out));
+        for r in rejected {
+            out.push(self.explain_rejected(&r));
+        }
+        out.sort_by_key(|e| (e.start, e.end));
+        out
+    }
+
+    /// A streaming scanner over this scanner's detectors.
+    pub fn stream(&self) -> StreamScanner {
+        StreamScanner::new(self.clone())
+    }
+
+    /// The most bytes a [`StreamScanner`] keeps buffered beyond the chunk being pushed.
+    /// It depends on the detectors, never on the input.
+    pub fn max_holdback(&self) -> usize {
+        2 * self.inner.engine.max_reach() + 2 * LOOKBACK
+    }
+
+    pub(crate) fn candidates(
+        &self,
+        hay: &[u8],
+        cands: &mut Vec<Candidate>,
+        rejected: Option<&mut Vec<Rejected>>,
+    ) {
+        let inner = &*self.inner;
+        let mut sink = Sink {
+            base: 0,
+            cands,
+            rejected,
+            gate: &inner.filter,
+            enabled: inner.engine.enabled,
+        };
+        let mut cur = Cursors::default();
+        inner.engine.run(hay, 0, true, &mut cur, &mut sink);
+    }
+
+    fn survivors(
+        &self,
+        mut cands: Vec<Candidate>,
+        explain: Option<&mut Vec<Explanation>>,
+    ) -> Vec<Finding> {
+        sort_dedup(&mut cands);
+        let mut beaten = Vec::new();
+        beaten_by(&cands, &self.inner.ranks, &mut beaten);
+        let mut out = Vec::with_capacity(cands.len());
+        let mut ex = explain;
+        for (c, b) in cands.iter().zip(&beaten) {
+            if let Some(e) = ex.as_deref_mut() {
+                e.push(self.explain_candidate(c, b.map(|k| cands[k as usize].det)));
+            }
+            if b.is_none() {
+                out.push(self.finding(c));
+            }
+        }
+        out
+    }
+
+    pub(crate) fn finding(&self, c: &Candidate) -> Finding {
+        Finding {
+            detector: self.inner.names[c.det as usize].clone(),
+            start: c.start,
+            end: c.end,
+            confidence: c.confidence,
+        }
+    }
+
+    pub(crate) fn explain_candidate(&self, c: &Candidate, by: Option<DetIdx>) -> Explanation {
+        Explanation {
+            detector: self.inner.names[c.det as usize].clone(),
+            start: c.start,
+            end: c.end,
+            confidence: c.confidence,
+            base_confidence: c.why.base,
+            validator: c.why.validator,
+            context: c.why.context.map(|(s, e)| s..e),
+            outcome: match by {
+                None => Outcome::Reported,
+                Some(d) => Outcome::Outranked {
+                    by: self.inner.names[d as usize].clone(),
+                },
+            },
+        }
+    }
+
+    pub(crate) fn explain_rejected(&self, r: &Rejected) -> Explanation {
+        Explanation {
+            detector: self.inner.names[r.det as usize].clone(),
+            start: r.start,
+            end: r.end,
+            confidence: 0.0,
+            base_confidence: 0.0,
+            validator: None,
+            context: None,
+            outcome: Outcome::Rejected(r.reason),
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Table tests: for each detector, inputs that must be found (with the exact match) and
+//! inputs that must not.
+
+use dlpjet::Scanner;
+
+fn found(scanner: &Scanner, text: &str) -> Vec<(String, String)> {
+    scanner
+        .scan(text.as_bytes())
+        .iter()
+        .map(|f| {
+            (
+                f.detector.to_string(),
+                String::from_utf8_lossy(f.bytes(text.as_bytes())).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// (detector, text, expected match or "" for none of that detector)
+const CASES: &[(&str, &str, &str)] = &[
+    // credit_card
+    ("credit_card", "visa 4111111111111111 ok", "4111111111111111"),
+    ("credit_card", "card: 4111 1111 1111 1111.", "4111 1111 1111 1111"),
+    ("credit_card", "mc 5555-5555-5555-4444", "5555-5555-5555-4444"),
+    ("credit_card", "mc2 2223003122003222", "2223003122003222"),
+    ("credit_card", "amex 3782 822463 10005", "3782 822463 10005"),
+    ("credit_card", "amex 378282246310005", "378282246310005"),
+    ("credit_card", "discover 6011111111111117", "6011111111111117"),
+    ("credit_card", "jcb 3530111333300000", "3530111333300000"),
+    ("credit_card", "diners 30569309025904", "30569309025904"),
+    ("credit_card", "unionpay 6200000000000005", "6200000000000005"),
+    ("credit_card", "visa13 4222222222222", "4222222222222"),
+    ("credit_card", "zw 4111\u{200b}1111\u{200b}1111\u{200b}1111 x", "4111\u{200b}1111\u{200b}1111\u{200b}1111"),
+    ("credit_card", "fw ４１１１１１１１１１１１１１１１ x", "４１１１１１１１１１１１１１１１"),
+    ("credit_card", "luhn 4111111111111112", ""),
+    ("credit_card", "long 41111111111111111111111", ""),
+    ("credit_card", "id ORD4111111111111111", ""),
+    ("credit_card", "id x_4111111111111111_y", ""),
+    ("credit_card", "dec 4111111111111111.25", ""),
+    ("credit_card", "prefix 9111111111111111", ""),
+    ("credit_card", "groups 4111 1111 1111 1111 2222", ""),
+    // us_ssn
+    ("us_ssn", "ssn 123-45-6789", "123-45-6789"),
+    ("us_ssn", "id 123 45 6789 end", "123 45 6789"),
+    ("us_ssn", "SSN: 123456789", "123456789"),
+    ("us_ssn", "social security number 078051120", "078051120"),
+    ("us_ssn", "ssn 1\u{200b}23-45-6789", "1\u{200b}23-45-6789"),
+    ("us_ssn", "order 123456789 shipped", ""),
+    ("us_ssn", "area 000-12-3456", ""),
+    ("us_ssn", "area 666-12-3456", ""),
+    ("us_ssn", "area 901-12-3456", ""),
+    ("us_ssn", "group 123-00-4567", ""),
+    ("us_ssn", "serial 123-45-0000", ""),
+    ("us_ssn", "mixed 123-45 6789", ""),
+    // email
+    ("email", "mail jane.doe+news@mail.example.co.uk.", "jane.doe+news@mail.example.co.uk"),
+    ("email", "<a.b@sub.example.technology>", "a.b@sub.example.technology"),
+    ("email", "root@localhost here", ""),
+    ("email", "logo@2x.png", ""),
+    ("email", "@decorator foo", ""),
+    ("email", "npm @scope/pkg", ""),
+    // phone
+    ("phone", "call (212) 555-0147 now", "(212) 555-0147"),
+    ("phone", "call 212-555-0147", "212-555-0147"),
+    ("phone", "call 212.555.0147", "212.555.0147"),
+    ("phone", "tel +1 212 555 0147", "+1 212 555 0147"),
+    ("phone", "tel +1 (212) 555-0147", "+1 (212) 555-0147"),
+    ("phone", "tel 1-800-555-0199", "1-800-555-0199"),
+    ("phone", "tel +12125550147", "+12125550147"),
+    ("phone", "uk +44 20 7946 0958", "+44 20 7946 0958"),
+    ("phone", "de +4930123456", "+4930123456"),
+    ("phone", "zw 212\u{200b}-555-0147", "212\u{200b}-555-0147"),
+    ("phone", "date 2024-01-15", ""),
+    ("phone", "ver 1.2.3", ""),
+    ("phone", "ts 12:30:45.123", ""),
+    ("phone", "num 2125550147", ""),
+    ("phone", "bad area 112-555-0147", ""),
+    // aws
+    ("aws_access_key_id", "id AKIAIOSFODNN7EXAMPLE.", "AKIAIOSFODNN7EXAMPLE"),
+    ("aws_access_key_id", "id ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A"),
+    ("aws_access_key_id", "id AKIAIOSFODNN7EXAMPL", ""),
+    ("aws_access_key_id", "id AKIAIOSFODNN7EXAMPLEX", ""),
+    ("aws_access_key_id", "id AKIAiosfodnn7example", ""),
+    ("aws_secret_access_key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("aws_secret_access_key", "AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("aws_secret_access_key", "commit 9fceb02d0ae598e95dc970b74767f19372d61af8a", ""),
+    ("aws_secret_access_key", "sha da39a3ee5e6b4b0d3255bfef95601890afd80709", ""),
+    // github
+    ("github_token", "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R", "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R"),
+    ("github_token", "t=github_pat_11ABCDEFG0123456789abc_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", "github_pat_11ABCDEFG0123456789abc_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"),
+    ("github_token", "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8", ""),
+    ("github_token", "ghx_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R", ""),
+    // slack
+    ("slack_token", "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+    ("slack_token", "url https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/AbCdEfGhIjKlMnOpQrStUvWx ok", "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/AbCdEfGhIjKlMnOpQrStUvWx"),
+    ("slack_token", "xoxb-123", ""),
+    // stripe
+    ("stripe_key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+    ("stripe_key", "rk_live_51H8abcdEFGHijklMNOPqrst", "rk_live_51H8abcdEFGHijklMNOPqrst"),
+    ("stripe_key", "pk_live_4eC39HqLyjWDarjtT1zdp7dc", ""),
+    ("stripe_key", "sk_live_4eC39", ""),
+    // openai
+    ("openai_key", "k sk-abcdefghij0123456789T3BlbkFJabcdefghij0123456789 x", "sk-abcdefghij0123456789T3BlbkFJabcdefghij0123456789"),
+    ("openai_key", "sk-proj-Abc123_def456-GHI789jkl012MNO345pqr678STU901vwxT3BlbkFJxyz0123456789abcdefghijklmnopqrstuvwxyzABCDE", "sk-proj-Abc123_def456-GHI789jkl012MNO345pqr678STU901vwxT3BlbkFJxyz0123456789abcdefghijklmnopqrstuvwxyzABCDE"),
+    ("openai_key", "sk-abcdefghij0123456789abcdefghijabcdefghij0123456789", ""),
+    ("openai_key", "sk-ant-api03-abcdefghij0123456789", ""),
+    // google
+    ("google_api_key", "key=AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q&x", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"),
+    ("google_api_key", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6", ""),
+    // private_key
+    ("private_key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7V\nabc+/=\n-----END RSA PRIVATE KEY-----\n", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7V\nabc+/=\n-----END RSA PRIVATE KEY-----"),
+    ("private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----"),
+    ("private_key", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkq\n-----END PUBLIC KEY-----", ""),
+    ("private_key", "-----BEGIN CERTIFICATE-----\nMIIBIjANBgkq\n-----END CERTIFICATE-----", ""),
+    // jwt
+    ("jwt", "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+    ("jwt", "eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijk", ""),
+    ("jwt", "some.dotted.words", ""),
+    // ipv4
+    ("ipv4", "host 192.168.10.24:8080", "192.168.10.24"),
+    ("ipv4", "url http://10.0.0.1/x", "10.0.0.1"),
+    ("ipv4", "ver 1.2.3", ""),
+    ("ipv4", "version 1.2.3.4", ""),
+    ("ipv4", "bad 256.1.1.1", ""),
+    ("ipv4", "lead 01.2.3.4", ""),
+    ("ipv4", "five 1.2.3.4.5", ""),
+    // ipv6
+    ("ipv6", "addr 2001:db8:85a3::8a2e:370:7334 up", "2001:db8:85a3::8a2e:370:7334"),
+    ("ipv6", "url http://[fe80::1ff:fe23:4567:890a]:80/", "fe80::1ff:fe23:4567:890a"),
+    ("ipv6", "full 2001:0db8:0000:0000:0000:ff00:0042:8329.", "2001:0db8:0000:0000:0000:ff00:0042:8329"),
+    ("ipv6", "lo ::1", "::1"),
+    ("ipv6", "time 12:30:45", ""),
+    ("ipv6", "mac 00:1a:2b:3c:4d:5e", ""),
+    ("ipv6", "rust std::vec::Vec", ""),
+    ("ipv6", "json {\"a\": 1}", ""),
+    // iban
+    ("iban", "iban DE89 3704 0044 0532 0130 00 ok", "DE89 3704 0044 0532 0130 00"),
+    ("iban", "iban DE89370400440532013000", "DE89370400440532013000"),
+    ("iban", "GB82 WEST 1234 5698 7654 32", "GB82 WEST 1234 5698 7654 32"),
+    ("iban", "NL91ABNA0417164300", "NL91ABNA0417164300"),
+    ("iban", "iban DE89370400440532013001", ""),
+    ("iban", "iban XX89370400440532013000", ""),
+    // generic_secret
+    ("generic_secret", "password = \"S3cure!Pass#2024\"", "S3cure!Pass#2024"),
+    ("generic_secret", "DB_PASSWORD=x9Kq2mLp7Rv4Tz", "x9Kq2mLp7Rv4Tz"),
+    ("generic_secret", "{\"api_key\": \"q8Zr2LmX0vTn5Ke7\"}", "q8Zr2LmX0vTn5Ke7"),
+    ("generic_secret", "client_secret: 7fH2kLq9Xz3Vb8Nm1Rt6", "7fH2kLq9Xz3Vb8Nm1Rt6"),
+    ("generic_secret", "password = \"changeme\"", ""),
+    ("generic_secret", "password=${DB_PASSWORD}", ""),
+    ("generic_secret", "api_key: <token>", ""),
+    ("generic_secret", "secret = \"xxxxxxxxxxxx\"", ""),
+    ("generic_secret", "token = get_token(user)", ""),
+    ("generic_secret", "password = os.environ.password_value", ""),
+    ("generic_secret", "if password == other_password_value:", ""),
+    ("generic_secret", "\"max_tokens\": 1024", ""),
+];
+
+#[test]
+fn detector_table() {
+    let scanner = Scanner::new();
+    let mut failures = Vec::new();
+    for &(det, text, want) in CASES {
+        let got = found(&scanner, text);
+        let of_det: Vec<&String> = got
+            .iter()
+            .filter(|(d, _)| d == det)
+            .map(|(_, v)| v)
+            .collect();
+        let ok = if want.is_empty() {
+            of_det.is_empty()
+        } else {
+            of_det.len() == 1 && of_det[0] == want
+        };
+        if !ok {
+            failures.push(format!("{det}: {text:?} -> {got:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_builtin_has_a_positive_case() {
+    for b in dlpjet::Builtin::ALL {
+        assert!(
+            CASES.iter().any(|(d, _, w)| *d == b.id() && !w.is_empty()),
+            "{}",
+            b.id()
+        );
+        assert!(
+            CASES.iter().any(|(d, _, w)| *d == b.id() && w.is_empty()),
+            "{}",
+            b.id()
+        );
+    }
+}
+
+#[test]
+fn catalogue_examples_are_found() {
+    let scanner = Scanner::new();
+    for b in dlpjet::Builtin::ALL {
+        if b == dlpjet::Builtin::PrivateKey {
+            continue; // the example elides the body
+        }
+        let got = found(&scanner, b.example());
+        assert!(
+            got.iter().any(|(d, _)| d == b.id()),
+            "{}: {:?} -> {got:?}",
+            b.id(),
+            b.example()
+        );
+    }
+}
