@@ -52,10 +52,7 @@ pub struct BuildError {
 
 impl BuildError {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> BuildError {
-        BuildError {
-            kind,
-            message: message.into(),
-        }
+        BuildError { kind, message: message.into() }
     }
 
     /// The kind of mistake.

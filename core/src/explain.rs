@@ -74,17 +74,13 @@ impl Explanation {
             s.push_str(&format!(" {v} passed"));
         }
         if let Some(c) = &self.context {
-            let word = hay
-                .get(c.clone())
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default();
+            let word = hay.get(c.clone()).map(String::from_utf8_lossy).unwrap_or_default();
             s.push_str(&format!("; context {word:?} seen"));
         }
         match &self.outcome {
-            Outcome::Reported => s.push_str(&format!(
-                "; confidence {:.2} (base {:.2})",
-                self.confidence, self.base_confidence
-            )),
+            Outcome::Reported => {
+                s.push_str(&format!("; confidence {:.2} (base {:.2})", self.confidence, self.base_confidence))
+            }
             Outcome::Rejected(r) => s.push_str(&format!("; suppressed: {r}")),
             Outcome::Outranked { by } => s.push_str(&format!("; suppressed: overlapped by {by}")),
         }

@@ -78,8 +78,7 @@ impl RedactorBuilder {
                 ));
             }
         }
-        let wants_key = self.default == Style::Pseudonym
-            || self.styles.values().any(|s| *s == Style::Pseudonym);
+        let wants_key = self.default == Style::Pseudonym || self.styles.values().any(|s| *s == Style::Pseudonym);
         if wants_key && self.key.as_ref().is_none_or(|k| k.len() < 16) {
             return Err(BuildError::new(
                 ErrorKind::InvalidOption,
@@ -91,12 +90,7 @@ impl RedactorBuilder {
             per.insert(Arc::from(k), v);
         }
         Ok(Redactor {
-            inner: Arc::new(RedactorInner {
-                scanner: self.scanner,
-                default: self.default,
-                styles: per,
-                key: self.key,
-            }),
+            inner: Arc::new(RedactorInner { scanner: self.scanner, default: self.default, styles: per, key: self.key }),
         })
     }
 }
@@ -128,12 +122,7 @@ pub struct Redactor {
 impl Redactor {
     /// A builder around `scanner`.
     pub fn builder(scanner: Scanner) -> RedactorBuilder {
-        RedactorBuilder {
-            scanner,
-            default: Style::Label,
-            styles: HashMap::new(),
-            key: None,
-        }
+        RedactorBuilder { scanner, default: Style::Label, styles: HashMap::new(), key: None }
     }
 
     /// The scanner this redactor uses.
@@ -165,22 +154,12 @@ impl Redactor {
     /// bounded tail that could still become part of a finding. Call
     /// [`RedactWriter::finish`] at the end to write that tail.
     pub fn writer<W: Write>(&self, w: W) -> RedactWriter<W> {
-        RedactWriter {
-            redactor: self.clone(),
-            stream: self.inner.scanner.stream(),
-            out: w,
-            scratch: Vec::new(),
-        }
+        RedactWriter { redactor: self.clone(), stream: self.inner.scanner.stream(), out: w, scratch: Vec::new() }
     }
 
     /// Appends the replacement for finding `f` with matched bytes `value` to `out`.
     pub fn replace(&self, f: &Finding, value: &[u8], out: &mut Vec<u8>) {
-        let style = self
-            .inner
-            .styles
-            .get(&f.detector)
-            .copied()
-            .unwrap_or(self.inner.default);
+        let style = self.inner.styles.get(&f.detector).copied().unwrap_or(self.inner.default);
         match style {
             Style::Mask => out.extend(std::iter::repeat_n(b'*', char_count(value))),
             Style::Partial { keep_last } => partial(value, keep_last, out),
@@ -191,8 +170,7 @@ impl Redactor {
             }
             Style::Pseudonym => {
                 let key = self.inner.key.as_ref().expect("checked at build");
-                let mut mac =
-                    <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
                 mac.update(f.detector.as_bytes());
                 mac.update(&[0]);
                 normalized(&f.detector, value, |part| mac.update(part));
@@ -246,9 +224,7 @@ fn partial(v: &[u8], keep: usize, out: &mut Vec<u8>) {
 /// Feeds the canonical form of a value to `f`: digits only for numbers, lower case for
 /// e-mail, the bytes as they are otherwise.
 fn normalized(det: &str, v: &[u8], mut f: impl FnMut(&[u8])) {
-    let numeric = [Builtin::CreditCard, Builtin::UsSsn, Builtin::Phone]
-        .iter()
-        .any(|b| b.id() == det);
+    let numeric = [Builtin::CreditCard, Builtin::UsSsn, Builtin::Phone].iter().any(|b| b.id() == det);
     if numeric {
         let mut i = 0;
         while i < v.len() {

@@ -88,11 +88,7 @@ impl ScannerBuilder {
         let mut ranks: Vec<u8> = Builtin::ALL.iter().map(|b| b.rank()).collect();
         let mut seen: HashSet<String> = names.iter().map(|n| n.to_string()).collect();
         let mut add_custom = |id: &str, rank: u8, conf: f32| -> Result<DetIdx, BuildError> {
-            if id.is_empty()
-                || !id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-            {
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
                 return Err(BuildError::new(
                     ErrorKind::InvalidOption,
                     format!("detector id {id:?} must be non-empty ASCII letters, digits, '_', '-' or '.'"),
@@ -142,18 +138,10 @@ impl ScannerBuilder {
         }
         regex_defs.retain(|(i, _)| selected[*i as usize]);
         dict_defs.retain(|(i, _)| selected[*i as usize]);
-        let regexes = if regex_defs.is_empty() {
-            None
-        } else {
-            Some(RegexLane::compile(&regex_defs)?)
-        };
+        let regexes = if regex_defs.is_empty() { None } else { Some(RegexLane::compile(&regex_defs)?) };
         let mut dicts = Vec::new();
         for ci in [false, true] {
-            let group: Vec<_> = dict_defs
-                .iter()
-                .filter(|(_, d)| d.case_insensitive == ci)
-                .copied()
-                .collect();
+            let group: Vec<_> = dict_defs.iter().filter(|(_, d)| d.case_insensitive == ci).copied().collect();
             if !group.is_empty() {
                 dicts.push(DictLane::compile(&group, ci)?);
             }
@@ -173,22 +161,14 @@ impl ScannerBuilder {
             allow.push(AllowSet::compile(a, dets, n + 1)?);
         }
         let engine = Engine::new(enabled, regexes, dicts);
-        let active = names
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| selected[*i])
-            .map(|(_, n)| n.clone())
-            .collect();
+        let active = names.iter().enumerate().filter(|(i, _)| selected[*i]).map(|(_, n)| n.clone()).collect();
         Ok(Scanner {
             inner: Arc::new(Inner {
                 engine,
                 names,
                 ranks,
                 active,
-                filter: Filter {
-                    allow,
-                    min_confidence: self.min_confidence,
-                },
+                filter: Filter { allow, min_confidence: self.min_confidence },
             }),
         })
     }
@@ -254,9 +234,7 @@ impl Default for Scanner {
 impl Scanner {
     /// A scanner with every built-in detector.
     pub fn new() -> Scanner {
-        ScannerBuilder::default()
-            .build()
-            .expect("the default configuration is valid")
+        ScannerBuilder::default().build().expect("the default configuration is valid")
     }
 
     /// A builder to choose detectors and add custom ones.
@@ -303,29 +281,14 @@ impl Scanner {
         2 * self.inner.engine.max_reach() + 2 * LOOKBACK
     }
 
-    pub(crate) fn candidates(
-        &self,
-        hay: &[u8],
-        cands: &mut Vec<Candidate>,
-        rejected: Option<&mut Vec<Rejected>>,
-    ) {
+    pub(crate) fn candidates(&self, hay: &[u8], cands: &mut Vec<Candidate>, rejected: Option<&mut Vec<Rejected>>) {
         let inner = &*self.inner;
-        let mut sink = Sink {
-            base: 0,
-            cands,
-            rejected,
-            gate: &inner.filter,
-            enabled: inner.engine.enabled,
-        };
+        let mut sink = Sink { base: 0, cands, rejected, gate: &inner.filter, enabled: inner.engine.enabled };
         let mut cur = Cursors::default();
         inner.engine.run(hay, 0, true, &mut cur, &mut sink);
     }
 
-    fn survivors(
-        &self,
-        mut cands: Vec<Candidate>,
-        explain: Option<&mut Vec<Explanation>>,
-    ) -> Vec<Finding> {
+    fn survivors(&self, mut cands: Vec<Candidate>, explain: Option<&mut Vec<Explanation>>) -> Vec<Finding> {
         sort_dedup(&mut cands);
         let mut beaten = Vec::new();
         beaten_by(&cands, &self.inner.ranks, &mut beaten);
@@ -362,9 +325,7 @@ impl Scanner {
             context: c.why.context.map(|(s, e)| s..e),
             outcome: match by {
                 None => Outcome::Reported,
-                Some(d) => Outcome::Outranked {
-                    by: self.inner.names[d as usize].clone(),
-                },
+                Some(d) => Outcome::Outranked { by: self.inner.names[d as usize].clone() },
             },
         }
     }

@@ -125,14 +125,8 @@ impl StreamScanner {
             gate: &inner.filter,
             enabled: inner.engine.enabled,
         };
-        inner
-            .engine
-            .run(&self.buf, self.base, eof, &mut self.cur, &mut sink);
-        let frontier = if eof {
-            usize::MAX
-        } else {
-            inner.engine.frontier(&self.cur).max(self.frontier)
-        };
+        inner.engine.run(&self.buf, self.base, eof, &mut self.cur, &mut sink);
+        let frontier = if eof { usize::MAX } else { inner.engine.frontier(&self.cur).max(self.frontier) };
         sort_dedup(&mut self.pending);
         beaten_by(&self.pending, &inner.ranks, &mut self.beaten);
         // Candidates whose end passed the frontier in this step are decided now: every
@@ -148,8 +142,7 @@ impl StreamScanner {
             }
         }
         // Decided candidates are kept only while an undecided one may overlap them.
-        self.pending
-            .retain(|c| c.end > frontier || c.end > undecided_start);
+        self.pending.retain(|c| c.end > frontier || c.end > undecided_start);
         self.frontier = frontier;
         let limit = frontier.min(undecided_start).min(end);
         let base = self.base;
@@ -158,31 +151,19 @@ impl StreamScanner {
                 break;
             }
             if fd.start > self.emitted {
-                f(Event::Bytes(
-                    &self.buf[self.emitted - base..fd.start - base],
-                ));
+                f(Event::Bytes(&self.buf[self.emitted - base..fd.start - base]));
             }
-            f(Event::Finding(
-                fd,
-                &self.buf[fd.start - base..fd.end - base],
-            ));
+            f(Event::Finding(fd, &self.buf[fd.start - base..fd.end - base]));
             self.emitted = fd.end;
             self.ready.pop_front();
         }
         let plain_to = self.ready.front().map_or(limit, |fd| fd.start.min(limit));
         if plain_to > self.emitted {
-            f(Event::Bytes(
-                &self.buf[self.emitted - base..plain_to - base],
-            ));
+            f(Event::Bytes(&self.buf[self.emitted - base..plain_to - base]));
             self.emitted = plain_to;
         }
         // Forget bytes nobody can need again.
-        let keep = inner
-            .engine
-            .retain_from(&self.cur)
-            .min(self.emitted)
-            .min(undecided_start)
-            .max(self.base);
+        let keep = inner.engine.retain_from(&self.cur).min(self.emitted).min(undecided_start).max(self.base);
         let drop = keep - self.base;
         if drop > 0 && (drop >= 8192 || drop * 2 >= self.buf.len()) {
             self.buf.drain(..drop);

@@ -7,12 +7,7 @@ fn found(scanner: &Scanner, text: &str) -> Vec<(String, String)> {
     scanner
         .scan(text.as_bytes())
         .iter()
-        .map(|f| {
-            (
-                f.detector.to_string(),
-                String::from_utf8_lossy(f.bytes(text.as_bytes())).into_owned(),
-            )
-        })
+        .map(|f| (f.detector.to_string(), String::from_utf8_lossy(f.bytes(text.as_bytes())).into_owned()))
         .collect()
 }
 
@@ -161,41 +156,20 @@ fn detector_table() {
     let mut failures = Vec::new();
     for &(det, text, want) in CASES {
         let got = found(&scanner, text);
-        let of_det: Vec<&String> = got
-            .iter()
-            .filter(|(d, _)| d == det)
-            .map(|(_, v)| v)
-            .collect();
-        let ok = if want.is_empty() {
-            of_det.is_empty()
-        } else {
-            of_det.len() == 1 && of_det[0] == want
-        };
+        let of_det: Vec<&String> = got.iter().filter(|(d, _)| d == det).map(|(_, v)| v).collect();
+        let ok = if want.is_empty() { of_det.is_empty() } else { of_det.len() == 1 && of_det[0] == want };
         if !ok {
             failures.push(format!("{det}: {text:?} -> {got:?}"));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
 fn every_builtin_has_a_positive_case() {
     for b in dlpjet::Builtin::ALL {
-        assert!(
-            CASES.iter().any(|(d, _, w)| *d == b.id() && !w.is_empty()),
-            "{}",
-            b.id()
-        );
-        assert!(
-            CASES.iter().any(|(d, _, w)| *d == b.id() && w.is_empty()),
-            "{}",
-            b.id()
-        );
+        assert!(CASES.iter().any(|(d, _, w)| *d == b.id() && !w.is_empty()), "{}", b.id());
+        assert!(CASES.iter().any(|(d, _, w)| *d == b.id() && w.is_empty()), "{}", b.id());
     }
 }
 
@@ -207,11 +181,6 @@ fn catalogue_examples_are_found() {
             continue; // the example elides the body
         }
         let got = found(&scanner, b.example());
-        assert!(
-            got.iter().any(|(d, _)| d == b.id()),
-            "{}: {:?} -> {got:?}",
-            b.id(),
-            b.example()
-        );
+        assert!(got.iter().any(|(d, _)| d == b.id()), "{}: {:?} -> {got:?}", b.id(), b.example());
     }
 }

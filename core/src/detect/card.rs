@@ -38,10 +38,7 @@ pub(crate) fn network(d: &[u8]) -> Option<&'static str> {
         {
             Some("diners")
         }
-        6 if (p(4) == 6011
-            || (644..=649).contains(&p(3))
-            || p(2) == 65
-            || (622126..=622925).contains(&p(6)))
+        6 if (p(4) == 6011 || (644..=649).contains(&p(3)) || p(2) == 65 || (622126..=622925).contains(&p(6)))
             && (16..=19).contains(&n) =>
         {
             Some("discover")
@@ -79,11 +76,7 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let ctx = context::around(w.hay, p, t.end, CONTEXT);
     let base = 0.9;
     let conf = if ctx.is_some() { 0.99 } else { base };
-    let why = Why {
-        validator: Some("luhn"),
-        context: out.abs(ctx),
-        base,
-    };
+    let why = Why { validator: Some("luhn"), context: out.abs(ctx), base };
     out.found(w, det, p, t.end, conf, why);
 }
 

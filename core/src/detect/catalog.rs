@@ -93,24 +93,14 @@ impl Builtin {
     /// One line saying what the detector finds.
     pub fn description(self) -> &'static str {
         match self {
-            Builtin::CreditCard => {
-                "payment card numbers of the major networks, 13-19 digits, contiguous or grouped"
-            }
-            Builtin::UsSsn => {
-                "US Social Security numbers (AAA-GG-SSSS; bare 9 digits only beside a context word)"
-            }
+            Builtin::CreditCard => "payment card numbers of the major networks, 13-19 digits, contiguous or grouped",
+            Builtin::UsSsn => "US Social Security numbers (AAA-GG-SSSS; bare 9 digits only beside a context word)",
             Builtin::Email => "e-mail addresses with a dotted domain",
             Builtin::Phone => "US/NANP phone numbers and E.164 international numbers",
-            Builtin::AwsAccessKeyId => {
-                "AWS access key ids (AKIA, ASIA, … and 16 base32 characters)"
-            }
-            Builtin::AwsSecretAccessKey => {
-                "40-character AWS secret keys beside an AWS key name or access key id"
-            }
+            Builtin::AwsAccessKeyId => "AWS access key ids (AKIA, ASIA, … and 16 base32 characters)",
+            Builtin::AwsSecretAccessKey => "40-character AWS secret keys beside an AWS key name or access key id",
             Builtin::GithubToken => "GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)",
-            Builtin::SlackToken => {
-                "Slack tokens (xoxb-, xoxp-, xapp-, …) and incoming-webhook URLs"
-            }
+            Builtin::SlackToken => "Slack tokens (xoxb-, xoxp-, xapp-, …) and incoming-webhook URLs",
             Builtin::StripeKey => "Stripe live secret (sk_live_) and restricted (rk_live_) keys",
             Builtin::OpenaiKey => "OpenAI API keys (sk-proj-, sk-svcacct-, sk-admin-, legacy sk-)",
             Builtin::GoogleApiKey => "Google API keys (AIza and 35 characters)",
@@ -119,9 +109,7 @@ impl Builtin {
             Builtin::Ipv4 => "IPv4 addresses",
             Builtin::Ipv6 => "IPv6 addresses, full or compressed",
             Builtin::Iban => "International Bank Account Numbers of every registered country",
-            Builtin::GenericSecret => {
-                "high-entropy values assigned to password, secret, token or key names"
-            }
+            Builtin::GenericSecret => "high-entropy values assigned to password, secret, token or key names",
         }
     }
 
@@ -133,13 +121,10 @@ impl Builtin {
             Builtin::Email => "dotted domain with an alphabetic top-level domain",
             Builtin::Phone => "NANP area/exchange rules or E.164 length",
             Builtin::AwsAccessKeyId => "known prefix, base32 alphabet, exact length",
-            Builtin::AwsSecretAccessKey => {
-                "AWS context, 40 base64 characters of mixed case and digits"
+            Builtin::AwsSecretAccessKey => "AWS context, 40 base64 characters of mixed case and digits",
+            Builtin::GithubToken | Builtin::SlackToken | Builtin::StripeKey | Builtin::GoogleApiKey => {
+                "vendor prefix, alphabet and length"
             }
-            Builtin::GithubToken
-            | Builtin::SlackToken
-            | Builtin::StripeKey
-            | Builtin::GoogleApiKey => "vendor prefix, alphabet and length",
             Builtin::OpenaiKey => "prefix, length and the T3BlbkFJ marker",
             Builtin::PrivateKey => "PRIVATE KEY label and matching END line",
             Builtin::Jwt => "base64url header decoding to JSON with \"alg\"",
@@ -158,17 +143,13 @@ impl Builtin {
             Builtin::Email => "jane.doe+news@mail.example.com",
             Builtin::Phone => "+1 (212) 555-0147",
             Builtin::AwsAccessKeyId => "AKIAIOSFODNN7EXAMPLE",
-            Builtin::AwsSecretAccessKey => {
-                "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-            }
+            Builtin::AwsSecretAccessKey => "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             Builtin::GithubToken => "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R",
             Builtin::SlackToken => "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
             Builtin::StripeKey => "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
             Builtin::OpenaiKey => "sk-abcdefghij0123456789T3BlbkFJabcdefghij0123456789",
             Builtin::GoogleApiKey => "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
-            Builtin::PrivateKey => {
-                "-----BEGIN RSA PRIVATE KEY----- … -----END RSA PRIVATE KEY-----"
-            }
+            Builtin::PrivateKey => "-----BEGIN RSA PRIVATE KEY----- … -----END RSA PRIVATE KEY-----",
             Builtin::Jwt => "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJlLXZhbHVl",
             Builtin::Ipv4 => "192.168.10.24",
             Builtin::Ipv6 => "2001:db8:85a3::8a2e:370:7334",

@@ -8,12 +8,7 @@
 pub const CONTEXT_WINDOW: usize = 48;
 
 /// Finds the first of `words` as a whole word in `hay[lo..hi]`; returns its span.
-pub(crate) fn find_word<W: AsRef<[u8]>>(
-    hay: &[u8],
-    lo: usize,
-    hi: usize,
-    words: &[W],
-) -> Option<(usize, usize)> {
+pub(crate) fn find_word<W: AsRef<[u8]>>(hay: &[u8], lo: usize, hi: usize, words: &[W]) -> Option<(usize, usize)> {
     let hi = hi.min(hay.len());
     if lo >= hi {
         return None;
@@ -26,15 +21,13 @@ pub(crate) fn find_word<W: AsRef<[u8]>>(
         }
         let first = word[0].to_ascii_lowercase();
         for i in 0..=region.len() - word.len() {
-            if region[i].to_ascii_lowercase() != first
-                || !region[i..i + word.len()].eq_ignore_ascii_case(word)
-            {
+            if region[i].to_ascii_lowercase() != first || !region[i..i + word.len()].eq_ignore_ascii_case(word) {
                 continue;
             }
             let (s, e) = (lo + i, lo + i + word.len());
             let left = s == 0 || !hay[s - 1].is_ascii_alphanumeric();
             let right = e >= hay.len() || !hay[e].is_ascii_alphanumeric();
-            if left && right {
+            if left && right && !inside_label(hay, s, e) {
                 return Some((s, e));
             }
         }
@@ -42,13 +35,23 @@ pub(crate) fn find_word<W: AsRef<[u8]>>(
     None
 }
 
+/// Whether `[s, e)` lies inside a redaction marker such as `[US_SSN]` or `[EMAIL:kcmf…]`,
+/// whose words must not count as context when redacted text is scanned again.
+fn inside_label(hay: &[u8], s: usize, e: usize) -> bool {
+    let label = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_';
+    let mut i = s;
+    while i > 0 && s - i < 32 && label(hay[i - 1]) {
+        i -= 1;
+    }
+    let mut j = e;
+    while j < hay.len() && j - e < 32 && label(hay[j]) {
+        j += 1;
+    }
+    i > 0 && hay[i - 1] == b'[' && matches!(hay.get(j), Some(b']' | b':'))
+}
+
 /// Finds a context word around the span `[s, e)`.
-pub(crate) fn around<W: AsRef<[u8]>>(
-    hay: &[u8],
-    s: usize,
-    e: usize,
-    words: &[W],
-) -> Option<(usize, usize)> {
+pub(crate) fn around<W: AsRef<[u8]>>(hay: &[u8], s: usize, e: usize, words: &[W]) -> Option<(usize, usize)> {
     find_word(hay, s.saturating_sub(CONTEXT_WINDOW), s, words)
         .or_else(|| find_word(hay, e, e.saturating_add(CONTEXT_WINDOW), words))
 }
@@ -63,11 +66,10 @@ mod tests {
         assert_eq!(find_word(b"the public key", 0, 14, &words), None);
         assert_eq!(find_word(b"lic: 7", 0, 6, &words), Some((0, 3)));
         assert_eq!(find_word(b"my SSN is", 0, 9, &words), Some((3, 6)));
-        assert_eq!(
-            find_word(b"Social Security no", 0, 18, &words),
-            Some((0, 15))
-        );
+        assert_eq!(find_word(b"Social Security no", 0, 18, &words), Some((0, 15)));
         assert_eq!(find_word(b"ssns", 0, 4, &words), None);
+        assert_eq!(find_word(b"customer_ssn", 0, 12, &words), Some((9, 12)));
+        assert_eq!(find_word(b"[US_SSN] 1", 0, 10, &words), None);
     }
 
     #[test]

@@ -117,10 +117,7 @@ pub struct Dictionary {
 
 impl Dictionary {
     /// A detector `id` matching any of `terms`.
-    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(
-        id: impl Into<String>,
-        terms: I,
-    ) -> Dictionary {
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(id: impl Into<String>, terms: I) -> Dictionary {
         Dictionary {
             id: id.into(),
             terms: terms.into_iter().map(Into::into).collect(),
@@ -215,26 +212,16 @@ pub(crate) struct AllowSet {
 }
 
 impl AllowSet {
-    pub fn compile(
-        a: &Allowlist,
-        dets: Option<Vec<DetIdx>>,
-        n: usize,
-    ) -> Result<AllowSet, BuildError> {
-        let regex = if a.regexes.is_empty() {
-            None
-        } else {
-            Some(Regex::new_many(&a.regexes).map_err(|e| {
-                BuildError::new(
-                    ErrorKind::InvalidRegex,
-                    format!("allowlist {n}: invalid regex: {e}"),
-                )
-            })?)
-        };
-        Ok(AllowSet {
-            dets,
-            values: a.values.iter().map(|v| v.as_bytes().to_vec()).collect(),
-            regex,
-        })
+    pub fn compile(a: &Allowlist, dets: Option<Vec<DetIdx>>, n: usize) -> Result<AllowSet, BuildError> {
+        let regex =
+            if a.regexes.is_empty() {
+                None
+            } else {
+                Some(Regex::new_many(&a.regexes).map_err(|e| {
+                    BuildError::new(ErrorKind::InvalidRegex, format!("allowlist {n}: invalid regex: {e}"))
+                })?)
+            };
+        Ok(AllowSet { dets, values: a.values.iter().map(|v| v.as_bytes().to_vec()).collect(), regex })
     }
 
     pub fn allows(&self, det: DetIdx, value: &[u8]) -> bool {
@@ -267,26 +254,14 @@ impl Spec {
                 return;
             }
         }
-        let ctx = if self.context.is_empty() {
-            None
-        } else {
-            context::around(w.hay, s, e, &self.context)
-        };
+        let ctx = if self.context.is_empty() { None } else { context::around(w.hay, s, e, &self.context) };
         if self.require_context && ctx.is_none() {
             out.reject(self.det, s, e, Rejection::MissingContext);
             return;
         }
         let base = self.confidence;
-        let conf = if ctx.is_some() {
-            (base + 0.15).min(0.99)
-        } else {
-            base
-        };
-        let why = Why {
-            validator: self.validator.as_ref().map(Validator::name),
-            context: out.abs(ctx),
-            base,
-        };
+        let conf = if ctx.is_some() { (base + 0.15).min(0.99) } else { base };
+        let why = Why { validator: self.validator.as_ref().map(Validator::name), context: out.abs(ctx), base };
         out.found(w, self.det, s, e, conf, why);
     }
 }
@@ -309,10 +284,7 @@ impl RegexLane {
             if d.max_len == 0 || d.max_len > MAX_MAX_LEN {
                 return Err(BuildError::new(
                     ErrorKind::InvalidOption,
-                    format!(
-                        "detector {:?}: max_len {} is outside 1..={MAX_MAX_LEN}",
-                        d.id, d.max_len
-                    ),
+                    format!("detector {:?}: max_len {} is outside 1..={MAX_MAX_LEN}", d.id, d.max_len),
                 ));
             }
             max_len = max_len.max(d.max_len);
@@ -328,10 +300,7 @@ impl RegexLane {
         let patterns: Vec<&str> = defs.iter().map(|(_, d)| d.pattern.as_str()).collect();
         for (i, p) in patterns.iter().enumerate() {
             let one = Regex::new(p).map_err(|e| {
-                BuildError::new(
-                    ErrorKind::InvalidRegex,
-                    format!("detector {:?}: invalid regex: {e}", defs[i].1.id),
-                )
+                BuildError::new(ErrorKind::InvalidRegex, format!("detector {:?}: invalid regex: {e}", defs[i].1.id))
             })?;
             if let Some(g) = defs[i].1.group {
                 if g >= one.captures_len() {
@@ -348,24 +317,14 @@ impl RegexLane {
             if one.is_match("") {
                 return Err(BuildError::new(
                     ErrorKind::InvalidRegex,
-                    format!(
-                        "detector {:?}: regex {p:?} matches the empty string",
-                        defs[i].1.id
-                    ),
+                    format!("detector {:?}: regex {p:?} matches the empty string", defs[i].1.id),
                 ));
             }
         }
         let any = Regex::new_many(&patterns).map_err(|e| {
-            BuildError::new(
-                ErrorKind::TooLarge,
-                format!("custom regexes do not compile together: {e}"),
-            )
+            BuildError::new(ErrorKind::TooLarge, format!("custom regexes do not compile together: {e}"))
         })?;
-        Ok(RegexLane {
-            any,
-            specs,
-            max_len,
-        })
+        Ok(RegexLane { any, specs, max_len })
     }
 
     /// Bytes after a match start the lane needs to judge it.
@@ -378,15 +337,7 @@ impl RegexLane {
     /// At each step the lane looks for the leftmost position `s >= cursor` where some pattern
     /// has an anchored match no longer than `max_len`, searching a window of `2 * max_len`
     /// bytes so that the outcome never depends on where the data was split.
-    pub fn run(
-        &self,
-        buf: &[u8],
-        base: usize,
-        eof: bool,
-        cursor: &mut usize,
-        out: &mut Sink,
-        lookback: usize,
-    ) {
+    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink, lookback: usize) {
         let l = self.max_len;
         let end = base + buf.len();
         while *cursor < end {
@@ -431,11 +382,7 @@ impl RegexLane {
                 },
                 None => (full.start(), full.end()),
             };
-            let w = Window {
-                hay: win,
-                a: rel,
-                truncated: we == s + self.reach(),
-            };
+            let w = Window { hay: win, a: rel, truncated: we == s + self.reach() };
             out.base = ws;
             if me > ms {
                 spec.judge(&w, ms, me, out);
@@ -456,10 +403,7 @@ pub(crate) struct DictLane {
 }
 
 impl DictLane {
-    pub fn compile(
-        defs: &[(DetIdx, &Dictionary)],
-        case_insensitive: bool,
-    ) -> Result<DictLane, BuildError> {
+    pub fn compile(defs: &[(DetIdx, &Dictionary)], case_insensitive: bool) -> Result<DictLane, BuildError> {
         let mut terms: Vec<&str> = Vec::new();
         let mut owner = Vec::new();
         let mut specs = Vec::new();
@@ -481,11 +425,7 @@ impl DictLane {
                 if t.len() > MAX_MAX_LEN {
                     return Err(BuildError::new(
                         ErrorKind::InvalidDictionary,
-                        format!(
-                            "dictionary {:?}: term {} is longer than {MAX_MAX_LEN} bytes",
-                            d.id,
-                            i + 1
-                        ),
+                        format!("dictionary {:?}: term {} is longer than {MAX_MAX_LEN} bytes", d.id, i + 1),
                     ));
                 }
                 max_len = max_len.max(t.len());
@@ -512,18 +452,8 @@ impl DictLane {
                     .ascii_case_insensitive(case_insensitive)
                     .build(&terms)
             })
-            .map_err(|e| {
-                BuildError::new(
-                    ErrorKind::TooLarge,
-                    format!("dictionaries do not compile: {e}"),
-                )
-            })?;
-        Ok(DictLane {
-            ac,
-            owner,
-            specs,
-            max_len,
-        })
+            .map_err(|e| BuildError::new(ErrorKind::TooLarge, format!("dictionaries do not compile: {e}")))?;
+        Ok(DictLane { ac, owner, specs, max_len })
     }
 
     pub fn reach(&self) -> usize {
@@ -531,24 +461,12 @@ impl DictLane {
     }
 
     /// Processes terms from `*cursor` (absolute) in `buf`.
-    pub fn run(
-        &self,
-        buf: &[u8],
-        base: usize,
-        eof: bool,
-        cursor: &mut usize,
-        out: &mut Sink,
-        lookback: usize,
-    ) {
+    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink, lookback: usize) {
         let end = base + buf.len();
         while *cursor < end {
             let input = aho_corasick::Input::new(buf).range(*cursor - base..buf.len());
             let Some(m) = self.ac.find(input) else {
-                *cursor = if eof {
-                    end
-                } else {
-                    (end + 1).saturating_sub(self.max_len).max(*cursor)
-                };
+                *cursor = if eof { end } else { (end + 1).saturating_sub(self.max_len).max(*cursor) };
                 return;
             };
             let s = base + m.start();
@@ -559,11 +477,7 @@ impl DictLane {
             let ws = s.saturating_sub(lookback);
             let we = (s + self.reach()).min(end);
             let win = &buf[ws - base..we - base];
-            let w = Window {
-                hay: win,
-                a: s - ws,
-                truncated: we == s + self.reach(),
-            };
+            let w = Window { hay: win, a: s - ws, truncated: we == s + self.reach() };
             let (rs, re) = (s - ws, s - ws + m.len());
             if w.left_clear(rs, is_word) && w.right_clear(re, is_word) {
                 out.base = ws;

@@ -12,9 +12,8 @@ const CONTEXT: &[&str] = &["email", "e-mail", "mail", "mailto", "contact"];
 
 /// Top-level "domains" that are really file extensions (`logo@2x.png`).
 const FILE_EXTENSIONS: &[&[u8]] = &[
-    b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"ico", b"bmp", b"css", b"js", b"ts", b"map",
-    b"json", b"txt", b"py", b"rs", b"md", b"html", b"lock", b"yaml", b"yml", b"toml", b"tgz",
-    b"zip",
+    b"png", b"jpg", b"jpeg", b"gif", b"svg", b"webp", b"ico", b"bmp", b"css", b"js", b"ts", b"map", b"json", b"txt",
+    b"py", b"rs", b"md", b"html", b"lock", b"yaml", b"yml", b"toml", b"tgz", b"zip",
 ];
 
 fn local_char(b: u8) -> bool {
@@ -55,18 +54,13 @@ pub(crate) fn eval(w: &Window, a: usize, out: &mut Sink) {
     let mut labels = 0;
     let mut tld: &[u8] = &[];
     for label in domain.split(|&b| b == b'.') {
-        if label.is_empty()
-            || label.len() > 63
-            || label[0] == b'-'
-            || label[label.len() - 1] == b'-'
-        {
+        if label.is_empty() || label.len() > 63 || label[0] == b'-' || label[label.len() - 1] == b'-' {
             return;
         }
         labels += 1;
         tld = label;
     }
-    let tld_ok =
-        (tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)) || tld.starts_with(b"xn--");
+    let tld_ok = (tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)) || tld.starts_with(b"xn--");
     if labels < 2 || !tld_ok || FILE_EXTENSIONS.iter().any(|x| tld.eq_ignore_ascii_case(x)) {
         return;
     }
@@ -76,16 +70,5 @@ pub(crate) fn eval(w: &Window, a: usize, out: &mut Sink) {
     let ctx = context::around(hay, s, e, CONTEXT);
     let base = 0.9;
     let conf = if ctx.is_some() { 0.97 } else { base };
-    out.found(
-        w,
-        Builtin::Email.index(),
-        s,
-        e,
-        conf,
-        Why {
-            validator: Some("domain"),
-            context: out.abs(ctx),
-            base,
-        },
-    );
+    out.found(w, Builtin::Email.index(), s, e, conf, Why { validator: Some("domain"), context: out.abs(ctx), base });
 }

@@ -69,12 +69,11 @@ fn placeholder(v: &[u8]) -> bool {
     if matches!(v[0], b'$' | b'{' | b'<' | b'%' | b'[' | b'@' | b'(') || v.contains(&b'<') {
         return true;
     }
-    if v.windows(2).any(|p| p == b"${" || p == b"{{" || p == b"$(") {
+    if v.windows(2).any(|p| p == b"${" || p == b"{{" || p == b"$(" || (p[0] == b'[' && p[1].is_ascii_uppercase())) {
         return true;
     }
     let has = |p: &[u8]| v.windows(p.len()).any(|x| x.eq_ignore_ascii_case(p));
-    PLACEHOLDER_PARTS.iter().any(|p| has(p))
-        || PLACEHOLDER_WORDS.iter().any(|p| v.eq_ignore_ascii_case(p))
+    PLACEHOLDER_PARTS.iter().any(|p| has(p)) || PLACEHOLDER_WORDS.iter().any(|p| v.eq_ignore_ascii_case(p))
 }
 
 /// A bare value that is really code: a call, an index, or a dotted name without digits.
@@ -82,9 +81,7 @@ fn code_reference(v: &[u8]) -> bool {
     if v.iter().any(|&b| matches!(b, b'(' | b')' | b'[' | b']')) {
         return true;
     }
-    let ident = v
-        .iter()
-        .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    let ident = v.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
     ident && !v.iter().any(u8::is_ascii_digit)
 }
 
@@ -147,38 +144,35 @@ pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
             }
         }
         None => {
-            let stop = |b: u8| {
-                b.is_ascii_whitespace()
-                    || matches!(b, b',' | b';' | b'"' | b'\'' | b'`' | b'}' | b'&' | b'>')
-            };
+            let stop =
+                |b: u8| b.is_ascii_whitespace() || matches!(b, b',' | b';' | b'"' | b'\'' | b'`' | b'}' | b'&' | b'>');
             let limit = hay.len().min(vs + MAX_VALUE + 1);
-            let k = hay[vs..limit]
-                .iter()
-                .position(|&b| stop(b))
-                .unwrap_or(limit - vs);
+            let k = hay[vs..limit].iter().position(|&b| stop(b)).unwrap_or(limit - vs);
             if vs + k == hay.len() && w.truncated {
                 return;
             }
             vs + k
         }
     };
+    // Quoted values are taken without surrounding blanks.
+    let (mut vs, mut ve) = (vs, ve);
+    while vs < ve && hay[vs].is_ascii_whitespace() {
+        vs += 1;
+    }
+    while ve > vs && hay[ve - 1].is_ascii_whitespace() {
+        ve -= 1;
+    }
     let value = &hay[vs..ve];
     if value.len() < MIN_VALUE || value.len() > MAX_VALUE {
         return;
     }
     if aws_name(name)
         && value.len() == 40
-        && value
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
+        && value.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
         && mixed(value)
     {
         if out.on(Builtin::AwsSecretAccessKey) {
-            let why = Why {
-                validator: Some("aws context"),
-                context: Some((out.base + ns, out.base + ne)),
-                base: 0.95,
-            };
+            let why = Why { validator: Some("aws context"), context: Some((out.base + ns, out.base + ne)), base: 0.95 };
             out.found(w, Builtin::AwsSecretAccessKey.index(), vs, ve, 0.95, why);
         }
         return;
@@ -196,20 +190,12 @@ pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
         return;
     }
     let h = shannon_entropy(value);
-    let need = if quote.is_some() {
-        MIN_ENTROPY
-    } else {
-        MIN_ENTROPY + 0.3
-    };
+    let need = if quote.is_some() { MIN_ENTROPY } else { MIN_ENTROPY + 0.3 };
     if h < need {
         out.reject(det, vs, ve, Rejection::Validation("entropy"));
         return;
     }
     let conf = (0.6 + (h - MIN_ENTROPY) * 0.15).clamp(0.6, 0.9);
-    let why = Why {
-        validator: Some("entropy"),
-        context: Some((out.base + ns, out.base + ne)),
-        base: conf,
-    };
+    let why = Why { validator: Some("entropy"), context: Some((out.base + ns, out.base + ne)), base: conf };
     out.found(w, det, vs, ve, conf, why);
 }

@@ -100,10 +100,7 @@ const LENGTHS: &[(&[u8; 2], u8)] = &[
 
 /// The IBAN length registered for a country code.
 pub(crate) fn length_for(cc: &[u8]) -> Option<usize> {
-    LENGTHS
-        .iter()
-        .find(|(c, _)| c.as_slice() == cc)
-        .map(|&(_, n)| n as usize)
+    LENGTHS.iter().find(|(c, _)| c.as_slice() == cc).map(|&(_, n)| n as usize)
 }
 
 /// `p` is the first check digit; the country code is the two bytes before it.
@@ -119,10 +116,7 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let Some(len) = length_for(&hay[s..p]) else {
         return;
     };
-    if !matches!(
-        (w.at(p), w.at(p + 1)),
-        (Some(b'0'..=b'9'), Some(b'0'..=b'9'))
-    ) {
+    if !matches!((w.at(p), w.at(p + 1)), (Some(b'0'..=b'9'), Some(b'0'..=b'9'))) {
         return;
     }
     // Grouped in fours with single spaces, or not grouped at all.
@@ -146,11 +140,7 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     if !w.right_clear(i, |b| b.is_ascii_alphanumeric()) {
         return;
     }
-    if grouped
-        && w.at(i) == Some(b' ')
-        && w.at(i + 1).is_some_and(|b| b.is_ascii_digit())
-        && len % 4 != 0
-    {
+    if grouped && w.at(i) == Some(b' ') && w.at(i + 1).is_some_and(|b| b.is_ascii_digit()) && len % 4 != 0 {
         return;
     }
     let det = Builtin::Iban.index();
@@ -158,16 +148,5 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         out.reject(det, s, i, Rejection::Validation("mod97"));
         return;
     }
-    out.found(
-        w,
-        det,
-        s,
-        i,
-        0.95,
-        Why {
-            validator: Some("mod97"),
-            context: None,
-            base: 0.95,
-        },
-    );
+    out.found(w, det, s, i, 0.95, Why { validator: Some("mod97"), context: None, base: 0.95 });
 }

@@ -25,16 +25,5 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         out.reject(det, p, t.end, Rejection::Validation("version context"));
         return;
     }
-    out.found(
-        w,
-        det,
-        p,
-        t.end,
-        0.85,
-        Why {
-            validator: Some("octets"),
-            context: None,
-            base: 0.85,
-        },
-    );
+    out.found(w, det, p, t.end, 0.85, Why { validator: Some("octets"), context: None, base: 0.85 });
 }

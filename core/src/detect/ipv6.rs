@@ -48,22 +48,9 @@ pub(crate) fn eval(w: &Window, a: usize, out: &mut Sink) -> usize {
     if !plausible {
         return next;
     }
-    let parsed = std::str::from_utf8(text)
-        .ok()
-        .and_then(|t| t.parse::<Ipv6Addr>().ok());
+    let parsed = std::str::from_utf8(text).ok().and_then(|t| t.parse::<Ipv6Addr>().ok());
     if parsed.is_some() {
-        out.found(
-            w,
-            Builtin::Ipv6.index(),
-            s,
-            e,
-            0.85,
-            Why {
-                validator: Some("rfc4291"),
-                context: None,
-                base: 0.85,
-            },
-        );
+        out.found(w, Builtin::Ipv6.index(), s, e, 0.85, Why { validator: Some("rfc4291"), context: None, base: 0.85 });
     }
     next
 }

@@ -122,45 +122,22 @@ impl Sink<'_> {
 
     /// Reports a candidate `[s, e)` of the window `w` (window-relative offsets).
     #[inline]
-    pub fn found(
-        &mut self,
-        w: &Window,
-        det: DetIdx,
-        s: usize,
-        e: usize,
-        confidence: f32,
-        why: Why,
-    ) {
-        debug_assert!(
-            s < e && e <= w.hay.len(),
-            "span {s}..{e} outside window of {}",
-            w.hay.len()
-        );
+    pub fn found(&mut self, w: &Window, det: DetIdx, s: usize, e: usize, confidence: f32, why: Why) {
+        debug_assert!(s < e && e <= w.hay.len(), "span {s}..{e} outside window of {}", w.hay.len());
         let confidence = confidence.clamp(0.0, 1.0);
         if let Some(reason) = self.gate.check(det, &w.hay[s..e], confidence) {
             self.reject(det, s, e, reason);
             return;
         }
         let base = self.base;
-        self.cands.push(Candidate {
-            det,
-            start: base + s,
-            end: base + e,
-            confidence,
-            why,
-        });
+        self.cands.push(Candidate { det, start: base + s, end: base + e, confidence, why });
     }
 
     /// Records a rejected candidate when explaining (window-relative offsets).
     #[inline]
     pub fn reject(&mut self, det: DetIdx, s: usize, e: usize, reason: Rejection) {
         if let Some(r) = self.rejected.as_deref_mut() {
-            r.push(Rejected {
-                det,
-                start: self.base + s,
-                end: self.base + e,
-                reason,
-            });
+            r.push(Rejected { det, start: self.base + s, end: self.base + e, reason });
         }
     }
 
@@ -187,6 +164,5 @@ pub(crate) fn is_token(b: u8) -> bool {
 #[inline]
 pub(crate) fn run_len(hay: &[u8], i: usize, max: usize, class: impl Fn(u8) -> bool) -> usize {
     let end = hay.len().min(i.saturating_add(max));
-    hay.get(i..end)
-        .map_or(0, |s| s.iter().position(|&b| !class(b)).unwrap_or(s.len()))
+    hay.get(i..end).map_or(0, |s| s.iter().position(|&b| !class(b)).unwrap_or(s.len()))
 }

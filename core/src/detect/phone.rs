@@ -4,24 +4,12 @@
 //! leading `+`. Bare digit runs, dates (4-2-2), versions and timestamps have no such shape.
 
 use super::catalog::Builtin;
-use super::units::{left_free, right_free, skip_ignorable, unit_at, Unit};
-use super::{context, Sink, Why, Window};
+use super::units::{digit_before, left_free, right_free, skip_ignorable, unit_at, Unit};
+use super::{context, is_word, Sink, Why, Window};
 use crate::explain::Rejection;
 
-const CONTEXT: &[&str] = &[
-    "phone",
-    "tel",
-    "telephone",
-    "mobile",
-    "cell",
-    "call",
-    "fax",
-    "contact",
-    "whatsapp",
-    "sms",
-    "text",
-    "number",
-];
+const CONTEXT: &[&str] =
+    &["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact", "whatsapp", "sms", "text", "number"];
 
 const MAX_GROUPS: usize = 6;
 
@@ -33,7 +21,11 @@ struct Parsed {
     ng: usize,
     /// Delimiter bytes between group k and k+1 (up to 3).
     delims: [[u8; 3]; MAX_GROUPS],
+    /// Byte index just past each group.
+    gend: [usize; MAX_GROUPS],
     end: usize,
+    /// The number went on past what was read.
+    overflow: bool,
 }
 
 impl Parsed {
@@ -63,7 +55,9 @@ fn parse(w: &Window, p: usize) -> Option<Parsed> {
         groups: [(0, 0); MAX_GROUPS],
         ng: 0,
         delims: [[0; 3]; MAX_GROUPS],
+        gend: [0; MAX_GROUPS],
         end: p,
+        overflow: false,
     };
     let mut i = p;
     loop {
@@ -73,7 +67,8 @@ fn parse(w: &Window, p: usize) -> Option<Parsed> {
             match unit_at(hay, i) {
                 Unit::Digit(d, n) => {
                     if t.nd == t.digits.len() {
-                        return None;
+                        t.overflow = true;
+                        break;
                     }
                     t.digits[t.nd] = d;
                     t.nd += 1;
@@ -85,11 +80,17 @@ fn parse(w: &Window, p: usize) -> Option<Parsed> {
                 _ => break,
             }
         }
-        if t.ng == MAX_GROUPS {
-            return None;
+        if t.overflow || count == 0 {
+            t.overflow = true;
+            break;
         }
         t.groups[t.ng] = (first, count);
+        t.gend[t.ng] = t.end;
         t.ng += 1;
+        if t.ng == MAX_GROUPS {
+            t.overflow = true;
+            break;
+        }
         // A delimiter: up to three of ' ', '-', '.', '(', ')'.
         let mut j = t.end;
         let mut d = [0u8; 3];
@@ -104,20 +105,20 @@ fn parse(w: &Window, p: usize) -> Option<Parsed> {
                 break;
             }
             if dn == 3 {
-                return None;
+                break;
             }
             d[dn] = b;
             dn += 1;
             j += 1;
         }
-        if dn == 0 || !matches!(unit_at(hay, j), Unit::Digit(..)) {
+        if dn == 0 || dn == 3 || !matches!(unit_at(hay, j), Unit::Digit(..)) {
             break;
         }
         t.delims[t.ng - 1] = d;
         i = j;
     }
     if w.cut_at(i) {
-        return None;
+        t.overflow = true;
     }
     Some(t)
 }
@@ -133,75 +134,77 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         Some(b @ (b'+' | b'(')) => b,
         _ => 0,
     };
-    let s = if matches!(prefix, b'+' | b'(') {
-        p - 1
+    let s = if matches!(prefix, b'+' | b'(') { p - 1 } else { p };
+    // A '+' or '(' opens a new number, so only a word or digit glued to it disqualifies it.
+    let clear = if s < p {
+        s == 0 || !(is_word(hay[s - 1]) || matches!(hay[s - 1], b'+' | b'(') || digit_before(hay, s))
     } else {
-        p
+        left_free(hay, s)
     };
-    if !left_free(hay, s) || (s < p && s > 0 && matches!(hay[s - 1], b'+' | b'(')) {
+    if !clear {
         return;
     }
     let Some(t) = parse(w, p) else { return };
-    if t.ng == 1 && prefix != b'+' {
+    // The whole number, or a prefix of it that a single space ends when the phone's own
+    // delimiters are not single spaces ("(212) 555-0147 4111…").
+    let mut choice = None;
+    for k in (1..=t.ng).rev() {
+        let whole = k == t.ng && !t.overflow;
+        // delim(k - 1) is set only when more digits followed group k - 1.
+        let split = t.delim(k - 1) == b" " && (k < 2 || t.delim(k - 2) != b" ");
+        if !(whole || split) {
+            continue;
+        }
+        if let Some(sh) = shape(&t, k, prefix) {
+            if right_free(w, t.gend[k - 1]) {
+                choice = Some((sh, t.gend[k - 1]));
+            }
+            break;
+        }
+    }
+    let Some(((base, valid), end)) = choice else { return };
+    let det = Builtin::Phone.index();
+    if !valid {
+        out.reject(det, s, end, Rejection::Validation("nanp area/exchange"));
         return;
     }
-    if !right_free(w, t.end) {
-        return;
+    let ctx = context::around(hay, s, end, CONTEXT);
+    let conf = if ctx.is_some() { (base + 0.14f32).min(0.99) } else { base };
+    out.found(w, det, s, end, conf, Why { validator: Some("phone shape"), context: out.abs(ctx), base });
+}
+
+/// The confidence and validity of the first `k` groups of `t` as a phone number, if they have
+/// a phone's shape.
+fn shape(t: &Parsed, k: usize, prefix: u8) -> Option<(f32, bool)> {
+    if k == 1 && prefix != b'+' {
+        return None;
     }
     let g = t.sizes();
-    let d = |k| t.delim(k);
+    let d = |i| t.delim(i);
     let plain = |x: &[u8]| matches!(x, b" " | b"-" | b".");
     let close = |x: &[u8]| matches!(x, b")" | b") " | b")-");
     let open = |x: &[u8]| matches!(x, b"(" | b" (" | b"-(");
     let country_one = t.first_digit(0) == 1 && g[0] == 1;
-    let shape = match (prefix, t.ng, &g[..t.ng]) {
-        (0, 3, [3, 3, 4]) if plain(d(0)) && d(0) == d(1) => Some((0.75, nanp_ok(&t, 0))),
-        (b'(', 3, [3, 3, 4]) if close(d(0)) && plain(d(1)) => Some((0.8, nanp_ok(&t, 0))),
-        (0 | b'+', 4, [1, 3, 3, 4])
-            if country_one && plain(d(0)) && plain(d(1)) && d(1) == d(2) =>
-        {
+    let nd: usize = g[..k].iter().map(|&x| x as usize).sum();
+    match (prefix, k, &g[..k]) {
+        (0, 3, [3, 3, 4]) if plain(d(0)) && d(0) == d(1) => Some((0.75, nanp_ok(t, 0))),
+        (b'(', 3, [3, 3, 4]) if close(d(0)) && plain(d(1)) => Some((0.8, nanp_ok(t, 0))),
+        (0 | b'+', 4, [1, 3, 3, 4]) if country_one && plain(d(0)) && plain(d(1)) && d(1) == d(2) => {
             if prefix == 0 && d(0) != d(1) {
                 None
             } else {
-                Some((0.85, nanp_ok(&t, 1)))
+                Some((0.85, nanp_ok(t, 1)))
             }
         }
         (0 | b'+', 4, [1, 3, 3, 4]) if country_one && open(d(0)) && close(d(1)) && plain(d(2)) => {
-            Some((0.85, nanp_ok(&t, 1)))
+            Some((0.85, nanp_ok(t, 1)))
         }
         (b'+', 1, [11]) if t.digits[0] == 1 => Some((0.85, t.digits[1] >= 2 && t.digits[4] >= 2)),
-        (b'+', _, _) if (8..=15).contains(&t.nd) && t.digits[0] != 0 => {
-            let spaced = (0..t.ng - 1).all(|k| matches!(d(k), b" " | b"-"));
-            if spaced {
-                Some((0.8, true))
-            } else {
-                None
-            }
+        (b'+', _, _)
+            if (8..=15).contains(&nd) && t.digits[0] != 0 && (0..k - 1).all(|i| matches!(d(i), b" " | b"-")) =>
+        {
+            Some((0.8, true))
         }
         _ => None,
-    };
-    let Some((base, valid)) = shape else { return };
-    let det = Builtin::Phone.index();
-    if !valid {
-        out.reject(det, s, t.end, Rejection::Validation("nanp area/exchange"));
-        return;
     }
-    let ctx = context::around(hay, s, t.end, CONTEXT);
-    let conf = if ctx.is_some() {
-        (base + 0.14f32).min(0.99)
-    } else {
-        base
-    };
-    out.found(
-        w,
-        det,
-        s,
-        t.end,
-        conf,
-        Why {
-            validator: Some("phone shape"),
-            context: out.abs(ctx),
-            base,
-        },
-    );
 }

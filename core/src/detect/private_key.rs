@@ -32,54 +32,30 @@ pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
     if let Some(d) = memmem::find(&hay[body..], b"-----") {
         let end_line = body + d;
         let rest = &hay[end_line + 5..];
-        if rest.starts_with(b"END ")
-            && rest[4..].starts_with(label)
-            && rest[4 + label.len()..].starts_with(b"-----")
-        {
+        if rest.starts_with(b"END ") && rest[4..].starts_with(label) && rest[4 + label.len()..].starts_with(b"-----") {
             let e = end_line + 5 + 4 + label.len() + 5;
-            out.found(
-                w,
-                det,
-                a,
-                e,
-                0.99,
-                Why {
-                    validator: Some("matching END line"),
-                    context: None,
-                    base: 0.99,
-                },
-            );
+            out.found(w, det, a, e, 0.99, Why { validator: Some("matching END line"), context: None, base: 0.99 });
             return;
         }
     }
-    // No END line in reach (truncated paste): report the header and the base64 lines after it.
+    // No END line in reach (a truncated paste): report the header and the whole lines after it
+    // that are base64 or PEM headers (Proc-Type:, DEK-Info:), up to the first other line.
     let mut e = body;
-    let b64 = |b: u8| {
-        b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'+' | b'/' | b'=' | b'\r' | b'\n' | b' ' | b':' | b',' | b'-'
-            )
-    };
-    while e < hay.len() && b64(hay[e]) && !hay[e..].starts_with(b"-----") {
-        e += 1;
+    let mut line = body;
+    let b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+    loop {
+        while line < hay.len() && matches!(hay[line], b'\r' | b'\n') {
+            line += 1;
+        }
+        let len = hay[line..].iter().position(|&b| b == b'\n').unwrap_or(hay.len() - line);
+        let text = hay[line..line + len].strip_suffix(b"\r").unwrap_or(&hay[line..line + len]);
+        let pem_header = text.starts_with(b"Proc-Type:") || text.starts_with(b"DEK-Info:");
+        let complete = line + len < hay.len() || !w.truncated;
+        if text.is_empty() || !complete || !(pem_header || text.iter().all(|&b| b64(b))) {
+            break;
+        }
+        e = line + text.len();
+        line += len;
     }
-    if w.cut_at(e) && e - a >= MAX_BLOCK {
-        e = hay.len();
-    }
-    while e > body && hay[e - 1].is_ascii_whitespace() {
-        e -= 1;
-    }
-    out.found(
-        w,
-        det,
-        a,
-        e,
-        0.8,
-        Why {
-            validator: Some("header only"),
-            context: None,
-            base: 0.8,
-        },
-    );
+    out.found(w, det, a, e, 0.8, Why { validator: Some("header only"), context: None, base: 0.8 });
 }

@@ -6,16 +6,8 @@ use super::{context, Sink, Why, Window};
 use crate::explain::Rejection;
 use crate::validate::ssn_valid;
 
-const CONTEXT: &[&str] = &[
-    "ssn",
-    "ssns",
-    "ss#",
-    "social security",
-    "social security number",
-    "social sec",
-    "ssa",
-    "taxpayer",
-];
+const CONTEXT: &[&str] =
+    &["ssn", "ssns", "ss#", "social security", "social security number", "social sec", "ssa", "taxpayer"];
 
 pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let t = NumTok::read(w, p, b" -");
@@ -27,11 +19,7 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     if !formatted && t.ng != 1 {
         return;
     }
-    let (area, group, serial) = (
-        t.value(0, 3) as u16,
-        t.value(3, 5) as u16,
-        t.value(5, 9) as u16,
-    );
+    let (area, group, serial) = (t.value(0, 3) as u16, t.value(3, 5) as u16, t.value(5, 9) as u16);
     if !ssn_valid(area, group, serial) {
         out.reject(det, p, t.end, Rejection::Validation("ssn ranges"));
         return;
@@ -46,10 +34,6 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
             return;
         }
     };
-    let why = Why {
-        validator: Some("ssn ranges"),
-        context: out.abs(ctx),
-        base,
-    };
+    let why = Why { validator: Some("ssn ranges"), context: out.abs(ctx), base };
     out.found(w, det, p, t.end, conf, why);
 }

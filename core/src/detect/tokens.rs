@@ -16,27 +16,8 @@ fn b64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'/' || b == b'+'
 }
 
-fn found(
-    w: &Window,
-    out: &mut Sink,
-    b: Builtin,
-    s: usize,
-    e: usize,
-    conf: f32,
-    validator: &'static str,
-) {
-    out.found(
-        w,
-        b.index(),
-        s,
-        e,
-        conf,
-        Why {
-            validator: Some(validator),
-            context: None,
-            base: conf,
-        },
-    );
+fn found(w: &Window, out: &mut Sink, b: Builtin, s: usize, e: usize, conf: f32, validator: &'static str) {
+    out.found(w, b.index(), s, e, conf, Why { validator: Some(validator), context: None, base: conf });
 }
 
 /// `AKIA…`-style ids; `lit` is the matched prefix (`A3T` takes one more character).
@@ -58,15 +39,7 @@ pub(crate) fn aws_access_key_id(w: &Window, lit: usize, out: &mut Sink) {
     }
     let e = i + 16;
     if out.on(Builtin::AwsAccessKeyId) {
-        found(
-            w,
-            out,
-            Builtin::AwsAccessKeyId,
-            a,
-            e,
-            0.95,
-            "aws key id format",
-        );
+        found(w, out, Builtin::AwsAccessKeyId, a, e, 0.95, "aws key id format");
     }
     if out.on(Builtin::AwsSecretAccessKey) {
         aws_secret_after(w, a, e, out);
@@ -84,11 +57,7 @@ fn aws_secret_after(w: &Window, id_start: usize, from: usize, out: &mut Sink) {
             continue;
         }
         let n = run_len(hay, i, 42, |b| b64(b) || b == b'=');
-        if n == 40
-            && w.left_clear(i, b64)
-            && w.right_clear(i + 40, |b| b64(b) || b == b'=')
-            && mixed(&hay[i..i + 40])
-        {
+        if n == 40 && w.left_clear(i, b64) && w.right_clear(i + 40, |b| b64(b) || b == b'=') && mixed(&hay[i..i + 40]) {
             let why = Why {
                 validator: Some("aws context"),
                 context: Some((out.base + id_start, out.base + from)),
@@ -103,9 +72,7 @@ fn aws_secret_after(w: &Window, id_start: usize, from: usize, out: &mut Sink) {
 
 /// Upper case, lower case and digits all present: not a hex digest, not a word.
 pub(crate) fn mixed(v: &[u8]) -> bool {
-    v.iter().any(u8::is_ascii_uppercase)
-        && v.iter().any(u8::is_ascii_lowercase)
-        && v.iter().any(u8::is_ascii_digit)
+    v.iter().any(u8::is_ascii_uppercase) && v.iter().any(u8::is_ascii_lowercase) && v.iter().any(u8::is_ascii_digit)
 }
 
 /// `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` + 36, or `github_pat_` + 82.
@@ -114,30 +81,14 @@ pub(crate) fn github(w: &Window, lit: usize, out: &mut Sink) {
     if !w.left_clear(a, is_word) {
         return;
     }
-    let (class, want): (fn(u8) -> bool, usize) = if lit == 4 {
-        (|b: u8| b.is_ascii_alphanumeric(), 36)
-    } else {
-        (is_word, 82)
-    };
+    let (class, want): (fn(u8) -> bool, usize) =
+        if lit == 4 { (|b: u8| b.is_ascii_alphanumeric(), 36) } else { (is_word, 82) };
     let i = a + lit;
     let n = run_len(w.hay, i, want + 1, class);
     if n == want && w.right_clear(i + n, is_word) {
-        found(
-            w,
-            out,
-            Builtin::GithubToken,
-            a,
-            i + n,
-            0.95,
-            "github token format",
-        );
+        found(w, out, Builtin::GithubToken, a, i + n, 0.95, "github token format");
     } else if n > 8 {
-        out.reject(
-            Builtin::GithubToken.index(),
-            a,
-            i + n,
-            Rejection::Validation("github token length"),
-        );
+        out.reject(Builtin::GithubToken.index(), a, i + n, Rejection::Validation("github token length"));
     }
 }
 
@@ -165,22 +116,9 @@ pub(crate) fn slack_token(w: &Window, lit: usize, out: &mut Sink) {
     let leading_digits = body.iter().take_while(|b| b.is_ascii_digit()).count();
     let ok = n >= 24 && segments >= 3 && leading_digits >= 1 && body.last() != Some(&b'-');
     if ok {
-        found(
-            w,
-            out,
-            Builtin::SlackToken,
-            a,
-            i + n,
-            0.95,
-            "slack token format",
-        );
+        found(w, out, Builtin::SlackToken, a, i + n, 0.95, "slack token format");
     } else if n >= 8 {
-        out.reject(
-            Builtin::SlackToken.index(),
-            a,
-            i + n,
-            Rejection::Validation("slack token format"),
-        );
+        out.reject(Builtin::SlackToken.index(), a, i + n, Rejection::Validation("slack token format"));
     }
 }
 
@@ -203,19 +141,9 @@ pub(crate) fn slack_webhook(w: &Window, lit: usize, out: &mut Sink) {
         return;
     };
     i += kind.len();
-    let n = run_len(hay, i, 128, |b| {
-        b.is_ascii_alphanumeric() || b == b'/' || b == b'+' || b == b'_'
-    });
+    let n = run_len(hay, i, 128, |b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+' || b == b'_');
     if n >= 30 && n < 128 && w.right_clear(i + n, is_word) {
-        found(
-            w,
-            out,
-            Builtin::SlackToken,
-            s,
-            i + n,
-            0.97,
-            "slack webhook format",
-        );
+        found(w, out, Builtin::SlackToken, s, i + n, 0.97, "slack webhook format");
     }
 }
 
@@ -228,22 +156,9 @@ pub(crate) fn stripe(w: &Window, lit: usize, out: &mut Sink) {
     let i = a + lit;
     let n = run_len(w.hay, i, 248, |b| b.is_ascii_alphanumeric());
     if (20..=247).contains(&n) && w.right_clear(i + n, is_word) {
-        found(
-            w,
-            out,
-            Builtin::StripeKey,
-            a,
-            i + n,
-            0.95,
-            "stripe key format",
-        );
+        found(w, out, Builtin::StripeKey, a, i + n, 0.95, "stripe key format");
     } else if n > 0 {
-        out.reject(
-            Builtin::StripeKey.index(),
-            a,
-            i + n,
-            Rejection::Validation("stripe key length"),
-        );
+        out.reject(Builtin::StripeKey.index(), a, i + n, Rejection::Validation("stripe key length"));
     }
 }
 
@@ -256,10 +171,7 @@ pub(crate) fn openai(w: &Window, lit: usize, out: &mut Sink) {
         return;
     }
     let i = a + lit;
-    let project = [&b"proj-"[..], b"svcacct-", b"admin-"]
-        .iter()
-        .find(|p| hay[i..].starts_with(p))
-        .map(|p| p.len());
+    let project = [&b"proj-"[..], b"svcacct-", b"admin-"].iter().find(|p| hay[i..].starts_with(p)).map(|p| p.len());
     let (ok, e) = match project {
         Some(k) => {
             let n = run_len(hay, i + k, 301, is_token);
@@ -276,12 +188,7 @@ pub(crate) fn openai(w: &Window, lit: usize, out: &mut Sink) {
     if ok {
         found(w, out, Builtin::OpenaiKey, a, e, 0.97, "openai key format");
     } else if e - i >= 20 {
-        out.reject(
-            Builtin::OpenaiKey.index(),
-            a,
-            e,
-            Rejection::Validation("openai key format"),
-        );
+        out.reject(Builtin::OpenaiKey.index(), a, e, Rejection::Validation("openai key format"));
     }
 }
 
@@ -294,15 +201,7 @@ pub(crate) fn google(w: &Window, lit: usize, out: &mut Sink) {
     let i = a + lit;
     let n = run_len(w.hay, i, 36, is_token);
     if n == 35 && w.right_clear(i + n, is_token) {
-        found(
-            w,
-            out,
-            Builtin::GoogleApiKey,
-            a,
-            i + n,
-            0.95,
-            "google api key format",
-        );
+        found(w, out, Builtin::GoogleApiKey, a, i + n, 0.95, "google api key format");
     }
 }
 

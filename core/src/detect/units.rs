@@ -100,16 +100,8 @@ impl NumTok {
     /// `seps`; the first separator used fixes the separator for the rest of the number.
     pub fn read(w: &Window, p: usize, seps: &[u8]) -> NumTok {
         let hay = w.hay;
-        let mut t = NumTok {
-            digits: [0; 24],
-            nd: 0,
-            groups: [0; 8],
-            ng: 0,
-            sep: 0,
-            end: p,
-            overflow: false,
-            evasive: false,
-        };
+        let mut t =
+            NumTok { digits: [0; 24], nd: 0, groups: [0; 8], ng: 0, sep: 0, end: p, overflow: false, evasive: false };
         let mut i = p;
         let mut in_group = 0u8;
         loop {
@@ -131,9 +123,7 @@ impl NumTok {
                     t.evasive = true;
                     i += n;
                 }
-                Unit::Other(b)
-                    if in_group > 0 && seps.contains(&b) && (t.sep == 0 || t.sep == b) =>
-                {
+                Unit::Other(b) if in_group > 0 && seps.contains(&b) && (t.sep == 0 || t.sep == b) => {
                     let j = skip_ignorable(hay, i + 1);
                     if !matches!(unit_at(hay, j), Unit::Digit(..)) {
                         break;
@@ -173,9 +163,7 @@ impl NumTok {
 
     /// The digits `[from, to)` as a number.
     pub fn value(&self, from: usize, to: usize) -> u64 {
-        self.digits[from..to]
-            .iter()
-            .fold(0u64, |acc, &d| acc * 10 + d as u64)
+        self.digits[from..to].iter().fold(0u64, |acc, &d| acc * 10 + d as u64)
     }
 }
 
@@ -193,14 +181,17 @@ pub(crate) fn left_free(hay: &[u8], p: usize) -> bool {
         return false;
     }
     if matches!(b, b'-' | b'.' | b'/' | b',' | b' ' | b':') && p >= 2 && digit_before(hay, p - 1) {
-        // A space after a digit that ends a word ("mc2 4111…") does not continue a number.
+        // A space continues a number only when the digits before it are themselves a
+        // space-grouped (or leading) group: after "mc2" or "123-45-6789" a new number starts.
         if b == b' ' {
             let mut i = p - 1;
             let stop = i.saturating_sub(32);
             while i > stop && hay[i - 1].is_ascii_digit() {
                 i -= 1;
             }
-            if i > 0 && (hay[i - 1].is_ascii_alphabetic() || hay[i - 1] == b'_') {
+            if i > 0
+                && (hay[i - 1].is_ascii_alphabetic() || matches!(hay[i - 1], b'_' | b'-' | b'.' | b'/' | b':' | b','))
+            {
                 return true;
             }
         }
@@ -215,10 +206,9 @@ pub(crate) fn right_free(w: &Window, e: usize) -> bool {
         None => !w.truncated,
         Some(&b) if super::is_word(b) => false,
         Some(_) if matches!(unit_at(w.hay, e), Unit::Digit(..)) => false,
-        Some(&b) if matches!(b, b'.' | b',' | b'-' | b'/') => !matches!(
-            unit_at(w.hay, skip_ignorable(w.hay, e + 1)),
-            Unit::Digit(..)
-        ),
+        Some(&b) if matches!(b, b'.' | b',' | b'-' | b'/') => {
+            !matches!(unit_at(w.hay, skip_ignorable(w.hay, e + 1)), Unit::Digit(..))
+        }
         Some(_) => true,
     }
 }
@@ -228,11 +218,7 @@ mod tests {
     use super::*;
 
     fn win(s: &[u8]) -> Window<'_> {
-        Window {
-            hay: s,
-            a: 0,
-            truncated: false,
-        }
+        Window { hay: s, a: 0, truncated: false }
     }
 
     #[test]
@@ -260,15 +246,7 @@ mod tests {
         assert_eq!(t.nd, 8);
         assert!(t.evasive);
         assert_eq!(t.end, s.len());
-        let t = NumTok::read(
-            &Window {
-                hay: b"1234",
-                a: 0,
-                truncated: true,
-            },
-            0,
-            b"-",
-        );
+        let t = NumTok::read(&Window { hay: b"1234", a: 0, truncated: true }, 0, b"-");
         assert!(t.overflow);
     }
 
@@ -281,13 +259,6 @@ mod tests {
         assert!(right_free(&win(b"4 "), 1));
         assert!(!right_free(&win(b"4.5"), 1));
         assert!(right_free(&win(b"4."), 1));
-        assert!(!right_free(
-            &Window {
-                hay: b"4",
-                a: 0,
-                truncated: true
-            },
-            1
-        ));
+        assert!(!right_free(&Window { hay: b"4", a: 0, truncated: true }, 1));
     }
 }

@@ -89,11 +89,7 @@ pub(crate) struct LitCursor {
 
 impl LitCursor {
     pub fn at(pos: usize) -> LitCursor {
-        LitCursor {
-            from: pos,
-            pending: pos,
-            done_end: pos,
-        }
+        LitCursor { from: pos, pending: pos, done_end: pos }
     }
 
     /// The first position whose literal may still be unhandled.
@@ -122,18 +118,12 @@ impl LiteralLane {
         };
         if on(Builtin::AwsAccessKeyId) || on(Builtin::AwsSecretAccessKey) {
             add(
-                &[
-                    "AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA",
-                    "ASCA", "A3T",
-                ],
+                &["AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "ASCA", "A3T"],
                 Kind::AwsId,
             );
         }
         if on(Builtin::GithubToken) {
-            add(
-                &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-                Kind::Github,
-            );
+            add(&["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"], Kind::Github);
         }
         if on(Builtin::SlackToken) {
             add(&["xox", "xapp-"], Kind::SlackToken);
@@ -198,11 +188,7 @@ impl LiteralLane {
             let ws = a.saturating_sub(LOOKBACK);
             debug_assert!(ws >= base, "literal lane lookback left the buffer");
             let we = (a + kind.reach()).min(end);
-            let w = Window {
-                hay: &buf[ws - base..we - base],
-                a: a - ws,
-                truncated: we == a + kind.reach(),
-            };
+            let w = Window { hay: &buf[ws - base..we - base], a: a - ws, truncated: we == a + kind.reach() };
             sink.base = ws;
             match kind {
                 Kind::AwsId => detect::tokens::aws_access_key_id(&w, len, sink),
@@ -222,11 +208,7 @@ impl LiteralLane {
         } else {
             // Literals that straddle the end of the buffer are found by the next search.
             let from = (end + 1).saturating_sub(self.max_lit).max(from);
-            *cur = LitCursor {
-                from: from.min(pending),
-                pending: pending.min(end),
-                done_end: end,
-            };
+            *cur = LitCursor { from: from.min(pending), pending: pending.min(end), done_end: end };
         }
     }
 }

@@ -38,13 +38,8 @@ const DIGIT_START_BACK: usize = 2;
 /// How far before its anchor a punctuation candidate may start (email local part, IPv6).
 const PUNCT_START_BACK: usize = detect::email::MAX_LOCAL + 1;
 
-const DIGIT_DETECTORS: [Builtin; 5] = [
-    Builtin::CreditCard,
-    Builtin::UsSsn,
-    Builtin::Phone,
-    Builtin::Ipv4,
-    Builtin::Iban,
-];
+const DIGIT_DETECTORS: [Builtin; 5] =
+    [Builtin::CreditCard, Builtin::UsSsn, Builtin::Phone, Builtin::Ipv4, Builtin::Iban];
 
 /// Where each lane has got to, in absolute stream offsets.
 #[derive(Clone, Debug, Default)]
@@ -77,14 +72,7 @@ impl Engine {
             (false, true) => Some((b':', b':')),
             (false, false) => None,
         };
-        Engine {
-            enabled,
-            digits,
-            punct,
-            literals: LiteralLane::new(enabled),
-            regexes,
-            dicts,
-        }
+        Engine { enabled, digits, punct, literals: LiteralLane::new(enabled), regexes, dicts }
     }
 
     /// The most bytes after an anchor any lane needs.
@@ -130,10 +118,7 @@ impl Engine {
 
     /// Absolute offset before which no future candidate can start.
     pub fn frontier(&self, cur: &Cursors) -> usize {
-        let mut f = cur
-            .digit
-            .saturating_sub(DIGIT_START_BACK)
-            .min(cur.punct.saturating_sub(PUNCT_START_BACK));
+        let mut f = cur.digit.saturating_sub(DIGIT_START_BACK).min(cur.punct.saturating_sub(PUNCT_START_BACK));
         if self.literals.is_some() {
             f = f.min(cur.lit.next().saturating_sub(literals::START_BACK));
         }
@@ -163,14 +148,7 @@ impl Engine {
         let ws = a.saturating_sub(LOOKBACK);
         debug_assert!(ws >= base, "lookback window left the retained buffer");
         let we = (a + reach).min(end);
-        (
-            Window {
-                hay: &buf[ws - base..we - base],
-                a: a - ws,
-                truncated: we == a + reach,
-            },
-            ws,
-        )
+        (Window { hay: &buf[ws - base..we - base], a: a - ws, truncated: we == a + reach }, ws)
     }
 
     fn digit_lane(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, sink: &mut Sink) {
@@ -179,12 +157,7 @@ impl Engine {
         while let Some(rel) = simd::find_digit_lead(buf, pos - base) {
             let a = base + rel;
             // 0xEF leads many characters; only full-width digits start numbers.
-            if buf[rel] == 0xEF
-                && !matches!(
-                    detect::units::unit_at(buf, rel),
-                    detect::units::Unit::Digit(..)
-                )
-            {
+            if buf[rel] == 0xEF && !matches!(detect::units::unit_at(buf, rel), detect::units::Unit::Digit(..)) {
                 if !eof && rel + 3 > buf.len() {
                     *cursor = a;
                     return;
@@ -227,16 +200,7 @@ impl Engine {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn punct_lane(
-        &self,
-        buf: &[u8],
-        base: usize,
-        eof: bool,
-        x: u8,
-        y: u8,
-        cursor: &mut usize,
-        sink: &mut Sink,
-    ) {
+    fn punct_lane(&self, buf: &[u8], base: usize, eof: bool, x: u8, y: u8, cursor: &mut usize, sink: &mut Sink) {
         let end = base + buf.len();
         let mut pos = *cursor;
         while let Some(rel) = memchr::memchr2(x, y, &buf[pos - base..]).map(|k| k + pos - base) {

@@ -61,13 +61,7 @@ mod tests {
     use crate::detect::Why;
 
     fn c(det: u16, start: usize, end: usize) -> Candidate {
-        Candidate {
-            det,
-            start,
-            end,
-            confidence: 1.0,
-            why: Why::default(),
-        }
+        Candidate { det, start, end, confidence: 1.0, why: Why::default() }
     }
 
     #[test]

@@ -40,11 +40,7 @@ mod tests {
                     hay[pos] = b;
                     for from in 0..=len {
                         let want = if from <= pos { Some(pos) } else { None };
-                        assert_eq!(
-                            find_digit_lead(&hay, from),
-                            want,
-                            "len {len} pos {pos} from {from}"
-                        );
+                        assert_eq!(find_digit_lead(&hay, from), want, "len {len} pos {pos} from {from}");
                     }
                 }
             }
