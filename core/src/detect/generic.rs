@@ -35,7 +35,7 @@ const PLACEHOLDER_PARTS: &[&[u8]] = &[
     b"your-",
     b"yourpass",
     b"xxxx",
-    b"****",
+    b"***",
     b"....",
     b"redacted",
     b"dummy",
@@ -66,7 +66,15 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
 ];
 
 fn placeholder(v: &[u8]) -> bool {
-    if matches!(v[0], b'$' | b'{' | b'<' | b'%' | b'[' | b'@' | b'(') || v.contains(&b'<') {
+    if matches!(v[0], b'{' | b'<' | b'[' | b'(') || v.contains(&b'<') {
+        return true;
+    }
+    // Variable references: $VAR, ${VAR}, $(cmd), %(name)s, %VAR%, @var.
+    let var_start = |b: u8| b.is_ascii_alphabetic() || matches!(b, b'_' | b'{' | b'(');
+    if matches!(v[0], b'$' | b'@') && v.get(1).is_some_and(|&b| var_start(b)) {
+        return true;
+    }
+    if v[0] == b'%' && (v.get(1) == Some(&b'(') || v.ends_with(b"%")) {
         return true;
     }
     if v.windows(2).any(|p| p == b"${" || p == b"{{" || p == b"$(" || (p[0] == b'[' && p[1].is_ascii_uppercase())) {
@@ -81,8 +89,20 @@ fn code_reference(v: &[u8]) -> bool {
     if v.iter().any(|&b| matches!(b, b'(' | b')' | b'[' | b']')) {
         return true;
     }
+    // Dotted or snake_case names without digits: `settings.SECRET_KEY`, `os.environ`.
     let ident = v.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
-    ident && !v.iter().any(u8::is_ascii_digit)
+    let joined = v.iter().any(|&b| b == b'_' || b == b'.');
+    ident && joined && !v.iter().any(u8::is_ascii_digit) && v.split(|&b| b == b'_' || b == b'.').all(word_like)
+}
+
+/// A name segment as programmers write them: `lower`, `UPPER`, `Capital`, `camelCase`,
+/// `PascalCase` — not the case soup of random strings.
+fn word_like(seg: &[u8]) -> bool {
+    if seg.iter().all(u8::is_ascii_lowercase) || seg.iter().all(u8::is_ascii_uppercase) {
+        return true;
+    }
+    // Each upper-case letter starts a hump and is followed by a lower-case one.
+    seg.iter().enumerate().all(|(i, b)| !b.is_ascii_uppercase() || seg.get(i + 1).is_some_and(u8::is_ascii_lowercase))
 }
 
 fn aws_name(name: &[u8]) -> bool {

@@ -151,7 +151,9 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     for k in (1..=t.ng).rev() {
         let whole = k == t.ng && !t.overflow;
         // delim(k - 1) is set only when more digits followed group k - 1.
-        let split = t.delim(k - 1) == b" " && (k < 2 || t.delim(k - 2) != b" ");
+        // A space ends the phone unless the phone itself is space-grouped; " (" always does.
+        let next = t.delim(k - 1);
+        let split = next == b" (" || (next.first() == Some(&b' ') && (k < 2 || t.delim(k - 2) != b" "));
         if !(whole || split) {
             continue;
         }

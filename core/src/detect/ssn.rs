@@ -24,7 +24,15 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         out.reject(det, p, t.end, Rejection::Validation("ssn ranges"));
         return;
     }
-    let ctx = context::around(w.hay, p, t.end, CONTEXT);
+    let mut ctx = context::around(w.hay, p, t.end, CONTEXT);
+    if !formatted {
+        // A bare number needs its own context word: none if another number stands between
+        // ("social security number: 536621889. Order 490149688").
+        ctx = ctx.filter(|&(cs, ce)| {
+            let between = if ce <= p { &w.hay[ce..p] } else { &w.hay[t.end..cs] };
+            !between.iter().any(u8::is_ascii_digit)
+        });
+    }
     let (base, conf) = match (formatted, ctx.is_some()) {
         (true, false) => (0.85, 0.85),
         (true, true) => (0.85, 0.97),
