@@ -280,6 +280,11 @@ impl<W: Write> RedactWriter<W> {
         Ok(self.out)
     }
 
+    /// The inner writer. Everything written to it so far is final redacted output.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// Bytes written but not yet passed on (could still be part of a finding).
     pub fn held_back(&self) -> usize {
         self.stream.held_back()

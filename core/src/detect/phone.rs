@@ -147,18 +147,26 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let Some(t) = parse(w, p) else { return };
     // The whole number, or a prefix of it that a single space ends when the phone's own
     // delimiters are not single spaces ("(212) 555-0147 4111…").
+    // When the last group is glued to something else ("… 2001:db8::1"), it is not part of
+    // the phone, and the phone may end at the space before it.
+    // A colon glues digits to what follows ("2001:db8", "12:30"): no phone ends there.
+    let free = |e: usize| {
+        right_free(w, e) && !(w.at(e) == Some(b':') && w.at(e + 1).is_some_and(|b| b.is_ascii_alphanumeric()))
+    };
+    let last_glued = !t.overflow && !free(t.end);
     let mut choice = None;
     for k in (1..=t.ng).rev() {
-        let whole = k == t.ng && !t.overflow;
-        // delim(k - 1) is set only when more digits followed group k - 1.
+        let whole = k == t.ng && !t.overflow && !last_glued;
         // A space ends the phone unless the phone itself is space-grouped; " (" always does.
         let next = t.delim(k - 1);
-        let split = next == b" (" || (next.first() == Some(&b' ') && (k < 2 || t.delim(k - 2) != b" "));
+        let spaced = next.first() == Some(&b' ');
+        let split =
+            next == b" (" || (spaced && (k < 2 || t.delim(k - 2) != b" ")) || (spaced && last_glued && k + 1 == t.ng);
         if !(whole || split) {
             continue;
         }
         if let Some(sh) = shape(&t, k, prefix) {
-            if right_free(w, t.gend[k - 1]) {
+            if free(t.gend[k - 1]) {
                 choice = Some((sh, t.gend[k - 1]));
             }
             break;
