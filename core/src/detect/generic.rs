@@ -183,7 +183,8 @@ pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
         ve -= 1;
     }
     let value = &hay[vs..ve];
-    if value.len() < MIN_VALUE || value.len() > MAX_VALUE {
+    // Credentials have no blanks; quoted text with spaces is prose or a command.
+    if value.len() < MIN_VALUE || value.len() > MAX_VALUE || value.iter().any(u8::is_ascii_whitespace) {
         return;
     }
     if aws_name(name)

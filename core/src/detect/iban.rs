@@ -141,7 +141,17 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         return;
     }
     if grouped && w.at(i) == Some(b' ') && w.at(i + 1).is_some_and(|b| b.is_ascii_digit()) && len % 4 != 0 {
-        return;
+        // More digits after the last short group continue the number, unless they are glued
+        // to another token ("… 00 2001:db8::1").
+        let j = i + 1 + super::run_len(hay, i + 1, 64, |b| b.is_ascii_digit());
+        let glued = match w.at(j) {
+            Some(b) if super::is_word(b) => true,
+            Some(b':') => w.at(j + 1).is_some_and(|b| b.is_ascii_alphanumeric()),
+            _ => false,
+        };
+        if !glued {
+            return;
+        }
     }
     let det = Builtin::Iban.index();
     if !iban_mod97_valid(&hay[s..i]) {

@@ -30,7 +30,8 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         // ("social security number: 536621889. Order 490149688").
         ctx = ctx.filter(|&(cs, ce)| {
             let between = if ce <= p { &w.hay[ce..p] } else { &w.hay[t.end..cs] };
-            !between.iter().any(u8::is_ascii_digit)
+            // Redaction output (`***`, `[LABEL]`) stands for a value too.
+            !between.iter().any(|&b| b.is_ascii_digit() || b == b'*' || b == b'[')
         });
     }
     let (base, conf) = match (formatted, ctx.is_some()) {

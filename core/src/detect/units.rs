@@ -104,6 +104,7 @@ impl NumTok {
             NumTok { digits: [0; 24], nd: 0, groups: [0; 8], ng: 0, sep: 0, end: p, overflow: false, evasive: false };
         let mut i = p;
         let mut in_group = 0u8;
+        let mut prev_end = p;
         loop {
             match unit_at(hay, i) {
                 Unit::Digit(d, n) => {
@@ -124,6 +125,7 @@ impl NumTok {
                     i += n;
                 }
                 Unit::Other(b) if in_group > 0 && seps.contains(&b) && (t.sep == 0 || t.sep == b) => {
+                    prev_end = t.end;
                     let j = skip_ignorable(hay, i + 1);
                     if !matches!(unit_at(hay, j), Unit::Digit(..)) {
                         break;
@@ -147,6 +149,19 @@ impl NumTok {
         }
         if w.cut_at(i) {
             t.overflow = true;
+        }
+        // A last group glued to something else ("… 2001:db8::1", "… 2001abc") belongs to that
+        // other token, not to this number.
+        let glued = match hay.get(t.end) {
+            Some(&b) if super::is_word(b) => true,
+            // After a dotted number a colon starts a port ("10.0.0.1:8080").
+            Some(b':') => t.sep != b'.' && hay.get(t.end + 1).is_some_and(u8::is_ascii_alphanumeric),
+            _ => false,
+        };
+        if glued && t.ng > 1 && !t.overflow {
+            t.ng -= 1;
+            t.nd -= t.groups[t.ng] as usize;
+            t.end = prev_end;
         }
         t
     }

@@ -77,24 +77,21 @@ const KEYWORDS: &[&str] = &[
     "privateKey",
 ];
 
-/// Which literal matches are already handled, across chunks.
+/// Where the literal lane resumes its search, across chunks.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LitCursor {
     /// Where the next search starts.
     from: usize,
-    /// Matches that start before this and end at or before `done_end` were handled.
-    pending: usize,
-    done_end: usize,
 }
 
 impl LitCursor {
     pub fn at(pos: usize) -> LitCursor {
-        LitCursor { from: pos, pending: pos, done_end: pos }
+        LitCursor { from: pos }
     }
 
     /// The first position whose literal may still be unhandled.
     pub fn next(&self) -> usize {
-        self.from.min(self.pending)
+        self.from
     }
 }
 
@@ -151,7 +148,7 @@ impl LiteralLane {
             return None;
         }
         let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
+            .match_kind(MatchKind::LeftmostFirst)
             .build(&pats)
             .expect("built-in literals always compile");
         let max_lit = pats.iter().map(|p| p.len()).max().unwrap_or(1);
@@ -162,28 +159,26 @@ impl LiteralLane {
         self.kinds.iter().map(|(k, _)| k.reach()).max().unwrap_or(0)
     }
 
+    /// Processes literals from the cursor on.
+    ///
+    /// The search is leftmost-first and non-overlapping (so aho-corasick can use Teddy). A
+    /// match is taken only once `max_lit` bytes after its start are known, so a longer literal
+    /// cut by the end of the chunk cannot be mistaken for a shorter one; when the search stops
+    /// early it resumes where no match can have been skipped, so chunked and whole scans see
+    /// the same matches.
     pub fn run(&self, buf: &[u8], base: usize, eof: bool, cur: &mut LitCursor, sink: &mut Sink) {
         let end = base + buf.len();
-        let from = cur.next();
-        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-        let input = aho_corasick::Input::new(buf).range(from - base..buf.len());
-        for m in self.ac.find_overlapping_iter(input) {
-            let (s, e) = (base + m.start(), base + m.end());
-            if s < cur.pending && e <= cur.done_end {
-                continue; // handled in an earlier chunk
-            }
-            hits.push((s, m.pattern().as_usize(), e));
-        }
-        hits.sort_unstable();
-        let mut pending = usize::MAX;
-        for &(a, pid, _) in &hits {
-            if a >= pending {
+        let mut last_end = cur.from;
+        let input = aho_corasick::Input::new(buf).range(cur.from - base..buf.len());
+        for m in self.ac.find_iter(input) {
+            let a = base + m.start();
+            let (kind, len) = self.kinds[m.pattern().as_usize()];
+            if !eof && a + self.max_lit > end {
                 break;
             }
-            let (kind, len) = self.kinds[pid];
             if !eof && a + kind.reach() > end {
-                pending = a;
-                break;
+                cur.from = a;
+                return;
             }
             let ws = a.saturating_sub(LOOKBACK);
             debug_assert!(ws >= base, "literal lane lookback left the buffer");
@@ -202,13 +197,8 @@ impl LiteralLane {
                 Kind::Jwt => detect::tokens::jwt(&w, sink),
                 Kind::Keyword => detect::generic::eval(&w, len, sink),
             }
+            last_end = base + m.end();
         }
-        if eof {
-            *cur = LitCursor::at(end);
-        } else {
-            // Literals that straddle the end of the buffer are found by the next search.
-            let from = (end + 1).saturating_sub(self.max_lit).max(from);
-            *cur = LitCursor { from: from.min(pending), pending: pending.min(end), done_end: end };
-        }
+        cur.from = if eof { end } else { last_end.max((end + 1).saturating_sub(self.max_lit)) };
     }
 }

@@ -172,19 +172,20 @@ impl Engine {
             let (w, ws) = Self::window(buf, base, a, DIGIT_REACH);
             sink.base = ws;
             let p = w.a;
-            if sink.on(Builtin::CreditCard) {
+            let plan = plan(&w, p);
+            if plan.card && sink.on(Builtin::CreditCard) {
                 detect::card::eval(&w, p, sink);
             }
-            if sink.on(Builtin::UsSsn) {
+            if plan.ssn && sink.on(Builtin::UsSsn) {
                 detect::ssn::eval(&w, p, sink);
             }
-            if sink.on(Builtin::Phone) {
+            if plan.phone && sink.on(Builtin::Phone) {
                 detect::phone::eval(&w, p, sink);
             }
-            if sink.on(Builtin::Ipv4) {
+            if plan.ipv4 && sink.on(Builtin::Ipv4) {
                 detect::ipv4::eval(&w, p, sink);
             }
-            if sink.on(Builtin::Iban) {
+            if plan.iban && sink.on(Builtin::Iban) {
                 detect::iban::eval(&w, p, sink);
             }
             // Continue after this run of digits (bounded by the window).
@@ -221,5 +222,48 @@ impl Engine {
             }
         }
         *cursor = end;
+    }
+}
+
+/// Which digit detectors could possibly accept a number starting at `p`, decided from the
+/// length of the first digit run and the bytes around it. Each detector still checks fully;
+/// this only spares the ones that cannot match (most digit runs are in hex, base64, dates).
+#[derive(Clone, Copy, Debug, Default)]
+struct Plan {
+    card: bool,
+    ssn: bool,
+    phone: bool,
+    ipv4: bool,
+    iban: bool,
+}
+
+#[inline]
+fn plan(w: &Window, p: usize) -> Plan {
+    let hay = w.hay;
+    let prev = if p > 0 { hay[p - 1] } else { b' ' };
+    if detect::is_word(prev) {
+        // Glued to a word on the left: only an IBAN (country code, then check digits).
+        let iban = p >= 2 && prev.is_ascii_uppercase() && hay[p - 2].is_ascii_uppercase();
+        return Plan { iban, ..Plan::default() };
+    }
+    let mut i = p;
+    let mut run = 0usize;
+    while let detect::units::Unit::Digit(_, n) | detect::units::Unit::Ignorable(n) = detect::units::unit_at(hay, i) {
+        if n == 1 || hay[i] == 0xEF && hay.get(i + 1) == Some(&0xBC) {
+            run += 1;
+        }
+        i += n;
+    }
+    let next = hay.get(i).copied().unwrap_or(b' ');
+    let grouped = matches!(next, b' ' | b'-');
+    let evasive = i - p != run;
+    Plan {
+        card: run >= 13 || (run == 4 && grouped) || evasive,
+        ssn: run == 9 || (run == 3 && grouped) || evasive,
+        phone: matches!(prev, b'+' | b'(')
+            || ((run == 3 || run == 1) && matches!(next, b' ' | b'-' | b'.' | b'(' | b')'))
+            || evasive,
+        ipv4: run <= 3 && next == b'.',
+        iban: false,
     }
 }
