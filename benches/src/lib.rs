@@ -49,9 +49,15 @@ impl RegexSetBaseline {
     }
 }
 
-/// The mixed corpus (prose, config, logs, chat JSON) as one buffer of `bytes` bytes.
+/// The mixed corpus (prose, config, logs, chat JSON at a realistic density) as one buffer of
+/// `bytes` bytes.
 pub fn mixed(bytes: usize) -> Vec<u8> {
     dlpjet_corpus::mixed_text(1, bytes)
+}
+
+/// The densely planted evaluation corpus (a value every ~120 bytes) as one buffer.
+pub fn dense(bytes: usize) -> Vec<u8> {
+    dlpjet_corpus::dense_text(1, bytes)
 }
 
 /// Adversarial inputs of `bytes` bytes, by name.

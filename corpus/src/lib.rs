@@ -54,6 +54,8 @@ struct Builder {
     text: String,
     labels: Vec<Label>,
     json: bool,
+    /// Probability that a sentence or config line carries a planted value.
+    rate: f64,
 }
 
 impl Builder {
@@ -168,6 +170,11 @@ fn evade(v: &str, rng: &mut Rng) -> String {
 /// One prose sentence with planted values.
 fn sentence(b: &mut Builder, rng: &mut Rng) {
     use values as v;
+    if !rng.chance(b.rate) {
+        let n = 6 + rng.below(14);
+        filler(b, rng, n);
+        return;
+    }
     match rng.below(16) {
         0 => {
             b.push("Please charge my card ");
@@ -290,6 +297,10 @@ fn prose(b: &mut Builder, rng: &mut Rng) {
 fn config(b: &mut Builder, rng: &mut Rng) {
     use values as v;
     for _ in 0..rng.range(4, 12) {
+        if !rng.chance(b.rate) {
+            benign_config(b, rng);
+            continue;
+        }
         match rng.below(14) {
             0 => {
                 b.push("AWS_ACCESS_KEY_ID=");
@@ -374,9 +385,28 @@ fn config(b: &mut Builder, rng: &mut Rng) {
     }
 }
 
+/// A configuration line with nothing sensitive in it.
+fn benign_config(b: &mut Builder, rng: &mut Rng) {
+    let key =
+        *rng.pick(&["timeout", "max_connections", "log_level", "region", "replicas", "cache_ttl", "feature_flags"]);
+    let val = *rng.pick(&["30", "info", "eu-west-1", "true", "[\"search\", \"export\"]", "3600", "debug"]);
+    b.push(&format!("{key} = {val}\n"));
+}
+
 fn logs(b: &mut Builder, rng: &mut Rng) {
     use values as v;
     for _ in 0..rng.range(8, 30) {
+        if !rng.chance(b.rate) {
+            b.push(&format!(
+                "{} INFO request handled in {}ms status=200 path=/api/v2/",
+                *rng.pick(&["GET", "POST"]),
+                rng.range(1, 900)
+            ));
+            let n = 3 + rng.below(6);
+            filler(b, rng, n);
+            b.push("\n");
+            continue;
+        }
         let ts = format!(
             "2024-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
             rng.range(1, 13),
@@ -451,8 +481,16 @@ fn chat(b: &mut Builder, rng: &mut Rng) {
     b.text.push_str("],\"max_tokens\":1024}\n");
 }
 
-/// Generates `n` documents from `seed`. The same seed always gives the same documents.
+/// Generates `n` documents from `seed`, densely planted (the evaluation corpus: almost every
+/// sentence or line carries a positive or a hard negative). The same seed always gives the
+/// same documents.
 pub fn generate(seed: u64, n: usize) -> Vec<Doc> {
+    generate_with(seed, n, 1.0)
+}
+
+/// Generates `n` documents where a sentence or line carries a planted value with probability
+/// `rate`; the rest is benign prose, configuration and log lines.
+pub fn generate_with(seed: u64, n: usize, rate: f64) -> Vec<Doc> {
     let mut rng = Rng::new(seed);
     (0..n)
         .map(|i| {
@@ -463,8 +501,13 @@ pub fn generate(seed: u64, n: usize) -> Vec<Doc> {
                 "config" => "env",
                 _ => "txt",
             };
-            let mut b =
-                Builder { name: format!("{i:05}-{kind}.{ext}"), text: String::new(), labels: Vec::new(), json: false };
+            let mut b = Builder {
+                name: format!("{i:05}-{kind}.{ext}"),
+                text: String::new(),
+                labels: Vec::new(),
+                json: false,
+                rate,
+            };
             match kind {
                 "prose" => prose(&mut b, &mut rng),
                 "config" => config(&mut b, &mut rng),
@@ -476,13 +519,22 @@ pub fn generate(seed: u64, n: usize) -> Vec<Doc> {
         .collect()
 }
 
-/// The documents joined into one text of at least `bytes` bytes (repeating the corpus as
-/// needed), for benchmarks.
+/// The mixed corpus for throughput benchmarks: documents of every kind at a realistic density
+/// (a planted value in about one sentence or line in twenty), joined into exactly `bytes`
+/// bytes, repeating as needed.
 pub fn mixed_text(seed: u64, bytes: usize) -> Vec<u8> {
-    let docs = generate(seed, 400);
+    joined(&generate_with(seed, 400, 0.05), bytes)
+}
+
+/// The densely planted evaluation corpus joined into `bytes` bytes (a value every ~120 bytes).
+pub fn dense_text(seed: u64, bytes: usize) -> Vec<u8> {
+    joined(&generate(seed, 400), bytes)
+}
+
+fn joined(docs: &[Doc], bytes: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes + 8192);
     while out.len() < bytes {
-        for d in &docs {
+        for d in docs {
             out.extend_from_slice(d.text.as_bytes());
             out.push(b'\n');
             if out.len() >= bytes {

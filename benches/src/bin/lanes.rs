@@ -6,7 +6,8 @@ use dlpjet::Scanner;
 use std::time::Instant;
 
 fn main() {
-    let hay = dlpjet_benches::mixed(16 << 20);
+    let dense = std::env::args().any(|a| a == "--dense");
+    let hay = if dense { dlpjet_benches::dense(16 << 20) } else { dlpjet_benches::mixed(16 << 20) };
     let sets: &[(&str, &[&str])] = &[
         ("digits", &["credit_card", "us_ssn", "phone", "ipv4", "iban"]),
         ("email", &["email"]),

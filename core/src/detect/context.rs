@@ -7,29 +7,43 @@
 /// How far from a candidate a context word may be, in bytes, on each side.
 pub const CONTEXT_WINDOW: usize = 48;
 
-/// Finds the first of `words` as a whole word in `hay[lo..hi]`; returns its span.
+/// Finds the first of `words` that starts a whole word in `hay[lo..hi]` (the first such position
+/// wins); returns its span. One pass over the word starts of the region.
 pub(crate) fn find_word<W: AsRef<[u8]>>(hay: &[u8], lo: usize, hi: usize, words: &[W]) -> Option<(usize, usize)> {
     let hi = hi.min(hay.len());
-    if lo >= hi {
-        return None;
+    // First letters of the words, to pass over word starts that cannot match.
+    let mut firsts = 0u64;
+    for w in words {
+        if let Some(&f) = w.as_ref().first() {
+            firsts |= 1 << (f.to_ascii_lowercase() & 63);
+        }
     }
-    let region = &hay[lo..hi];
-    for word in words {
-        let word = word.as_ref();
-        if word.is_empty() || word.len() > region.len() {
+    let mut i = lo;
+    while i < hi {
+        let b = hay[i];
+        let starts_word = b.is_ascii_alphanumeric() || b == b'#';
+        if !starts_word || (i > 0 && hay[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
             continue;
         }
-        let first = word[0].to_ascii_lowercase();
-        for i in 0..=region.len() - word.len() {
-            if region[i].to_ascii_lowercase() != first || !region[i..i + word.len()].eq_ignore_ascii_case(word) {
+        let first = b.to_ascii_lowercase();
+        for word in words.iter().filter(|_| firsts & (1 << (first & 63)) != 0) {
+            let word = word.as_ref();
+            let e = i + word.len();
+            if word.is_empty() || e > hi || word[0].to_ascii_lowercase() != first {
                 continue;
             }
-            let (s, e) = (lo + i, lo + i + word.len());
-            let left = s == 0 || !hay[s - 1].is_ascii_alphanumeric();
-            let right = e >= hay.len() || !hay[e].is_ascii_alphanumeric();
-            if left && right && !inside_label(hay, s, e) {
-                return Some((s, e));
+            if hay[i..e].eq_ignore_ascii_case(word)
+                && (e >= hay.len() || !hay[e].is_ascii_alphanumeric())
+                && !inside_label(hay, i, e)
+            {
+                return Some((i, e));
             }
+        }
+        // Skip to the end of this word.
+        i += 1;
+        while i < hi && hay[i].is_ascii_alphanumeric() {
+            i += 1;
         }
     }
     None

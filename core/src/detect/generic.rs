@@ -80,8 +80,13 @@ fn placeholder(v: &[u8]) -> bool {
     if v.windows(2).any(|p| p == b"${" || p == b"{{" || p == b"$(" || (p[0] == b'[' && p[1].is_ascii_uppercase())) {
         return true;
     }
-    let has = |p: &[u8]| v.windows(p.len()).any(|x| x.eq_ignore_ascii_case(p));
-    PLACEHOLDER_PARTS.iter().any(|p| has(p)) || PLACEHOLDER_WORDS.iter().any(|p| v.eq_ignore_ascii_case(p))
+    let mut lower = [0u8; MAX_VALUE];
+    let lower = &mut lower[..v.len()];
+    for (d, s) in lower.iter_mut().zip(v) {
+        *d = s.to_ascii_lowercase();
+    }
+    PLACEHOLDER_PARTS.iter().any(|p| memchr::memmem::find(lower, p).is_some())
+        || PLACEHOLDER_WORDS.iter().any(|p| &lower[..] == *p)
 }
 
 /// A bare value that is really code: a call, an index, or a dotted name without digits.

@@ -48,8 +48,6 @@ const KEYWORDS: &[&str] = &[
     "passwd",
     "Passwd",
     "PASSWD",
-    "pwd",
-    "PWD",
     "secret",
     "Secret",
     "SECRET",
@@ -85,10 +83,6 @@ pub(crate) struct LitCursor {
 }
 
 impl LitCursor {
-    pub fn at(pos: usize) -> LitCursor {
-        LitCursor { from: pos }
-    }
-
     /// The first position whose literal may still be unhandled.
     pub fn next(&self) -> usize {
         self.from
@@ -102,12 +96,24 @@ pub(crate) struct LiteralLane {
     max_lit: usize,
 }
 
+/// Which literals a lane searches. Vendor prefixes and secret keywords are searched by two
+/// automata: each stays small enough for aho-corasick's slim Teddy, which together beat one
+/// large (fat Teddy) automaton.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Group {
+    Tokens,
+    Keywords,
+}
+
 impl LiteralLane {
-    pub fn new(enabled: u32) -> Option<LiteralLane> {
+    pub fn new(enabled: u32, group: Group) -> Option<LiteralLane> {
         let on = |b: Builtin| enabled & (1 << b.index()) != 0;
         let mut pats: Vec<&str> = Vec::new();
         let mut kinds = Vec::new();
         let mut add = |list: &[&'static str], k: Kind| {
+            if (k == Kind::Keyword) != (group == Group::Keywords) {
+                return;
+            }
             for &p in list {
                 pats.push(p);
                 kinds.push((k, p.len()));

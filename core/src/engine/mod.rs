@@ -22,7 +22,7 @@ use crate::detect::catalog::Builtin;
 use crate::detect::custom::{DictLane, RegexLane};
 use crate::detect::{self, Sink, Window};
 use crate::simd;
-pub(crate) use literals::LiteralLane;
+pub(crate) use literals::{Group, LiteralLane};
 
 /// Bytes before an anchor that an evaluator may look at.
 pub(crate) const LOOKBACK: usize = 128;
@@ -46,7 +46,7 @@ const DIGIT_DETECTORS: [Builtin; 5] =
 pub(crate) struct Cursors {
     digit: usize,
     punct: usize,
-    lit: literals::LitCursor,
+    lit: [literals::LitCursor; 2],
     regex: usize,
     dict: [usize; 2],
 }
@@ -57,7 +57,7 @@ pub(crate) struct Engine {
     pub enabled: u32,
     digits: bool,
     punct: Option<(u8, u8)>,
-    literals: Option<LiteralLane>,
+    literals: Vec<LiteralLane>,
     regexes: Option<RegexLane>,
     dicts: Vec<DictLane>,
 }
@@ -72,13 +72,15 @@ impl Engine {
             (false, true) => Some((b':', b':')),
             (false, false) => None,
         };
-        Engine { enabled, digits, punct, literals: LiteralLane::new(enabled), regexes, dicts }
+        let literals =
+            [Group::Tokens, Group::Keywords].into_iter().filter_map(|g| LiteralLane::new(enabled, g)).collect();
+        Engine { enabled, digits, punct, literals, regexes, dicts }
     }
 
     /// The most bytes after an anchor any lane needs.
     pub fn max_reach(&self) -> usize {
         let mut r = DIGIT_REACH.max(AT_REACH).max(COLON_REACH);
-        if let Some(l) = &self.literals {
+        for l in &self.literals {
             r = r.max(l.max_reach());
         }
         if let Some(x) = &self.regexes {
@@ -103,9 +105,8 @@ impl Engine {
             Some((x, y)) => self.punct_lane(buf, base, eof, x, y, &mut cur.punct, sink),
             None => cur.punct = base + buf.len(),
         }
-        match &self.literals {
-            Some(l) => l.run(buf, base, eof, &mut cur.lit, sink),
-            None => cur.lit = literals::LitCursor::at(base + buf.len()),
+        for (k, l) in self.literals.iter().enumerate() {
+            l.run(buf, base, eof, &mut cur.lit[k], sink);
         }
         match &self.regexes {
             Some(r) => r.run(buf, base, eof, &mut cur.regex, sink, LOOKBACK),
@@ -119,8 +120,8 @@ impl Engine {
     /// Absolute offset before which no future candidate can start.
     pub fn frontier(&self, cur: &Cursors) -> usize {
         let mut f = cur.digit.saturating_sub(DIGIT_START_BACK).min(cur.punct.saturating_sub(PUNCT_START_BACK));
-        if self.literals.is_some() {
-            f = f.min(cur.lit.next().saturating_sub(literals::START_BACK));
+        for k in 0..self.literals.len() {
+            f = f.min(cur.lit[k].next().saturating_sub(literals::START_BACK));
         }
         if self.regexes.is_some() {
             f = f.min(cur.regex);
@@ -133,7 +134,10 @@ impl Engine {
 
     /// Absolute offset of the first byte a later run may still read.
     pub fn retain_from(&self, cur: &Cursors) -> usize {
-        let mut c = cur.digit.min(cur.punct).min(cur.lit.next());
+        let mut c = cur.digit.min(cur.punct);
+        for k in 0..self.literals.len() {
+            c = c.min(cur.lit[k].next());
+        }
         if self.regexes.is_some() {
             c = c.min(cur.regex);
         }
@@ -248,22 +252,30 @@ fn plan(w: &Window, p: usize) -> Plan {
     }
     let mut i = p;
     let mut run = 0usize;
+    // ASCII digits first (the common case), then the general unit reader for the rest.
+    while i < hay.len() && hay[i].is_ascii_digit() {
+        i += 1;
+        run += 1;
+    }
+    let mut evasive = false;
     while let detect::units::Unit::Digit(_, n) | detect::units::Unit::Ignorable(n) = detect::units::unit_at(hay, i) {
-        if n == 1 || hay[i] == 0xEF && hay.get(i + 1) == Some(&0xBC) {
+        evasive = true;
+        if n == 1 || hay[i + 1] == 0xBC {
             run += 1;
         }
         i += n;
     }
     let next = hay.get(i).copied().unwrap_or(b' ');
-    let grouped = matches!(next, b' ' | b'-');
-    let evasive = i - p != run;
+    // A separator counts only when a digit (or an opening parenthesis) follows it.
+    let then = hay.get(i + 1).copied().unwrap_or(b' ');
+    let more = then.is_ascii_digit() || then == 0xEF || then == 0xE2;
+    let grouped = matches!(next, b' ' | b'-') && more;
+    let phone_delim = matches!(next, b' ' | b'-' | b'.' | b'(' | b')') && (more || then == b'(' || then == b' ');
     Plan {
         card: run >= 13 || (run == 4 && grouped) || evasive,
         ssn: run == 9 || (run == 3 && grouped) || evasive,
-        phone: matches!(prev, b'+' | b'(')
-            || ((run == 3 || run == 1) && matches!(next, b' ' | b'-' | b'.' | b'(' | b')'))
-            || evasive,
-        ipv4: run <= 3 && next == b'.',
+        phone: matches!(prev, b'+' | b'(') || ((run == 3 || run == 1) && phone_delim) || evasive,
+        ipv4: run <= 3 && next == b'.' && then.is_ascii_digit(),
         iban: false,
     }
 }
