@@ -144,7 +144,7 @@ fn filler(b: &mut Builder, rng: &mut Rng, words: usize) {
         if i > 0 {
             b.push(" ");
         }
-        b.push(*rng.pick(WORDS));
+        b.push(rng.pick::<&str>(WORDS));
     }
     b.push(". ");
 }
@@ -350,10 +350,10 @@ fn config(b: &mut Builder, rng: &mut Rng) {
                 b.push("\"\n");
             }
             9 => {
-                b.push(*rng.pick(&["password = \"", "api_key: \"", "secret = \""]));
+                b.push(rng.pick::<&str>(&["password = \"", "api_key: \"", "secret = \""]));
                 b.neg(
                     "placeholder",
-                    *rng.pick(&["changeme", "${API_KEY}", "<your-token>", "xxxxxxxxxxxxxxxx", "{{ secret }}"]),
+                    rng.pick::<&str>(&["changeme", "${API_KEY}", "<your-token>", "xxxxxxxxxxxxxxxx", "{{ secret }}"]),
                 );
                 b.push("\"\n");
             }

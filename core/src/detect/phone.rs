@@ -130,10 +130,7 @@ fn nanp_ok(t: &Parsed, area_group: usize) -> bool {
 /// `p` is the first digit; `+` or `(` may stand right before it.
 pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let hay = w.hay;
-    let prefix = match p.checked_sub(1).map(|i| hay[i]) {
-        Some(b @ (b'+' | b'(')) => b,
-        _ => 0,
-    };
+    let prefix = p.checked_sub(1).map(|i| hay[i]).filter(|b| matches!(b, b'+' | b'(')).unwrap_or_default();
     let s = if matches!(prefix, b'+' | b'(') { p - 1 } else { p };
     // A '+' or '(' opens a new number, so only a word or digit glued to it disqualifies it.
     let clear = if s < p {

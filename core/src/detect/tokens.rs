@@ -142,7 +142,7 @@ pub(crate) fn slack_webhook(w: &Window, lit: usize, out: &mut Sink) {
     };
     i += kind.len();
     let n = run_len(hay, i, 128, |b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+' || b == b'_');
-    if n >= 30 && n < 128 && w.right_clear(i + n, is_word) {
+    if (30..128).contains(&n) && w.right_clear(i + n, is_word) {
         found(w, out, Builtin::SlackToken, s, i + n, 0.97, "slack webhook format");
     }
 }

@@ -221,9 +221,7 @@ pub(crate) fn right_free(w: &Window, e: usize) -> bool {
         None => !w.truncated,
         Some(&b) if super::is_word(b) => false,
         Some(_) if matches!(unit_at(w.hay, e), Unit::Digit(..)) => false,
-        Some(&b) if matches!(b, b'.' | b',' | b'-' | b'/') => {
-            !matches!(unit_at(w.hay, skip_ignorable(w.hay, e + 1)), Unit::Digit(..))
-        }
+        Some(b'.' | b',' | b'-' | b'/') => !matches!(unit_at(w.hay, skip_ignorable(w.hay, e + 1)), Unit::Digit(..)),
         Some(_) => true,
     }
 }

@@ -26,7 +26,7 @@ pub(crate) fn outranks(x: &Candidate, y: &Candidate, ranks: &[u8]) -> bool {
 
 /// Sorts candidates by position and drops exact duplicates (same detector and span).
 pub(crate) fn sort_dedup(c: &mut Vec<Candidate>) {
-    c.sort_unstable_by(|a, b| (a.start, a.end, a.det).cmp(&(b.start, b.end, b.det)));
+    c.sort_unstable_by_key(|a| (a.start, a.end, a.det));
     c.dedup_by(|b, a| a.start == b.start && a.end == b.end && a.det == b.det);
 }
 
