@@ -47,6 +47,11 @@ fn mixed(c: &mut Criterion) {
         })
     });
     g.bench_function("baseline_regexset", |b| b.iter(|| baseline.count(black_box(&hay))));
+    #[cfg(feature = "vectorscan")]
+    {
+        let vs = data::vectorscan::VectorscanBaseline::default();
+        g.bench_function("baseline_vectorscan", |b| b.iter(|| vs.count(black_box(&hay))));
+    }
     g.finish();
 }
 

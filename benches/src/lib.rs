@@ -112,3 +112,48 @@ pub fn dictionary_terms(n: usize) -> Vec<String> {
         })
         .collect()
 }
+
+/// The same unvalidated pattern set compiled for Vectorscan (block mode, end offsets only:
+/// Vectorscan's fastest mode). Built only with the `vectorscan` feature.
+#[cfg(feature = "vectorscan")]
+pub mod vectorscan {
+    use hyperscan::prelude::*;
+
+    /// A compiled Vectorscan database and its scratch space.
+    #[allow(missing_debug_implementations)] // the binding's types have no Debug
+    pub struct VectorscanBaseline {
+        db: BlockDatabase,
+        scratch: Scratch,
+    }
+
+    impl Default for VectorscanBaseline {
+        fn default() -> Self {
+            let patterns: Patterns = super::BASELINE_PATTERNS
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let mut pat = Pattern::new(p.trim_start_matches("(?-u)")).expect("pattern");
+                    pat.id = Some(i);
+                    pat
+                })
+                .collect();
+            let db: BlockDatabase = patterns.build().expect("Vectorscan compiles the baseline patterns");
+            let scratch = db.alloc_scratch().expect("scratch");
+            VectorscanBaseline { db, scratch }
+        }
+    }
+
+    impl VectorscanBaseline {
+        /// Number of match events in `hay`.
+        pub fn count(&self, hay: &[u8]) -> usize {
+            let mut n = 0;
+            self.db
+                .scan(hay, &self.scratch, |_, _, _, _| {
+                    n += 1;
+                    Matching::Continue
+                })
+                .expect("scan");
+            n
+        }
+    }
+}
