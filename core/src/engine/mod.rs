@@ -169,6 +169,12 @@ impl Engine {
                 pos = a + 1;
                 continue;
             }
+            // A run that continues a number ("1-2", "1.5", "10:30") cannot start a finding:
+            // skip it without building a window (dense "1-2-1-2…" stays cheap).
+            if rel >= 2 && matches!(buf[rel - 1], b'-' | b'.' | b'/' | b',' | b':') && buf[rel - 2].is_ascii_digit() {
+                pos = a + 1 + buf[rel + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+                continue;
+            }
             if !eof && a + DIGIT_REACH > end {
                 *cursor = a;
                 return;
