@@ -75,17 +75,22 @@ const KEYWORDS: &[&str] = &[
     "privateKey",
 ];
 
-/// Where the literal lane resumes its search, across chunks.
+/// Where the literal lane resumes its search, across chunks, and the literals found whose
+/// window is not complete yet.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LitCursor {
     /// Where the next search starts.
     from: usize,
+    /// (anchor, pattern) of literals waiting for the rest of their window. The search goes on
+    /// past them, so a private key waiting for its END line does not make the lane search the
+    /// following bytes again on every chunk.
+    pending: Vec<(usize, usize)>,
 }
 
 impl LitCursor {
     /// The first position whose literal may still be unhandled.
     pub fn next(&self) -> usize {
-        self.from
+        self.pending.iter().map(|&(a, _)| a).fold(self.from, usize::min)
     }
 }
 
@@ -171,40 +176,59 @@ impl LiteralLane {
     /// match is taken only once `max_lit` bytes after its start are known, so a longer literal
     /// cut by the end of the chunk cannot be mistaken for a shorter one; when the search stops
     /// early it resumes where no match can have been skipped, so chunked and whole scans see
-    /// the same matches.
+    /// the same matches. A match whose window is incomplete waits in the cursor's pending list
+    /// while the search continues after it, exactly as a whole scan continues after it.
     pub fn run(&self, buf: &[u8], base: usize, eof: bool, cur: &mut LitCursor, sink: &mut Sink) {
         let end = base + buf.len();
+        // Literals whose window has now arrived.
+        let mut waiting = std::mem::take(&mut cur.pending);
+        waiting.retain(|&(a, pid)| {
+            if eof || a + self.kinds[pid].0.reach() <= end {
+                self.eval(buf, base, a, pid, sink);
+                false
+            } else {
+                true
+            }
+        });
+        cur.pending = waiting;
         let mut last_end = cur.from;
         let input = aho_corasick::Input::new(buf).range(cur.from - base..buf.len());
         for m in self.ac.find_iter(input) {
             let a = base + m.start();
-            let (kind, len) = self.kinds[m.pattern().as_usize()];
+            let pid = m.pattern().as_usize();
             if !eof && a + self.max_lit > end {
                 break;
             }
-            if !eof && a + kind.reach() > end {
-                cur.from = a;
-                return;
-            }
-            let ws = a.saturating_sub(LOOKBACK);
-            debug_assert!(ws >= base, "literal lane lookback left the buffer");
-            let we = (a + kind.reach()).min(end);
-            let w = Window { hay: &buf[ws - base..we - base], a: a - ws, truncated: we == a + kind.reach() };
-            sink.base = ws;
-            match kind {
-                Kind::AwsId => detect::tokens::aws_access_key_id(&w, len, sink),
-                Kind::Github => detect::tokens::github(&w, len, sink),
-                Kind::SlackToken => detect::tokens::slack_token(&w, len, sink),
-                Kind::SlackWebhook => detect::tokens::slack_webhook(&w, len, sink),
-                Kind::Stripe => detect::tokens::stripe(&w, len, sink),
-                Kind::Openai => detect::tokens::openai(&w, len, sink),
-                Kind::Google => detect::tokens::google(&w, len, sink),
-                Kind::PrivateKey => detect::private_key::eval(&w, len, sink),
-                Kind::Jwt => detect::tokens::jwt(&w, sink),
-                Kind::Keyword => detect::generic::eval(&w, len, sink),
+            if !eof && a + self.kinds[pid].0.reach() > end {
+                cur.pending.push((a, pid));
+            } else {
+                self.eval(buf, base, a, pid, sink);
             }
             last_end = base + m.end();
         }
         cur.from = if eof { end } else { last_end.max((end + 1).saturating_sub(self.max_lit)) };
+    }
+
+    /// Judges the literal `pid` found at absolute offset `a`.
+    fn eval(&self, buf: &[u8], base: usize, a: usize, pid: usize, sink: &mut Sink) {
+        let (kind, len) = self.kinds[pid];
+        let end = base + buf.len();
+        let ws = a.saturating_sub(LOOKBACK);
+        debug_assert!(ws >= base, "literal lane lookback left the buffer");
+        let we = (a + kind.reach()).min(end);
+        let w = Window { hay: &buf[ws - base..we - base], a: a - ws, truncated: we == a + kind.reach() };
+        sink.base = ws;
+        match kind {
+            Kind::AwsId => detect::tokens::aws_access_key_id(&w, len, sink),
+            Kind::Github => detect::tokens::github(&w, len, sink),
+            Kind::SlackToken => detect::tokens::slack_token(&w, len, sink),
+            Kind::SlackWebhook => detect::tokens::slack_webhook(&w, len, sink),
+            Kind::Stripe => detect::tokens::stripe(&w, len, sink),
+            Kind::Openai => detect::tokens::openai(&w, len, sink),
+            Kind::Google => detect::tokens::google(&w, len, sink),
+            Kind::PrivateKey => detect::private_key::eval(&w, len, sink),
+            Kind::Jwt => detect::tokens::jwt(&w, sink),
+            Kind::Keyword => detect::generic::eval(&w, len, sink),
+        }
     }
 }
