@@ -1,0 +1,186 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// dlpjet finds sensitive data (cards, SSNs, e-mail, phones, cloud keys, API tokens, private
+/// keys, IBANs, IPs) in files, trees and pipes, and redacts it.
+///
+/// Exit codes: 0 nothing found, 1 findings, 2 an error (like grep).
+#[derive(Debug, Parser)]
+#[command(name = "dlpjet", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files, directories (recursively) or standard input for sensitive data.
+    Scan(ScanArgs),
+    /// Write a redacted copy of a file or standard input.
+    Redact(RedactArgs),
+    /// List the built-in detectors.
+    Detectors(DetectorsArgs),
+    /// Score findings against a ground-truth file (precision, recall, F1 per detector).
+    Eval(EvalArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// path:line:column, detector, masked preview; coloured on a terminal.
+    Text,
+    /// One JSON object per finding (a stable contract).
+    Jsonl,
+    /// One JSON document with findings, errors and a summary.
+    Json,
+    /// SARIF 2.1.0 for code-scanning tools.
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Which detectors to run.
+#[derive(Debug, Args)]
+pub struct DetectorArgs {
+    /// Run only these detectors (comma-separated ids; see `dlpjet detectors`).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub detectors: Vec<String>,
+    /// Do not run these detectors.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub exclude_detectors: Vec<String>,
+    /// Drop findings below this confidence (0 to 1).
+    #[arg(long, value_name = "X")]
+    pub min_confidence: Option<f32>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; standard input when none is given or for `-`.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print the raw matched values (never printed otherwise).
+    #[arg(long)]
+    pub show_values: bool,
+    #[command(flatten)]
+    pub detect: DetectorArgs,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Skip files larger than this (bytes, or with K, M, G suffix).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_filesize: Option<u64>,
+    /// Also scan hidden files and directories.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Do not honour .gitignore, .ignore and git exclude files.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Also scan binary files (files with a NUL byte in their first 8 KiB).
+    #[arg(long)]
+    pub binary: bool,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Never show the progress bar and summary, even on a terminal.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StyleArg {
+    /// `[CREDIT_CARD]`
+    Label,
+    /// Every character becomes `*`.
+    Mask,
+    /// Mask all but the last `--keep-last` letters and digits.
+    Partial,
+    /// A keyed HMAC pseudonym (key from `--pseudonym-key-env`).
+    Pseudonym,
+    /// Remove the value.
+    Remove,
+}
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// The file to redact; standard input when absent or `-`.
+    pub input: Option<PathBuf>,
+    /// Write to this file (atomically: a temporary file renamed into place).
+    #[arg(short = 'o', long, value_name = "FILE", conflicts_with = "in_place")]
+    pub output: Option<PathBuf>,
+    /// Rewrite the input file atomically (temporary file, fsync, rename).
+    #[arg(long)]
+    pub in_place: bool,
+    /// How findings are rewritten.
+    #[arg(long, value_enum, default_value_t = StyleArg::Label)]
+    pub style: StyleArg,
+    /// For `--style partial`: how many trailing letters or digits stay visible.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub keep_last: usize,
+    /// For `--style pseudonym`: the environment variable holding the key (at least 16 bytes).
+    #[arg(long, value_name = "VAR")]
+    pub pseudonym_key_env: Option<String>,
+    #[command(flatten)]
+    pub detect: DetectorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DetectorsArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The ground-truth file (JSON lines: file, detector or negative, start, end).
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+    /// The directory the truth file's paths are relative to (default: the truth file's directory).
+    pub path: Option<PathBuf>,
+    /// Exit with 1 when any detector's F1 is below this.
+    #[arg(long, value_name = "X")]
+    pub min_f1: Option<f64>,
+}
+
+/// Parses `1234`, `64K`, `10M`, `2G` (powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("{s:?}: unknown size suffix {c:?} (use K, M or G)")),
+            };
+            (&s[..i], m)
+        }
+        _ => (s, 1),
+    };
+    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a size (e.g. 1048576, 512K, 10M, 2G)"))?;
+    n.checked_mul(mult).ok_or_else(|| format!("{s:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10"), Ok(10));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("2m"), Ok(2 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert!(parse_size("1T").is_err());
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("").is_err());
+    }
+}

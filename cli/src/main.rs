@@ -1,0 +1,88 @@
+//! `dlpjet`: the command-line tool. See `dlpjet --help`.
+
+mod args;
+mod detectors;
+mod output;
+mod redact;
+mod scan;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Scan(a) => scan::run(a),
+        args::Command::Redact(a) => redact::run(a),
+        args::Command::Detectors(a) => list_detectors(a),
+        args::Command::Eval(a) => eval(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        // The reader went away (`| head`): stop quietly.
+        Err(e) if scan::is_broken_pipe(&e) => ExitCode::from(0),
+        Err(e) => {
+            eprintln!("dlpjet: {}", one_line(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// An error and its causes on one line: "context: cause: cause".
+fn one_line(e: &anyhow::Error) -> String {
+    e.chain()
+        .map(|c| match c.downcast_ref::<std::io::Error>() {
+            Some(io) => scan::io_message(io),
+            None => c.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+fn list_detectors(a: args::DetectorsArgs) -> anyhow::Result<u8> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let list: Vec<_> = dlpjet::Builtin::ALL
+            .iter()
+            .map(|b| {
+                serde_json::json!({"id": b.id(), "description": b.description(), "validation": b.validation(),
+                                   "example": output::preview(b.example().as_bytes())})
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{:<22} {:<24} {}", "ID", "EXAMPLE (MASKED)", "FINDS / VALIDATION")?;
+        for b in dlpjet::Builtin::ALL {
+            writeln!(out, "{:<22} {:<24} {}", b.id(), output::preview(b.example().as_bytes()), b.description())?;
+            writeln!(out, "{:<22} {:<24} validated by: {}", "", "", b.validation())?;
+        }
+    }
+    Ok(0)
+}
+
+fn eval(a: args::EvalArgs) -> anyhow::Result<u8> {
+    use anyhow::Context;
+    let truth = dlpjet_corpus::truth::read_truth(&a.truth)?;
+    let dir = a.path.clone().unwrap_or_else(|| a.truth.parent().map(|p| p.to_path_buf()).unwrap_or_default());
+    let scanner = dlpjet::Scanner::new();
+    let mut names: Vec<&str> = truth.iter().map(|l| l.file.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut findings = std::collections::HashMap::new();
+    for name in names {
+        let p = dir.join(name);
+        let data = std::fs::read(&p).with_context(|| p.display().to_string())?;
+        findings.insert(name.to_string(), scanner.scan(&data));
+    }
+    let report = dlpjet_corpus::eval::evaluate(&truth, &findings);
+    print!("{report}");
+    match a.min_f1 {
+        Some(min) if report.min_f1() < min => {
+            println!("below target: minimum F1 {:.4} < {min}", report.min_f1());
+            Ok(1)
+        }
+        _ => Ok(0),
+    }
+}

@@ -1,0 +1,364 @@
+//! Integration tests: the real `dlpjet` binary on temporary trees and pipes.
+
+use assert_cmd::Command;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Stdio;
+
+const CARD: &str = "4111 1111 1111 1111";
+const EMAIL: &str = "jane.doe@example.org";
+
+fn dlpjet() -> Command {
+    Command::cargo_bin("dlpjet").unwrap()
+}
+
+fn tree() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.txt"), format!("pay with {CARD} today\nmail {EMAIL}\n")).unwrap();
+    std::fs::create_dir(d.path().join("sub")).unwrap();
+    std::fs::write(d.path().join("sub/b.env"), "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n").unwrap();
+    std::fs::write(d.path().join("clean.txt"), "nothing to see\n").unwrap();
+    d
+}
+
+fn jsonl(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(out).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn jsonl_contract_and_offsets() {
+    let d = tree();
+    let out = dlpjet().args(["scan", "--format", "jsonl"]).arg(d.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = jsonl(&out.stdout);
+    assert_eq!(recs.len(), 3);
+    for r in &recs {
+        for k in ["path", "detector", "start", "end", "line", "column", "confidence", "action", "preview"] {
+            assert!(r.get(k).is_some(), "missing {k} in {r}");
+        }
+        assert!(r.get("value").is_none());
+        let path = r["path"].as_str().unwrap();
+        let data = std::fs::read(path).unwrap();
+        let (s, e) = (r["start"].as_u64().unwrap() as usize, r["end"].as_u64().unwrap() as usize);
+        let v = String::from_utf8_lossy(&data[s..e]).into_owned();
+        match r["detector"].as_str().unwrap() {
+            "credit_card" => {
+                assert_eq!(v, CARD);
+                assert_eq!((r["line"].as_u64(), r["column"].as_u64()), (Some(1), Some(10)));
+            }
+            "email" => {
+                assert_eq!(v, EMAIL);
+                assert_eq!((r["line"].as_u64(), r["column"].as_u64()), (Some(2), Some(6)));
+            }
+            "aws_access_key_id" => assert_eq!(v, "AKIAIOSFODNN7EXAMPLE"),
+            other => panic!("unexpected detector {other}"),
+        }
+        assert_eq!(r["action"], "warn");
+        assert!(!r["preview"].as_str().unwrap().contains("4111 1111"));
+    }
+}
+
+#[test]
+fn raw_values_only_with_show_values() {
+    let d = tree();
+    for format in ["text", "jsonl", "json", "sarif"] {
+        let out = dlpjet().args(["scan", "--format", format]).arg(d.path()).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains(CARD) && !text.contains(EMAIL), "{format} leaked a value:\n{text}");
+    }
+    let out = dlpjet().args(["scan", "--format", "jsonl", "--show-values"]).arg(d.path()).output().unwrap();
+    let recs = jsonl(&out.stdout);
+    assert!(recs.iter().any(|r| r["value"] == CARD));
+}
+
+#[test]
+fn json_and_sarif_documents() {
+    let d = tree();
+    let out = dlpjet().args(["scan", "--format", "json"]).arg(d.path()).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 3);
+    assert_eq!(doc["summary"]["files"], 3);
+    let out = dlpjet().args(["scan", "--format", "sarif"]).arg(d.path()).output().unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "dlpjet");
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+        let region = &r["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
+fn exit_codes() {
+    let d = tree();
+    dlpjet().args(["scan"]).arg(d.path().join("clean.txt")).assert().code(0);
+    dlpjet().args(["scan"]).arg(d.path().join("a.txt")).assert().code(1);
+    let out = dlpjet().args(["scan"]).arg(d.path().join("missing.txt")).arg(d.path().join("a.txt")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing.txt: no such file or directory"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The other file was still scanned.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("credit_card"));
+    dlpjet().args(["scan", "--detectors", "nope"]).write_stdin("x").assert().code(2);
+    dlpjet().args(["scan", "--bogus-flag"]).assert().code(2);
+}
+
+#[test]
+fn not_a_directory_is_reported_with_its_path() {
+    let d = tree();
+    let out = dlpjet().args(["scan"]).arg(d.path().join("a.txt/inner")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a.txt/inner: not a directory"));
+}
+
+#[test]
+fn stdin_and_dash() {
+    let out = dlpjet().args(["scan", "--format", "jsonl"]).write_stdin(format!("x {CARD}\n")).output().unwrap();
+    let recs = jsonl(&out.stdout);
+    assert_eq!(recs.len(), 1);
+    assert!(recs[0]["path"].is_null());
+    assert_eq!(recs[0]["start"], 2);
+    let out = dlpjet().args(["scan", "-"]).write_stdin(format!("{EMAIL}\n")).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("<stdin>:1:1: email"));
+}
+
+fn git_tree() -> tempfile::TempDir {
+    let d = tree();
+    std::process::Command::new("git").arg("init").arg("-q").arg(d.path()).status().unwrap();
+    std::fs::write(d.path().join(".gitignore"), "ignored.txt\n").unwrap();
+    std::fs::write(d.path().join("ignored.txt"), format!("{CARD}\n")).unwrap();
+    std::fs::write(d.path().join(".hidden.txt"), format!("{CARD}\n")).unwrap();
+    std::fs::write(d.path().join(".ignore"), "also-ignored.txt\n").unwrap();
+    std::fs::write(d.path().join("also-ignored.txt"), format!("{CARD}\n")).unwrap();
+    d
+}
+
+fn scanned_files(args: &[&str], dir: &Path) -> Vec<String> {
+    let out = dlpjet().args(["scan", "--format", "jsonl"]).args(args).arg(dir).output().unwrap();
+    let mut files: Vec<String> = jsonl(&out.stdout)
+        .iter()
+        .map(|r| Path::new(r["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files.dedup();
+    files
+}
+
+#[test]
+fn ignore_rules_like_ripgrep() {
+    let d = git_tree();
+    assert_eq!(scanned_files(&[], d.path()), ["a.txt", "b.env"]);
+    assert_eq!(scanned_files(&["--hidden"], d.path()), [".hidden.txt", "a.txt", "b.env"]);
+    assert_eq!(scanned_files(&["--no-ignore"], d.path()), ["a.txt", "also-ignored.txt", "b.env", "ignored.txt"]);
+    // An explicitly named file is scanned even when ignored.
+    assert_eq!(scanned_files(&[], &d.path().join("ignored.txt")), ["ignored.txt"]);
+}
+
+#[test]
+fn binary_files_skipped_unless_asked() {
+    let d = tempfile::tempdir().unwrap();
+    let mut data = b"\x00\x01\x02binary ".to_vec();
+    data.extend_from_slice(CARD.as_bytes());
+    std::fs::write(d.path().join("blob.bin"), &data).unwrap();
+    dlpjet().args(["scan"]).arg(d.path()).assert().code(0);
+    dlpjet().args(["scan", "--binary"]).arg(d.path()).assert().code(1);
+}
+
+#[test]
+fn max_filesize_and_threads() {
+    let d = tree();
+    dlpjet().args(["scan", "--max-filesize", "10"]).arg(d.path()).assert().code(0);
+    dlpjet().args(["scan", "--max-filesize", "10X"]).arg(d.path()).assert().code(2);
+    let one = dlpjet().args(["scan", "--format", "jsonl", "-j", "1"]).arg(d.path()).output().unwrap().stdout;
+    let two = dlpjet().args(["scan", "--format", "jsonl", "-j", "2"]).arg(d.path()).output().unwrap().stdout;
+    assert_eq!(one, two);
+}
+
+#[test]
+fn invalid_utf8_content_and_names() {
+    let d = tempfile::tempdir().unwrap();
+    let mut data = b"\xff\xfe bad bytes ".to_vec();
+    data.extend_from_slice(EMAIL.as_bytes());
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::OsStr::from_bytes(b"odd-\xffname.txt");
+    std::fs::write(d.path().join(name), &data).unwrap();
+    let out = dlpjet().args(["scan", "--format", "jsonl"]).arg(d.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let recs = jsonl(&out.stdout);
+    assert_eq!(recs[0]["detector"], "email");
+    assert!(recs[0]["path"].as_str().unwrap().contains("odd-"));
+}
+
+#[test]
+fn detectors_listing() {
+    let out = dlpjet().args(["detectors"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for b in dlpjet::Builtin::ALL {
+        assert!(text.contains(b.id()), "{}", b.id());
+    }
+    assert!(!text.contains("4111 1111 1111 1111"), "examples must be masked");
+    let out = dlpjet().args(["detectors", "--json"]).output().unwrap();
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.len(), dlpjet::Builtin::ALL.len());
+}
+
+#[test]
+fn eval_against_the_committed_truth() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/samples");
+    let out = dlpjet().args(["eval", "--min-f1", "0.99", "--truth"]).arg(root.join("truth.jsonl")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("credit_card"));
+    dlpjet().args(["eval", "--truth"]).arg(root.join("nope.jsonl")).assert().code(2);
+}
+
+#[test]
+fn redact_to_stdout_file_and_in_place() {
+    let d = tree();
+    let a = d.path().join("a.txt");
+    let want = "pay with [CREDIT_CARD] today\nmail [EMAIL]\n";
+    dlpjet().args(["redact"]).arg(&a).assert().code(0).stdout(want);
+    dlpjet().args(["redact"]).write_stdin(format!("pay with {CARD} today\nmail {EMAIL}\n")).assert().stdout(want);
+    let o = d.path().join("out.txt");
+    dlpjet().args(["redact", "-o"]).arg(&o).arg(&a).assert().code(0);
+    assert_eq!(std::fs::read_to_string(&o).unwrap(), want);
+    dlpjet()
+        .args(["redact", "--style", "partial"])
+        .arg(&a)
+        .assert()
+        .stdout("pay with **** **** **** 1111 today\nmail ****.***@******e.org\n");
+    dlpjet().args(["redact", "--in-place"]).arg(&a).assert().code(0).stdout("");
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), want);
+    let leftovers: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".dlpjet-redact-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn redact_bad_input_loses_nothing() {
+    let d = tree();
+    let a = d.path().join("a.txt");
+    let before = std::fs::read(&a).unwrap();
+    // Output into a directory that does not exist: error naming it, nothing written.
+    let out = dlpjet().args(["redact", "-o"]).arg(d.path().join("no/such/dir/out.txt")).arg(&a).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/dir"), "{}", String::from_utf8_lossy(&out.stderr));
+    // A directory as input.
+    let out = dlpjet().args(["redact", "--in-place"]).arg(d.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // --in-place on stdin, and a pseudonym without a key.
+    dlpjet().args(["redact", "--in-place"]).write_stdin("x").assert().code(2);
+    dlpjet().args(["redact", "--style", "pseudonym"]).write_stdin("x").assert().code(2);
+    dlpjet()
+        .args(["redact", "--style", "pseudonym", "--pseudonym-key-env", "DLPJET_TEST_UNSET_VAR"])
+        .write_stdin("x")
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read(&a).unwrap(), before);
+}
+
+#[test]
+fn pseudonyms_are_stable_per_key() {
+    let run = |key: &str| {
+        let out = dlpjet()
+            .args(["redact", "--style", "pseudonym", "--pseudonym-key-env", "DLPJET_KEY"])
+            .env("DLPJET_KEY", key)
+            .write_stdin(format!("{EMAIL} and {EMAIL}"))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let a = run("0123456789abcdef0123");
+    let parts: Vec<&str> = a.split(" and ").collect();
+    assert_eq!(parts[0], parts[1]);
+    assert!(parts[0].starts_with("[EMAIL:"));
+    assert_ne!(a, run("another-key-0123456789"));
+}
+
+#[test]
+fn in_place_interrupted_leaves_original_or_complete_result() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("big.txt");
+    let mut content = Vec::new();
+    while content.len() < 64 << 20 {
+        content.extend_from_slice(format!("line with {CARD} and {EMAIL}\n").as_bytes());
+    }
+    std::fs::write(&f, &content).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("dlpjet");
+    for delay_ms in [5, 40, 150] {
+        let mut child = std::process::Command::new(&bin).args(["redact", "--in-place"]).arg(&f).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = std::fs::read(&f).unwrap();
+        let done = now.starts_with(b"line with [CREDIT_CARD]");
+        assert!(
+            now == content || (done && now.len() < content.len() && now.ends_with(b"[EMAIL]\n")),
+            "partial file after kill at {delay_ms} ms"
+        );
+        if done {
+            std::fs::write(&f, &content).unwrap();
+        }
+    }
+}
+
+#[test]
+fn broken_pipe_ends_quietly() {
+    let d = tempfile::tempdir().unwrap();
+    for i in 0..200 {
+        std::fs::write(d.path().join(format!("f{i:03}.txt")), format!("{CARD}\n").repeat(50)).unwrap();
+    }
+    let bin = assert_cmd::cargo::cargo_bin("dlpjet");
+    let mut child = std::process::Command::new(bin)
+        .args(["scan"])
+        .arg(d.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert!(err.is_empty(), "stderr after broken pipe: {err}");
+    assert!(status.code().is_some(), "killed by a signal");
+}
+
+#[test]
+fn redact_stream_memory_is_bounded() {
+    // 48 MiB through a pipe; buffering it would take the peak RSS well past 24 MiB.
+    let bin = assert_cmd::cargo::cargo_bin("dlpjet");
+    let mut child = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(bin)
+        .arg("redact")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(ref mut child) = child else {
+        eprintln!("skipping: /usr/bin/time is not installed");
+        return;
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    let line = format!("some text {CARD} more {EMAIL} and words\n").repeat(1000);
+    for _ in 0..(48 << 20) / line.len() {
+        stdin.write_all(line.as_bytes()).unwrap();
+    }
+    drop(stdin);
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(child.wait().unwrap().success());
+    let max_kib: u64 = err.trim().lines().last().unwrap().parse().unwrap();
+    assert!(max_kib < 24 * 1024, "peak RSS {max_kib} KiB for a 48 MiB stream");
+}
