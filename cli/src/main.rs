@@ -53,7 +53,7 @@ fn list_detectors(a: args::DetectorsArgs) -> anyhow::Result<u8> {
         serde_json::to_writer_pretty(&mut out, &list)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{:<22} {:<24} {}", "ID", "EXAMPLE (MASKED)", "FINDS / VALIDATION")?;
+        writeln!(out, "{:<22} {:<24} FINDS / VALIDATION", "ID", "EXAMPLE (MASKED)")?;
         for b in dlpjet::Builtin::ALL {
             writeln!(out, "{:<22} {:<24} {}", b.id(), output::preview(b.example().as_bytes()), b.description())?;
             writeln!(out, "{:<22} {:<24} validated by: {}", "", "", b.validation())?;
