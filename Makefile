@@ -12,8 +12,9 @@ export FUZZ_SECONDS
 .PHONY: scan test bench fuzz
 
 scan:
-	cargo run --release -q -p dlpjet-corpus -- scan corpus/samples > /dev/null || [ $$? -eq 1 ]
-	cargo run --release -q -p dlpjet-corpus -- eval --min-f1 0.99 --no-negatives corpus/samples
+	cargo build --release -q -p dlpjet-cli
+	cargo run --release -q -p dlpjet-cli -- scan --color never corpus/samples | head -n 12
+	cargo run --release -q -p dlpjet-cli -- eval --min-f1 0.99 --no-negatives --truth corpus/samples/truth.jsonl
 
 test:
 	bash dev/test-all

@@ -148,6 +148,9 @@ pub struct EvalArgs {
     /// Exit with 1 when any detector's F1 is below this.
     #[arg(long, value_name = "X")]
     pub min_f1: Option<f64>,
+    /// Exit with 1 when any finding lands on a hard negative.
+    #[arg(long)]
+    pub no_negatives: bool,
 }
 
 /// Parses `1234`, `64K`, `10M`, `2G` (powers of 1024).

@@ -78,11 +78,16 @@ fn eval(a: args::EvalArgs) -> anyhow::Result<u8> {
     }
     let report = dlpjet_corpus::eval::evaluate(&truth, &findings);
     print!("{report}");
-    match a.min_f1 {
-        Some(min) if report.min_f1() < min => {
-            println!("below target: minimum F1 {:.4} < {min}", report.min_f1());
-            Ok(1)
-        }
-        _ => Ok(0),
+    let mut code = 0;
+    if let Some(min) = a.min_f1.filter(|&m| report.min_f1() < m) {
+        println!("below target: minimum F1 {:.4} < {min}", report.min_f1());
+        code = 1;
     }
+    if a.no_negatives && !report.negative_hits.is_empty() {
+        for h in report.negative_hits.iter().take(20) {
+            println!("negative hit: {} fired on {} in {}", h.detector, h.kind, h.file);
+        }
+        code = 1;
+    }
+    Ok(code)
 }

@@ -10,8 +10,14 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// Read size for files and pipes; the engine holds back at most `Scanner::max_holdback` more.
-const READ_SIZE: usize = 256 * 1024;
+/// Read buffer per worker thread. Inputs that fit are scanned in one go; larger ones are
+/// streamed through it, and the engine holds back at most `Scanner::max_holdback` more.
+const READ_SIZE: usize = 4 << 20;
+thread_local! {
+    /// Each worker thread's read buffer, allocated once and reused for every input.
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; READ_SIZE]);
+}
+
 /// How much of a file is checked for NUL bytes to decide that it is binary.
 const BINARY_PROBE: usize = 8 * 1024;
 /// Files scanned in parallel before their findings are printed, in order.
@@ -56,7 +62,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         report.error(&mut out, None, e)?;
     }
     for batch in inputs.chunks(BATCH) {
-        let results: Vec<Outcome> = pool.install(|| batch.par_iter().map(|i| scan_input(&scanner, i, &args)).collect());
+        let results: Vec<Outcome> = pool.install(|| {
+            batch.par_iter().map(|i| READ_BUF.with_borrow_mut(|buf| scan_input(&scanner, i, &args, buf))).collect()
+        });
         for (input, r) in batch.iter().zip(results) {
             let path = match input {
                 Input::Stdin => None,
@@ -147,16 +155,16 @@ pub fn io_message(e: &io::Error) -> String {
     }
 }
 
-fn scan_input(scanner: &Scanner, input: &Input, args: &ScanArgs) -> Outcome {
+fn scan_input(scanner: &Scanner, input: &Input, args: &ScanArgs, buf: &mut [u8]) -> Outcome {
     let result = match input {
-        Input::Stdin => scan_reader(scanner, io::stdin().lock(), args),
+        Input::Stdin => scan_reader(scanner, io::stdin().lock(), args, buf),
         Input::File(p) => std::fs::File::open(p).and_then(|f| {
             if let Some(max) = args.max_filesize {
                 if f.metadata()?.len() > max {
                     return Ok(Outcome { skipped: true, ..Outcome::default() });
                 }
             }
-            scan_reader(scanner, f, args)
+            scan_reader(scanner, f, args, buf)
         }),
     };
     result.unwrap_or_else(|e| Outcome { error: Some(io_message(&e)), ..Outcome::default() })
@@ -172,23 +180,51 @@ struct Lines {
 
 impl Lines {
     fn advance(&mut self, b: &[u8]) {
-        for (i, _) in b.iter().enumerate().filter(|(_, &c)| c == b'\n') {
-            self.line += 1;
-            self.line_start = self.pos + i as u64 + 1;
+        let mut count = 0;
+        if let Some(last) = memchr::memrchr(b'\n', b) {
+            count = memchr::memchr_iter(b'\n', &b[..last]).count() as u64 + 1;
+            self.line_start = self.pos + last as u64 + 1;
         }
+        self.line += count;
         self.pos += b.len() as u64;
     }
 }
 
-/// Streams `r` through the engine. Memory stays bounded by the read size and the engine's
-/// holdback, whatever the size of the input.
-pub fn scan_reader(scanner: &Scanner, mut r: impl Read, args: &ScanArgs) -> io::Result<Outcome> {
-    let mut buf = vec![0u8; READ_SIZE];
-    let mut stream = scanner.stream();
-    let mut lines = Lines { line: 1, line_start: 0, pos: 0 };
+/// Reads into `buf` until it is full or the input ends.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Scans `r` with `buf`, the worker's reusable read buffer. An input that fits in one buffer
+/// is scanned in one go; a larger one is streamed through the engine, so memory stays bounded
+/// by the buffer and the engine's holdback whatever the size of the input.
+pub fn scan_reader(scanner: &Scanner, mut r: impl Read, args: &ScanArgs, buf: &mut [u8]) -> io::Result<Outcome> {
     let mut out = Outcome::default();
-    let mut first = true;
     let show = args.show_values;
+    let n = fill(&mut r, buf)?;
+    if !args.binary && memchr_nul(&buf[..n.min(BINARY_PROBE)]) {
+        out.skipped = true;
+        return Ok(out);
+    }
+    out.bytes = n as u64;
+    let mut lines = Lines { line: 1, line_start: 0, pos: 0 };
+    if n < buf.len() {
+        let data = &buf[..n];
+        for f in scanner.scan(data) {
+            lines.advance(&data[lines.pos as usize..f.start]);
+            out.records.push(Record::new(&f, f.bytes(data), lines.line, f.start as u64 - lines.line_start + 1, show));
+        }
+        return Ok(out);
+    }
     let on_event = |e: Event<'_>, lines: &mut Lines, records: &mut Vec<Record>| match e {
         Event::Bytes(b) => lines.advance(b),
         Event::Finding(f, v) => {
@@ -196,18 +232,15 @@ pub fn scan_reader(scanner: &Scanner, mut r: impl Read, args: &ScanArgs) -> io::
             lines.advance(v);
         }
     };
+    let mut stream = scanner.stream();
+    stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.records));
     loop {
-        let n = match r.read(&mut buf) {
+        let n = match r.read(buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        if first && !args.binary && memchr_nul(&buf[..n.min(BINARY_PROBE)]) {
-            out.skipped = true;
-            return Ok(out);
-        }
-        first = false;
         out.bytes += n as u64;
         stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.records));
     }

@@ -59,6 +59,33 @@ fn jsonl_contract_and_offsets() {
 }
 
 #[test]
+fn large_files_stream_with_exact_offsets_and_lines() {
+    // Findings before, across and after the 256 KiB read-buffer boundary.
+    let d = tempfile::tempdir().unwrap();
+    let line = "filler text without anything sensitive in it at all....\n"; // 56 bytes
+    let mut text = String::new();
+    let mut want = Vec::new();
+    let mut line_no = 1;
+    while text.len() < 700 * 1024 {
+        if [1000usize, 262_100, 262_130, 500_000].iter().any(|&p| text.len() <= p && p < text.len() + line.len()) {
+            want.push((text.len() + 4, line_no));
+            text.push_str(&format!("pay {CARD} now filler filler filler\n"));
+        } else {
+            text.push_str(line);
+        }
+        line_no += 1;
+    }
+    let f = d.path().join("big.txt");
+    std::fs::write(&f, &text).unwrap();
+    let out = dlpjet().args(["scan", "--format", "jsonl"]).arg(&f).output().unwrap();
+    let got: Vec<(usize, usize)> = jsonl(&out.stdout)
+        .iter()
+        .map(|r| (r["start"].as_u64().unwrap() as usize, r["line"].as_u64().unwrap() as usize))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn raw_values_only_with_show_values() {
     let d = tree();
     for format in ["text", "jsonl", "json", "sarif"] {

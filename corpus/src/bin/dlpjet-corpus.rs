@@ -2,7 +2,7 @@
 //! against ground truth.
 //!
 //! ```text
-//! dlpjet-corpus generate [--seed N] [--docs N] OUT_DIR
+//! dlpjet-corpus generate [--seed N] [--docs N] [--rate X] OUT_DIR
 //! dlpjet-corpus scan DIR_OR_FILE...             # findings as JSONL, summary on stderr
 //! dlpjet-corpus eval [--truth FILE] [--min-f1 X] [--no-negatives] DIR
 //! ```
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage:
-  dlpjet-corpus generate [--seed N] [--docs N] OUT_DIR
+  dlpjet-corpus generate [--seed N] [--docs N] [--rate X] OUT_DIR
   dlpjet-corpus scan PATH...
   dlpjet-corpus eval [--truth FILE] [--min-f1 X] [--no-negatives] DIR";
 
@@ -71,9 +71,13 @@ fn number<T: std::str::FromStr>(opts: &HashMap<String, String>, key: &str, defau
 }
 
 fn generate(args: &[String]) -> Result<u8, String> {
-    let (opts, pos) = parse(args, &["--seed", "--docs"], &[])?;
+    let (opts, pos) = parse(args, &["--seed", "--docs", "--rate"], &[])?;
     let [out] = pos[..] else { return Err(USAGE.to_string()) };
-    let docs = dlpjet_corpus::generate(number(&opts, "--seed", 1)?, number(&opts, "--docs", 200)?);
+    let rate: f64 = number(&opts, "--rate", 1.0)?;
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(format!("--rate {rate} is outside 0..=1"));
+    }
+    let docs = dlpjet_corpus::generate_with(number(&opts, "--seed", 1)?, number(&opts, "--docs", 200)?, rate);
     write_dir(Path::new(out), &docs).map_err(|e| e.to_string())?;
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
     let labels: usize = docs.iter().map(|d| d.labels.len()).sum();
