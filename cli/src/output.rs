@@ -46,12 +46,12 @@ impl Record {
 /// visible, everything else is `*`, newlines become spaces; at most 20 characters.
 pub fn preview(v: &[u8]) -> String {
     let s = String::from_utf8_lossy(v);
-    let chars: Vec<char> =
-        s.chars().filter(|c| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')).collect();
-    let keep = if chars.len() >= 12 { 4 } else { 0 };
-    let stars = (chars.len() - keep).min(20 - keep);
-    let mut out: String = "*".repeat(stars);
-    out.extend(chars[chars.len() - keep..].iter().map(|&c| if c.is_control() { ' ' } else { c }));
+    let visible = |c: &char| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
+    let n = s.chars().filter(visible).count();
+    let keep = if n >= 12 { 4 } else { 0 };
+    let mut out = String::with_capacity(24);
+    out.extend(std::iter::repeat_n('*', (n - keep).min(20 - keep)));
+    out.extend(s.chars().filter(visible).skip(n - keep).map(|c| if c.is_control() { ' ' } else { c }));
     out
 }
 
@@ -119,7 +119,12 @@ impl Report {
         self.bytes += r.bytes;
         for rec in &r.records {
             self.findings += 1;
-            *self.per_detector.entry(rec.detector.clone()).or_default() += 1;
+            match self.per_detector.get_mut(&rec.detector) {
+                Some(n) => *n += 1,
+                None => {
+                    self.per_detector.insert(rec.detector.clone(), 1);
+                }
+            }
             match self.format {
                 Format::Text => self.text(out, path, rec)?,
                 Format::Jsonl => {

@@ -389,3 +389,23 @@ fn redact_stream_memory_is_bounded() {
     let max_kib: u64 = err.trim().lines().last().unwrap().parse().unwrap();
     assert!(max_kib < 24 * 1024, "peak RSS {max_kib} KiB for a 48 MiB stream");
 }
+
+#[test]
+fn terminal_gets_colour_and_summary_pipes_get_neither() {
+    let d = tree();
+    let bin = assert_cmd::cargo::cargo_bin("dlpjet");
+    // A pipe: plain text, no summary or progress on stderr.
+    let out = dlpjet().args(["scan"]).arg(d.path()).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A terminal (util-linux `script` provides a pseudo-terminal): colour and a summary line.
+    let cmd = format!("{} scan {}", bin.display(), d.path().display());
+    let Ok(out) = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).output() else {
+        eprintln!("skipping the terminal half: `script` (util-linux) is not installed");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\x1b[1;31mcredit_card"), "{text}");
+    assert!(text.contains("3 files (0 skipped)") && text.contains("3 findings"), "{text}");
+    assert!(!text.contains(CARD));
+}
