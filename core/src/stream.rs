@@ -50,6 +50,8 @@ pub struct StreamScanner {
     frontier: usize,
     /// Everything before this absolute offset has been handed out as events.
     emitted: usize,
+    /// `finish_events` has run: the stream is over.
+    finished: bool,
 }
 
 impl StreamScanner {
@@ -64,6 +66,7 @@ impl StreamScanner {
             ready: VecDeque::new(),
             frontier: 0,
             emitted: 0,
+            finished: false,
         }
     }
 
@@ -90,14 +93,22 @@ impl StreamScanner {
     }
 
     /// Pushes the next chunk, handing every byte that became final to `f` as events.
+    /// Once the stream has been finished, further chunks are ignored.
     pub fn push_events(&mut self, chunk: &[u8], mut f: impl FnMut(Event<'_>)) {
+        if self.finished {
+            return;
+        }
         self.buf.extend_from_slice(chunk);
         self.step(false, &mut f);
     }
 
-    /// Ends the stream, handing the rest of it to `f` as events.
+    /// Ends the stream, handing the rest of it to `f` as events. Calling it again does nothing.
     pub fn finish_events(&mut self, mut f: impl FnMut(Event<'_>)) {
+        if self.finished {
+            return;
+        }
         self.step(true, &mut f);
+        self.finished = true;
     }
 
     /// Total bytes pushed so far.

@@ -143,3 +143,20 @@ fn committed_samples_stream_like_one_shot() {
     }
     assert!(n >= 100, "expected the committed samples, found {n} files");
 }
+
+#[test]
+fn pushes_after_the_end_are_ignored() {
+    let scanner = Scanner::new();
+    let mut s = scanner.stream();
+    let mut seen = Vec::new();
+    s.push_events(b"card 4111 1111 ", |_| {});
+    s.finish_events(|e| {
+        if let dlpjet::Event::Finding(f, _) = e {
+            seen.push(f.clone());
+        }
+    });
+    assert!(seen.is_empty());
+    s.push_events(b"1111 1111", |e| panic!("event after the end: {e:?}"));
+    s.finish_events(|e| panic!("event after the end: {e:?}"));
+    assert_eq!(s.offset(), 15);
+}
