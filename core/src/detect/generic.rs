@@ -11,6 +11,8 @@ use super::tokens::mixed;
 use super::{Sink, Why, Window};
 use crate::explain::Rejection;
 use crate::validate::shannon_entropy;
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
 
 /// Longest key name considered, on each side of the keyword.
 const MAX_NAME: usize = 40;
@@ -85,8 +87,9 @@ fn placeholder(v: &[u8]) -> bool {
     for (d, s) in lower.iter_mut().zip(v) {
         *d = s.to_ascii_lowercase();
     }
-    PLACEHOLDER_PARTS.iter().any(|p| memchr::memmem::find(lower, p).is_some())
-        || PLACEHOLDER_WORDS.iter().any(|p| &lower[..] == *p)
+    static FINDERS: LazyLock<Vec<Finder<'static>>> =
+        LazyLock::new(|| PLACEHOLDER_PARTS.iter().map(Finder::new).collect());
+    FINDERS.iter().any(|f| f.find(lower).is_some()) || PLACEHOLDER_WORDS.iter().any(|p| &lower[..] == *p)
 }
 
 /// A bare value that is really code: a call, an index, or a dotted name without digits.

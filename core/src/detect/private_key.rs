@@ -2,7 +2,11 @@
 
 use super::catalog::Builtin;
 use super::{Sink, Why, Window};
-use memchr::memmem;
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
+
+/// The run of dashes that opens and closes PEM lines, searched once per key.
+static DASHES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"-----"));
 
 /// Longest key block searched for its END line.
 pub(crate) const MAX_BLOCK: usize = 16 * 1024;
@@ -16,7 +20,7 @@ pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
     let hay = w.hay;
     let a = w.a;
     let l0 = a + lit;
-    let Some(l_len) = memmem::find(&hay[l0..hay.len().min(l0 + 101)], b"-----") else {
+    let Some(l_len) = DASHES.find(&hay[l0..hay.len().min(l0 + 101)]) else {
         return;
     };
     let label = &hay[l0..l0 + l_len];
@@ -29,7 +33,7 @@ pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
     let det = Builtin::PrivateKey.index();
     // The next run of dashes must be the matching END line: a body never contains dashes, so a
     // repeated BEGIN costs only up to the next dashes, keeping the lane linear.
-    if let Some(d) = memmem::find(&hay[body..], b"-----") {
+    if let Some(d) = DASHES.find(&hay[body..]) {
         let end_line = body + d;
         let rest = &hay[end_line + 5..];
         if rest.starts_with(b"END ") && rest[4..].starts_with(label) && rest[4 + label.len()..].starts_with(b"-----") {

@@ -7,6 +7,13 @@ use super::catalog::Builtin;
 use super::{is_token, is_word, run_len, Sink, Why, Window};
 use crate::explain::Rejection;
 use crate::validate::base64::decode_url;
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
+
+/// `T3BlbkFJ`, base64 of "OpenAI", carried by OpenAI keys.
+static OPENAI_MARK: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"T3BlbkFJ"));
+/// The `"alg"` key a JWT header must have.
+static ALG_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"alg\""));
 
 fn base32(b: u8) -> bool {
     b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)
@@ -164,7 +171,6 @@ pub(crate) fn stripe(w: &Window, lit: usize, out: &mut Sink) {
 
 /// `sk-proj-…`, `sk-svcacct-…`, `sk-admin-…` and legacy `sk-` keys, all carrying `T3BlbkFJ`.
 pub(crate) fn openai(w: &Window, lit: usize, out: &mut Sink) {
-    const MARK: &[u8] = b"T3BlbkFJ";
     let a = w.a;
     let hay = w.hay;
     if !w.left_clear(a, is_token) {
@@ -176,12 +182,12 @@ pub(crate) fn openai(w: &Window, lit: usize, out: &mut Sink) {
         Some(k) => {
             let n = run_len(hay, i + k, 301, is_token);
             let body = &hay[i + k..i + k + n];
-            let ok = (40..=300).contains(&n) && memchr::memmem::find(body, MARK).is_some();
+            let ok = (40..=300).contains(&n) && OPENAI_MARK.find(body).is_some();
             (ok && w.right_clear(i + k + n, is_token), i + k + n)
         }
         None => {
             let n = run_len(hay, i, 49, |b| b.is_ascii_alphanumeric());
-            let ok = n == 48 && &hay[i + 20..i + 28] == MARK;
+            let ok = n == 48 && &hay[i + 20..i + 28] == b"T3BlbkFJ";
             (ok && w.right_clear(i + n, is_token), i + n)
         }
     };
@@ -240,7 +246,7 @@ pub(crate) fn jwt(w: &Window, out: &mut Sink) {
         return;
     };
     let json = header[..n].trim_ascii_start();
-    if json.first() != Some(&b'{') || memchr::memmem::find(json, b"\"alg\"").is_none() {
+    if json.first() != Some(&b'{') || ALG_KEY.find(json).is_none() {
         out.reject(det, a, e, Rejection::Validation("jwt header"));
         return;
     }
