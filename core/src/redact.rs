@@ -144,10 +144,12 @@ impl Redactor {
         out
     }
 
-    /// Redacts a string. Replacements are ASCII, so the result is valid UTF-8.
+    /// Redacts a string. Built-in findings lie on character boundaries and replacements are
+    /// ASCII, so the result is valid UTF-8; should a caller's byte-level regex (`(?-u:\xE2)`)
+    /// cut a character, the broken bytes become U+FFFD rather than a panic.
     pub fn redact_str(&self, text: &str) -> String {
         String::from_utf8(self.redact(text.as_bytes()))
-            .expect("findings lie on UTF-8 boundaries and replacements are ASCII")
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// A writer that redacts everything written through it into `w`, holding back only the

@@ -175,9 +175,10 @@ impl ScannerBuilder {
 }
 
 fn unknown(id: &str) -> BuildError {
+    let ids: Vec<&str> = Builtin::ALL.iter().map(|b| b.id()).collect();
     BuildError::new(
         ErrorKind::UnknownDetector,
-        format!("unknown detector id {id:?} (see `Builtin::ALL` for the built-in ids)"),
+        format!("unknown detector id {id:?}; the built-in ids are {}", ids.join(", ")),
     )
 }
 

@@ -160,3 +160,15 @@ fn pushes_after_the_end_are_ignored() {
     s.finish_events(|e| panic!("event after the end: {e:?}"));
     assert_eq!(s.offset(), 15);
 }
+
+#[test]
+fn regexes_that_could_split_characters_are_refused() {
+    // A byte-level pattern could cut a UTF-8 character (and so a `str` offset); it is refused
+    // when the scanner is built, with the parser's explanation.
+    let err = Scanner::builder().regex(dlpjet::CustomRegex::new("half", r"(?-u:\xE2\x80)")).build().unwrap_err();
+    assert_eq!(err.kind(), dlpjet::ErrorKind::InvalidRegex);
+    assert!(err.to_string().contains("detector \"half\""), "{err}");
+    assert!(err.to_string().contains("invalid UTF-8"), "{err}");
+    let err = Scanner::builder().regex(dlpjet::CustomRegex::new("paren", "(unclosed")).build().unwrap_err();
+    assert_eq!(err.to_string(), "detector \"paren\": invalid regex: unclosed group at column 1");
+}

@@ -202,6 +202,16 @@ impl Allowlist {
     }
 }
 
+/// The parser's own explanation of a regex error (what and where), on one line.
+fn regex_error(e: &regex_automata::meta::BuildError) -> String {
+    match e.syntax_error() {
+        Some(regex_syntax::Error::Parse(p)) => format!("{} at column {}", p.kind(), p.span().start.column),
+        Some(regex_syntax::Error::Translate(t)) => format!("{} at column {}", t.kind(), t.span().start.column),
+        Some(other) => other.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "),
+        None => e.to_string(),
+    }
+}
+
 /// A compiled allowlist.
 #[derive(Debug)]
 pub(crate) struct AllowSet {
@@ -213,14 +223,13 @@ pub(crate) struct AllowSet {
 
 impl AllowSet {
     pub fn compile(a: &Allowlist, dets: Option<Vec<DetIdx>>, n: usize) -> Result<AllowSet, BuildError> {
-        let regex =
-            if a.regexes.is_empty() {
-                None
-            } else {
-                Some(Regex::new_many(&a.regexes).map_err(|e| {
-                    BuildError::new(ErrorKind::InvalidRegex, format!("allowlist {n}: invalid regex: {e}"))
-                })?)
-            };
+        let regex = if a.regexes.is_empty() {
+            None
+        } else {
+            Some(Regex::new_many(&a.regexes).map_err(|e| {
+                BuildError::new(ErrorKind::InvalidRegex, format!("allowlist {n}: invalid regex: {}", regex_error(&e)))
+            })?)
+        };
         Ok(AllowSet { dets, values: a.values.iter().map(|v| v.as_bytes().to_vec()).collect(), regex })
     }
 
@@ -300,7 +309,10 @@ impl RegexLane {
         let patterns: Vec<&str> = defs.iter().map(|(_, d)| d.pattern.as_str()).collect();
         for (i, p) in patterns.iter().enumerate() {
             let one = Regex::new(p).map_err(|e| {
-                BuildError::new(ErrorKind::InvalidRegex, format!("detector {:?}: invalid regex: {e}", defs[i].1.id))
+                BuildError::new(
+                    ErrorKind::InvalidRegex,
+                    format!("detector {:?}: invalid regex: {}", defs[i].1.id, regex_error(&e)),
+                )
             })?;
             if let Some(g) = defs[i].1.group {
                 if g >= one.captures_len() {
