@@ -349,9 +349,10 @@ impl RegexLane {
     /// At each step the lane looks for the leftmost position `s >= cursor` where some pattern
     /// has an anchored match no longer than `max_len`, searching a window of `2 * max_len`
     /// bytes so that the outcome never depends on where the data was split.
-    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink, lookback: usize) {
+    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink) {
         let l = self.max_len;
         let end = base + buf.len();
+        let mut caps = self.any.create_captures();
         while *cursor < end {
             let c = *cursor;
             let x = (c + 2 * l).min(end);
@@ -372,14 +373,10 @@ impl RegexLane {
                 *cursor = s;
                 return;
             }
-            let ws = s.saturating_sub(lookback);
-            debug_assert!(ws >= base, "custom regex lane lookback left the buffer");
-            let we = (s + self.reach()).min(end);
-            let win = &buf[ws - base..we - base];
-            let rel = s - ws;
-            let span_end = (rel + l).min(win.len());
-            let input = Input::new(win).range(rel..span_end).anchored(Anchored::Yes);
-            let mut caps = self.any.create_captures();
+            let (w, ws) = Window::around(buf, base, s, self.reach());
+            let rel = w.a;
+            let span_end = (rel + l).min(w.hay.len());
+            let input = Input::new(w.hay).range(rel..span_end).anchored(Anchored::Yes);
             self.any.search_captures(&input, &mut caps);
             let Some(pid) = caps.pattern() else {
                 *cursor = s + 1;
@@ -394,7 +391,6 @@ impl RegexLane {
                 },
                 None => (full.start(), full.end()),
             };
-            let w = Window { hay: win, a: rel, truncated: we == s + self.reach() };
             out.base = ws;
             if me > ms {
                 spec.judge(&w, ms, me, out);
@@ -453,17 +449,16 @@ impl DictLane {
                 confidence: d.confidence,
             });
         }
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .ascii_case_insensitive(case_insensitive)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&terms)
-            .or_else(|_| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .ascii_case_insensitive(case_insensitive)
-                    .build(&terms)
-            })
+        // A DFA when it fits (fastest search), otherwise whatever aho-corasick picks.
+        let build = |kind| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(case_insensitive)
+                .kind(kind)
+                .build(&terms)
+        };
+        let ac = build(Some(AhoCorasickKind::DFA))
+            .or_else(|_| build(None))
             .map_err(|e| BuildError::new(ErrorKind::TooLarge, format!("dictionaries do not compile: {e}")))?;
         Ok(DictLane { ac, owner, specs, max_len })
     }
@@ -473,7 +468,7 @@ impl DictLane {
     }
 
     /// Processes terms from `*cursor` (absolute) in `buf`.
-    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink, lookback: usize) {
+    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink) {
         let end = base + buf.len();
         while *cursor < end {
             let input = aho_corasick::Input::new(buf).range(*cursor - base..buf.len());
@@ -486,11 +481,8 @@ impl DictLane {
                 *cursor = s;
                 return;
             }
-            let ws = s.saturating_sub(lookback);
-            let we = (s + self.reach()).min(end);
-            let win = &buf[ws - base..we - base];
-            let w = Window { hay: win, a: s - ws, truncated: we == s + self.reach() };
-            let (rs, re) = (s - ws, s - ws + m.len());
+            let (w, ws) = Window::around(buf, base, s, self.reach());
+            let (rs, re) = (w.a, w.a + m.len());
             if w.left_clear(rs, is_word) && w.right_clear(re, is_word) {
                 out.base = ws;
                 self.specs[self.owner[m.pattern().as_usize()]].judge(&w, rs, re, out);

@@ -144,12 +144,7 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         // More digits after the last short group continue the number, unless they are glued
         // to another token ("… 00 2001:db8::1").
         let j = i + 1 + super::run_len(hay, i + 1, 64, |b| b.is_ascii_digit());
-        let glued = match w.at(j) {
-            Some(b) if super::is_word(b) => true,
-            Some(b':') => w.at(j + 1).is_some_and(|b| b.is_ascii_alphanumeric()),
-            _ => false,
-        };
-        if !glued {
+        if !super::units::glued_at(hay, j) {
             return;
         }
     }

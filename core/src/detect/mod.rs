@@ -37,7 +37,19 @@ pub(crate) struct Window<'h> {
     pub truncated: bool,
 }
 
-impl Window<'_> {
+impl<'h> Window<'h> {
+    /// The window of an anchor at absolute offset `a` in `buf` (which starts at absolute
+    /// `base`): `LOOKBACK` bytes before it and `reach` after, clipped to the data. Returns the
+    /// window and the absolute offset of its first byte.
+    #[inline]
+    pub fn around(buf: &'h [u8], base: usize, a: usize, reach: usize) -> (Window<'h>, usize) {
+        let end = base + buf.len();
+        let ws = a.saturating_sub(crate::engine::LOOKBACK);
+        debug_assert!(ws >= base, "lookback window left the retained buffer");
+        let we = (a + reach).min(end);
+        (Window { hay: &buf[ws - base..we - base], a: a - ws, truncated: we == a + reach }, ws)
+    }
+
     /// The byte at `i`, if the window has it.
     #[inline]
     pub fn at(&self, i: usize) -> Option<u8> {

@@ -4,7 +4,7 @@
 //! leading `+`. Bare digit runs, dates (4-2-2), versions and timestamps have no such shape.
 
 use super::catalog::Builtin;
-use super::units::{digit_before, left_free, right_free, skip_ignorable, unit_at, Unit};
+use super::units::{digit_before, glued_at, left_free, right_free, skip_ignorable, unit_at, Unit};
 use super::{context, is_word, Sink, Why, Window};
 use crate::explain::Rejection;
 
@@ -131,7 +131,7 @@ fn nanp_ok(t: &Parsed, area_group: usize) -> bool {
 pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let hay = w.hay;
     let prefix = p.checked_sub(1).map(|i| hay[i]).filter(|b| matches!(b, b'+' | b'(')).unwrap_or_default();
-    let s = if matches!(prefix, b'+' | b'(') { p - 1 } else { p };
+    let s = if prefix != 0 { p - 1 } else { p };
     // A '+' or '(' opens a new number, so only a word or digit glued to it disqualifies it.
     let clear = if s < p {
         s == 0 || !(is_word(hay[s - 1]) || matches!(hay[s - 1], b'+' | b'(') || digit_before(hay, s))
@@ -142,19 +142,15 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         return;
     }
     let Some(t) = parse(w, p) else { return };
-    // The whole number, or a prefix of it that a single space ends when the phone's own
-    // delimiters are not single spaces ("(212) 555-0147 4111…").
-    // When the last group is glued to something else ("… 2001:db8::1"), it is not part of
-    // the phone, and the phone may end at the space before it.
-    // A colon glues digits to what follows ("2001:db8", "12:30"): no phone ends there.
-    let free = |e: usize| {
-        right_free(w, e) && !(w.at(e) == Some(b':') && w.at(e + 1).is_some_and(|b| b.is_ascii_alphanumeric()))
-    };
+    // The phone is the whole number, or its first k groups when a space ends them: a space ends
+    // a phone unless the phone is itself space-grouped, " (" always does ("(212) 555-0147 4111…"),
+    // and so does the space before a last group that is glued to another token
+    // ("+1 212 555 0147 2001:db8::1"). No phone ends where digits are glued to what follows.
+    let free = |e: usize| right_free(w, e) && !glued_at(hay, e);
     let last_glued = !t.overflow && !free(t.end);
     let mut choice = None;
     for k in (1..=t.ng).rev() {
         let whole = k == t.ng && !t.overflow && !last_glued;
-        // A space ends the phone unless the phone itself is space-grouped; " (" always does.
         let next = t.delim(k - 1);
         let spaced = next.first() == Some(&b' ');
         let split =

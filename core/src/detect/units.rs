@@ -152,12 +152,9 @@ impl NumTok {
         }
         // A last group glued to something else ("… 2001:db8::1", "… 2001abc") belongs to that
         // other token, not to this number.
-        let glued = match hay.get(t.end) {
-            Some(&b) if super::is_word(b) => true,
-            // After a dotted number a colon starts a port ("10.0.0.1:8080").
-            Some(b':') => t.sep != b'.' && hay.get(t.end + 1).is_some_and(u8::is_ascii_alphanumeric),
-            _ => false,
-        };
+        // After a dotted number a colon starts a port ("10.0.0.1:8080").
+        let port = t.sep == b'.' && hay.get(t.end) == Some(&b':');
+        let glued = glued_at(hay, t.end) && !port;
         if glued && t.ng > 1 && !t.overflow {
             t.ng -= 1;
             t.nd -= t.groups[t.ng] as usize;
@@ -179,6 +176,17 @@ impl NumTok {
     /// The digits `[from, to)` as a number.
     pub fn value(&self, from: usize, to: usize) -> u64 {
         self.digits[from..to].iter().fold(0u64, |acc, &d| acc * 10 + d as u64)
+    }
+}
+
+/// Whether the bytes at `e` glue what ends there to another token: a word character, or a
+/// colon followed by a letter or digit (`2001:db8`, `12:30`). A number's last group that is
+/// glued belongs to that other token.
+pub(crate) fn glued_at(hay: &[u8], e: usize) -> bool {
+    match hay.get(e) {
+        Some(&b) if super::is_word(b) => true,
+        Some(b':') => hay.get(e + 1).is_some_and(u8::is_ascii_alphanumeric),
+        _ => false,
     }
 }
 

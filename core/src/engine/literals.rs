@@ -1,7 +1,6 @@
 //! The literal lane: vendor token prefixes and secret keywords, found with one aho-corasick
 //! automaton (its packed Teddy searcher does the skipping) and dispatched to their evaluators.
 
-use super::LOOKBACK;
 use crate::detect::catalog::Builtin;
 use crate::detect::{self, Sink, Window};
 use aho_corasick::{AhoCorasick, MatchKind};
@@ -212,11 +211,7 @@ impl LiteralLane {
     /// Judges the literal `pid` found at absolute offset `a`.
     fn eval(&self, buf: &[u8], base: usize, a: usize, pid: usize, sink: &mut Sink) {
         let (kind, len) = self.kinds[pid];
-        let end = base + buf.len();
-        let ws = a.saturating_sub(LOOKBACK);
-        debug_assert!(ws >= base, "literal lane lookback left the buffer");
-        let we = (a + kind.reach()).min(end);
-        let w = Window { hay: &buf[ws - base..we - base], a: a - ws, truncated: we == a + kind.reach() };
+        let (w, ws) = Window::around(buf, base, a, kind.reach());
         sink.base = ws;
         match kind {
             Kind::AwsId => detect::tokens::aws_access_key_id(&w, len, sink),

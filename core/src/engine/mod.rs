@@ -109,50 +109,33 @@ impl Engine {
             l.run(buf, base, eof, &mut cur.lit[k], sink);
         }
         match &self.regexes {
-            Some(r) => r.run(buf, base, eof, &mut cur.regex, sink, LOOKBACK),
+            Some(r) => r.run(buf, base, eof, &mut cur.regex, sink),
             None => cur.regex = base + buf.len(),
         }
         for (k, d) in self.dicts.iter().enumerate() {
-            d.run(buf, base, eof, &mut cur.dict[k], sink, LOOKBACK);
+            d.run(buf, base, eof, &mut cur.dict[k], sink);
         }
+    }
+
+    /// Each lane's cursor with how far before its anchor a candidate of that lane may start.
+    /// Lanes that are off keep their cursor at the end of the data (see `run`).
+    fn positions<'c>(&self, cur: &'c Cursors) -> impl Iterator<Item = (usize, usize)> + 'c {
+        let lits = &cur.lit[..self.literals.len()];
+        let dicts = &cur.dict[..self.dicts.len()];
+        [(cur.digit, DIGIT_START_BACK), (cur.punct, PUNCT_START_BACK), (cur.regex, 0)]
+            .into_iter()
+            .chain(lits.iter().map(|l| (l.next(), literals::START_BACK)))
+            .chain(dicts.iter().map(|&d| (d, 0)))
     }
 
     /// Absolute offset before which no future candidate can start.
     pub fn frontier(&self, cur: &Cursors) -> usize {
-        let mut f = cur.digit.saturating_sub(DIGIT_START_BACK).min(cur.punct.saturating_sub(PUNCT_START_BACK));
-        for k in 0..self.literals.len() {
-            f = f.min(cur.lit[k].next().saturating_sub(literals::START_BACK));
-        }
-        if self.regexes.is_some() {
-            f = f.min(cur.regex);
-        }
-        for k in 0..self.dicts.len() {
-            f = f.min(cur.dict[k]);
-        }
-        f
+        self.positions(cur).map(|(c, back)| c.saturating_sub(back)).min().unwrap_or(0)
     }
 
     /// Absolute offset of the first byte a later run may still read.
     pub fn retain_from(&self, cur: &Cursors) -> usize {
-        let mut c = cur.digit.min(cur.punct);
-        for k in 0..self.literals.len() {
-            c = c.min(cur.lit[k].next());
-        }
-        if self.regexes.is_some() {
-            c = c.min(cur.regex);
-        }
-        for k in 0..self.dicts.len() {
-            c = c.min(cur.dict[k]);
-        }
-        c.saturating_sub(LOOKBACK)
-    }
-
-    fn window<'b>(buf: &'b [u8], base: usize, a: usize, reach: usize) -> (Window<'b>, usize) {
-        let end = base + buf.len();
-        let ws = a.saturating_sub(LOOKBACK);
-        debug_assert!(ws >= base, "lookback window left the retained buffer");
-        let we = (a + reach).min(end);
-        (Window { hay: &buf[ws - base..we - base], a: a - ws, truncated: we == a + reach }, ws)
+        self.positions(cur).map(|(c, _)| c).min().unwrap_or(0).saturating_sub(LOOKBACK)
     }
 
     fn digit_lane(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, sink: &mut Sink) {
@@ -179,7 +162,7 @@ impl Engine {
                 *cursor = a;
                 return;
             }
-            let (w, ws) = Self::window(buf, base, a, DIGIT_REACH);
+            let (w, ws) = Window::around(buf, base, a, DIGIT_REACH);
             sink.base = ws;
             let p = w.a;
             let plan = plan(&w, p);
@@ -199,13 +182,7 @@ impl Engine {
                 detect::iban::eval(&w, p, sink);
             }
             // Continue after this run of digits (bounded by the window).
-            let mut i = p;
-            while let detect::units::Unit::Digit(_, n) | detect::units::Unit::Ignorable(n) =
-                detect::units::unit_at(w.hay, i)
-            {
-                i += n;
-            }
-            pos = ws + i.max(p + 1);
+            pos = ws + plan.run_end.max(p + 1);
         }
         *cursor = end;
     }
@@ -222,7 +199,7 @@ impl Engine {
                 *cursor = a;
                 return;
             }
-            let (w, ws) = Self::window(buf, base, a, reach);
+            let (w, ws) = Window::around(buf, base, a, reach);
             sink.base = ws;
             if at {
                 detect::email::eval(&w, w.a, sink);
@@ -245,31 +222,36 @@ struct Plan {
     phone: bool,
     ipv4: bool,
     iban: bool,
+    /// Window index just past the run of digit units (and invisible characters) at `p`.
+    run_end: usize,
 }
 
 #[inline]
 fn plan(w: &Window, p: usize) -> Plan {
+    use detect::units::{unit_at, Unit};
     let hay = w.hay;
+    let mut i = p;
+    let mut run = 0usize;
+    let mut evasive = false;
+    loop {
+        match unit_at(hay, i) {
+            Unit::Digit(_, n) => {
+                run += 1;
+                evasive |= n > 1;
+                i += n;
+            }
+            Unit::Ignorable(n) => {
+                evasive = true;
+                i += n;
+            }
+            _ => break,
+        }
+    }
     let prev = if p > 0 { hay[p - 1] } else { b' ' };
     if detect::is_word(prev) {
         // Glued to a word on the left: only an IBAN (country code, then check digits).
         let iban = p >= 2 && prev.is_ascii_uppercase() && hay[p - 2].is_ascii_uppercase();
-        return Plan { iban, ..Plan::default() };
-    }
-    let mut i = p;
-    let mut run = 0usize;
-    // ASCII digits first (the common case), then the general unit reader for the rest.
-    while i < hay.len() && hay[i].is_ascii_digit() {
-        i += 1;
-        run += 1;
-    }
-    let mut evasive = false;
-    while let detect::units::Unit::Digit(_, n) | detect::units::Unit::Ignorable(n) = detect::units::unit_at(hay, i) {
-        evasive = true;
-        if n == 1 || hay[i + 1] == 0xBC {
-            run += 1;
-        }
-        i += n;
+        return Plan { iban, run_end: i, ..Plan::default() };
     }
     let next = hay.get(i).copied().unwrap_or(b' ');
     // A separator counts only when a digit (or an opening parenthesis) follows it.
@@ -283,5 +265,6 @@ fn plan(w: &Window, p: usize) -> Plan {
         phone: matches!(prev, b'+' | b'(') || ((run == 3 || run == 1) && phone_delim) || evasive,
         ipv4: run <= 3 && next == b'.' && then.is_ascii_digit(),
         iban: false,
+        run_end: i,
     }
 }
