@@ -95,7 +95,7 @@ impl Report {
     }
 
     /// Reports a problem with one input: a one-line message on stderr naming the path.
-    pub fn error(&mut self, _out: &mut impl Write, path: Option<&str>, msg: &str) -> io::Result<()> {
+    pub fn error(&mut self, path: Option<&str>, msg: &str) {
         self.errors += 1;
         match path {
             Some(p) => eprintln!("dlpjet: {p}: {msg}"),
@@ -104,7 +104,6 @@ impl Report {
         if matches!(self.format, Format::Json | Format::Sarif) {
             self.held_errors.push((path.map(String::from), msg.to_string()));
         }
-        Ok(())
     }
 
     pub fn file(&mut self, out: &mut impl Write, path: Option<&str>, r: &Outcome) -> io::Result<()> {

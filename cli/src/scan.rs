@@ -59,7 +59,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let mut report = Report::new(args.format, color);
     let started = Instant::now();
     for e in &errors {
-        report.error(&mut out, None, e)?;
+        report.error(None, e);
     }
     for batch in inputs.chunks(BATCH) {
         let results: Vec<Outcome> = pool.install(|| {
@@ -71,7 +71,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
                 Input::File(p) => Some(p.to_string_lossy().into_owned()),
             };
             if let Some(e) = &r.error {
-                report.error(&mut out, path.as_deref(), e)?;
+                report.error(path.as_deref(), e);
             }
             report.file(&mut out, path.as_deref(), &r)?;
             if let Some(p) = &progress {
@@ -211,7 +211,7 @@ pub fn scan_reader(scanner: &Scanner, mut r: impl Read, args: &ScanArgs, buf: &m
     let mut out = Outcome::default();
     let show = args.show_values;
     let n = fill(&mut r, buf)?;
-    if !args.binary && memchr_nul(&buf[..n.min(BINARY_PROBE)]) {
+    if !args.binary && memchr::memchr(0, &buf[..n.min(BINARY_PROBE)]).is_some() {
         out.skipped = true;
         return Ok(out);
     }
@@ -246,10 +246,6 @@ pub fn scan_reader(scanner: &Scanner, mut r: impl Read, args: &ScanArgs, buf: &m
     }
     stream.finish_events(|e| on_event(e, &mut lines, &mut out.records));
     Ok(out)
-}
-
-fn memchr_nul(b: &[u8]) -> bool {
-    b.contains(&0)
 }
 
 /// Whether `e` (or its cause) is a broken pipe: the reader went away (`| head`).

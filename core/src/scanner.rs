@@ -6,10 +6,9 @@ use crate::detect::{Candidate, DetIdx, Gate, Rejected, Sink};
 use crate::engine::resolve::{beaten_by, sort_dedup};
 use crate::engine::{Cursors, Engine, LOOKBACK};
 use crate::error::{BuildError, ErrorKind};
-use crate::explain::{Explanation, Outcome, Rejection};
+use crate::explain::{Explanation, Outcome};
 use crate::finding::Finding;
 use crate::stream::StreamScanner;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Configures and compiles a [`Scanner`].
@@ -86,7 +85,6 @@ impl ScannerBuilder {
         }
         let mut names: Vec<Arc<str>> = Builtin::ALL.iter().map(|b| Arc::from(b.id())).collect();
         let mut ranks: Vec<u8> = Builtin::ALL.iter().map(|b| b.rank()).collect();
-        let mut seen: HashSet<String> = names.iter().map(|n| n.to_string()).collect();
         let mut add_custom = |id: &str, rank: u8, conf: f32| -> Result<DetIdx, BuildError> {
             if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
                 return Err(BuildError::new(
@@ -94,7 +92,7 @@ impl ScannerBuilder {
                     format!("detector id {id:?} must be non-empty ASCII letters, digits, '_', '-' or '.'"),
                 ));
             }
-            if !seen.insert(id.to_string()) {
+            if names.iter().any(|n| &**n == id) {
                 return Err(BuildError::new(
                     ErrorKind::DuplicateDetector,
                     format!("detector id {id:?} is defined twice"),
@@ -168,7 +166,7 @@ impl ScannerBuilder {
                 names,
                 ranks,
                 active,
-                filter: Filter { allow, min_confidence: self.min_confidence },
+                filter: Gate { allow, min_confidence: self.min_confidence },
             }),
         })
     }
@@ -183,31 +181,12 @@ fn unknown(id: &str) -> BuildError {
 }
 
 #[derive(Debug)]
-pub(crate) struct Filter {
-    allow: Vec<AllowSet>,
-    min_confidence: f32,
-}
-
-impl Gate for Filter {
-    #[inline]
-    fn check(&self, det: DetIdx, value: &[u8], confidence: f32) -> Option<Rejection> {
-        if confidence < self.min_confidence {
-            return Some(Rejection::BelowMinConfidence);
-        }
-        if self.allow.iter().any(|a| a.allows(det, value)) {
-            return Some(Rejection::Allowlisted);
-        }
-        None
-    }
-}
-
-#[derive(Debug)]
 pub(crate) struct Inner {
     pub engine: Engine,
     pub names: Vec<Arc<str>>,
     pub ranks: Vec<u8>,
     active: Vec<Arc<str>>,
-    pub filter: Filter,
+    pub filter: Gate,
 }
 
 /// A compiled set of detectors. Immutable, `Send + Sync`, and cheap to clone and share

@@ -1,9 +1,10 @@
 //! Precision, recall and F1 per detector against ground truth.
 
 use crate::Label;
-use dlpjet::Finding;
+use dlpjet::{Finding, Scanner};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::path::Path;
 
 /// Counts for one detector.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -69,10 +70,40 @@ pub struct Report {
 }
 
 impl Report {
+    /// The first misses, false positives and negative hits, one per line, for debugging.
+    pub fn details(&self) -> String {
+        let mut s = String::new();
+        for (file, det, start, end, what) in &self.examples {
+            s.push_str(&format!("  {what}: {det} {file}:{start}..{end}\n"));
+        }
+        for h in self.negative_hits.iter().take(20) {
+            s.push_str(&format!("  negative hit: {} fired on {} in {}\n", h.detector, h.kind, h.file));
+        }
+        s
+    }
+
     /// The lowest F1 over the detectors with planted values.
     pub fn min_f1(&self) -> f64 {
         self.per_detector.values().map(Counts::f1).fold(1.0, f64::min)
     }
+}
+
+/// Scans every file named in `truth` (paths relative to `dir`) with `scanner` and compares the
+/// findings with the labels.
+///
+/// # Errors
+/// A file that cannot be read, named in the message.
+pub fn evaluate_dir(truth: &[Label], dir: &Path, scanner: &Scanner) -> std::io::Result<Report> {
+    let mut names: Vec<&str> = truth.iter().map(|l| l.file.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut findings = HashMap::new();
+    for name in names {
+        let p = dir.join(name);
+        let data = std::fs::read(&p).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+        findings.insert(name.to_string(), scanner.scan(&data));
+    }
+    Ok(evaluate(truth, &findings))
 }
 
 /// Compares findings per file with the truth labels.

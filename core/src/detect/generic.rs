@@ -7,7 +7,7 @@
 //! AWS one and the value has the AWS secret shape, the finding is `aws_secret_access_key`.
 
 use super::catalog::Builtin;
-use super::tokens::mixed;
+use super::tokens::aws_secret_shape;
 use super::{Sink, Why, Window};
 use crate::explain::Rejection;
 use crate::validate::shannon_entropy;
@@ -195,11 +195,7 @@ pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
     if value.len() < MIN_VALUE || value.len() > MAX_VALUE || value.iter().any(u8::is_ascii_whitespace) {
         return;
     }
-    if aws_name(name)
-        && value.len() == 40
-        && value.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'/' || b == b'+')
-        && mixed(value)
-    {
+    if aws_name(name) && aws_secret_shape(value) {
         if out.on(Builtin::AwsSecretAccessKey) {
             let why = Why { validator: Some("aws context"), context: Some((out.base + ns, out.base + ne)), base: 0.95 };
             out.found(w, Builtin::AwsSecretAccessKey.index(), vs, ve, 0.95, why);

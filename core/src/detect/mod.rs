@@ -108,10 +108,25 @@ pub(crate) struct Rejected {
     pub reason: Rejection,
 }
 
-/// Post-evaluation filters applied to every candidate (allowlists, confidence floor).
-pub(crate) trait Gate {
+/// The filters every candidate passes after its detector: the confidence floor and allowlists.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    pub allow: Vec<custom::AllowSet>,
+    pub min_confidence: f32,
+}
+
+impl Gate {
     /// Why `value` found by `det` must be dropped, if it must.
-    fn check(&self, det: DetIdx, value: &[u8], confidence: f32) -> Option<Rejection>;
+    #[inline]
+    fn check(&self, det: DetIdx, value: &[u8], confidence: f32) -> Option<Rejection> {
+        if confidence < self.min_confidence {
+            return Some(Rejection::BelowMinConfidence);
+        }
+        if self.allow.iter().any(|a| a.allows(det, value)) {
+            return Some(Rejection::Allowlisted);
+        }
+        None
+    }
 }
 
 /// Where evaluators put what they find.
@@ -121,7 +136,7 @@ pub(crate) struct Sink<'a> {
     pub cands: &'a mut Vec<Candidate>,
     /// Present only when the caller asked for explanations.
     pub rejected: Option<&'a mut Vec<Rejected>>,
-    pub gate: &'a dyn Gate,
+    pub gate: &'a Gate,
     /// Built-in detectors that are switched on, by index.
     pub enabled: u32,
 }

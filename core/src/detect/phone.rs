@@ -143,7 +143,8 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     }
     let Some(t) = parse(w, p) else { return };
     // The phone is the whole number, or its first k groups when a space ends them: a space ends
-    // a phone unless the phone is itself space-grouped, " (" always does ("(212) 555-0147 4111…"),
+    // a phone unless the phone is grouped with that same delimiter (a zero-width space makes
+    // "  " after "+1 212 555 0147" a different one), " (" always does ("(212) 555-0147 4111…"),
     // and so does the space before a last group that is glued to another token
     // ("+1 212 555 0147 2001:db8::1"). No phone ends where digits are glued to what follows.
     let free = |e: usize| right_free(w, e) && !glued_at(hay, e);
@@ -154,7 +155,7 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         let next = t.delim(k - 1);
         let spaced = next.first() == Some(&b' ');
         let split =
-            next == b" (" || (spaced && (k < 2 || t.delim(k - 2) != b" ")) || (spaced && last_glued && k + 1 == t.ng);
+            next == b" (" || (spaced && (k < 2 || t.delim(k - 2) != next)) || (spaced && last_glued && k + 1 == t.ng);
         if !(whole || split) {
             continue;
         }

@@ -64,7 +64,11 @@ fn aws_secret_after(w: &Window, id_start: usize, from: usize, out: &mut Sink) {
             continue;
         }
         let n = run_len(hay, i, 42, |b| b64(b) || b == b'=');
-        if n == 40 && w.left_clear(i, b64) && w.right_clear(i + 40, |b| b64(b) || b == b'=') && mixed(&hay[i..i + 40]) {
+        if n == 40
+            && w.left_clear(i, b64)
+            && w.right_clear(i + 40, |b| b64(b) || b == b'=')
+            && aws_secret_shape(&hay[i..i + 40])
+        {
             let why = Why {
                 validator: Some("aws context"),
                 context: Some((out.base + id_start, out.base + from)),
@@ -77,8 +81,14 @@ fn aws_secret_after(w: &Window, id_start: usize, from: usize, out: &mut Sink) {
     }
 }
 
-/// Upper case, lower case and digits all present: not a hex digest, not a word.
-pub(crate) fn mixed(v: &[u8]) -> bool {
+/// The shape of an AWS secret access key: 40 base64 characters (no padding) with upper case,
+/// lower case and digits all present — not a hex digest, not a word.
+pub(crate) fn aws_secret_shape(v: &[u8]) -> bool {
+    v.len() == 40 && v.iter().all(|&b| b64(b)) && mixed(v)
+}
+
+/// Upper case, lower case and digits all present.
+fn mixed(v: &[u8]) -> bool {
     v.iter().any(u8::is_ascii_uppercase) && v.iter().any(u8::is_ascii_lowercase) && v.iter().any(u8::is_ascii_digit)
 }
 

@@ -1,16 +1,15 @@
-//! `dlpjet-corpus`: generate the labelled corpus, scan a directory, and evaluate findings
-//! against ground truth.
+//! `dlpjet-corpus`: generate the labelled corpus, and time the engine alone over files
+//! (in process, one thread: the baseline for the CLI's overhead). Scoring against the ground
+//! truth is `dlpjet eval`.
 //!
 //! ```text
 //! dlpjet-corpus generate [--seed N] [--docs N] [--rate X] OUT_DIR
-//! dlpjet-corpus scan DIR_OR_FILE...             # findings as JSONL, summary on stderr
-//! dlpjet-corpus eval [--truth FILE] [--min-f1 X] [--no-negatives] DIR
+//! dlpjet-corpus scan DIR_OR_FILE...             # findings as JSONL, timing summary on stderr
 //! ```
-//! Exit codes: 0 success (scan: nothing found), 1 scan found something or eval missed its
-//! target, 2 usage or I/O error.
+//! Exit codes: 0 success (scan: nothing found), 1 scan found something, 2 usage or I/O error.
 
 use dlpjet::Scanner;
-use dlpjet_corpus::truth::{read_truth, write_dir, TRUTH_FILE};
+use dlpjet_corpus::truth::{write_dir, TRUTH_FILE};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,15 +18,13 @@ use std::time::Instant;
 
 const USAGE: &str = "usage:
   dlpjet-corpus generate [--seed N] [--docs N] [--rate X] OUT_DIR
-  dlpjet-corpus scan PATH...
-  dlpjet-corpus eval [--truth FILE] [--min-f1 X] [--no-negatives] DIR";
+  dlpjet-corpus scan PATH...";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("generate") => generate(&args[1..]),
         Some("scan") => scan(&args[1..]),
-        Some("eval") => eval(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -167,40 +164,4 @@ fn scan(args: &[String]) -> Result<u8, String> {
         eprintln!("  {d:<24} {n}");
     }
     Ok(if total > 0 { 1 } else { 0 })
-}
-
-fn eval(args: &[String]) -> Result<u8, String> {
-    let (opts, pos) = parse(args, &["--truth", "--min-f1"], &["--no-negatives"])?;
-    let [dir] = pos[..] else { return Err(USAGE.to_string()) };
-    let truth_path = opts.get("--truth").map(PathBuf::from).unwrap_or_else(|| Path::new(dir).join(TRUTH_FILE));
-    let truth = read_truth(&truth_path).map_err(|e| e.to_string())?;
-    let min_f1: f64 = number(&opts, "--min-f1", 0.0)?;
-    let scanner = Scanner::new();
-    let mut names: Vec<&str> = truth.iter().map(|l| l.file.as_str()).collect();
-    names.sort_unstable();
-    names.dedup();
-    let mut findings = HashMap::new();
-    for name in names {
-        let p = Path::new(dir).join(name);
-        let data = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-        findings.insert(name.to_string(), scanner.scan(&data));
-    }
-    let report = dlpjet_corpus::eval::evaluate(&truth, &findings);
-    print!("{report}");
-    for (file, det, s, e, what) in &report.examples {
-        println!("  {what}: {det} {file}:{s}..{e}");
-    }
-    for h in report.negative_hits.iter().take(20) {
-        println!("  negative hit: {} fired on {} in {}", h.detector, h.kind, h.file);
-    }
-    let mut ok = true;
-    if report.min_f1() < min_f1 {
-        println!("FAIL: minimum F1 {:.4} is below the target {min_f1}", report.min_f1());
-        ok = false;
-    }
-    if opts.contains_key("--no-negatives") && !report.negative_hits.is_empty() {
-        println!("FAIL: {} findings on hard negatives", report.negative_hits.len());
-        ok = false;
-    }
-    Ok(if ok { 0 } else { 1 })
 }
