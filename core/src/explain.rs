@@ -11,6 +11,8 @@ pub enum Rejection {
     Validation(&'static str),
     /// The detector needs a context word nearby and none was seen.
     MissingContext,
+    /// The detector needs one of its keywords in or near the match and none was seen.
+    MissingKeyword,
     /// The value is a placeholder (`changeme`, `${VAR}`, `xxxx`, `<token>`).
     Placeholder,
     /// An allowlist entry matched the value.
@@ -24,6 +26,7 @@ impl std::fmt::Display for Rejection {
         match self {
             Rejection::Validation(v) => write!(f, "{v} check failed"),
             Rejection::MissingContext => f.write_str("no context word nearby"),
+            Rejection::MissingKeyword => f.write_str("no keyword nearby"),
             Rejection::Placeholder => f.write_str("placeholder value"),
             Rejection::Allowlisted => f.write_str("allowlisted"),
             Rejection::BelowMinConfidence => f.write_str("below minimum confidence"),

@@ -41,6 +41,7 @@ mod engine;
 mod error;
 mod explain;
 mod finding;
+pub mod policy;
 mod redact;
 mod scanner;
 mod simd;

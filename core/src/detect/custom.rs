@@ -11,6 +11,8 @@ use std::collections::HashSet;
 
 /// Default longest match of a custom regex, in bytes.
 pub const DEFAULT_MAX_LEN: usize = 256;
+/// Heap limit of the combined custom-regex automaton (a few hundred rule-file regexes fit).
+const NFA_SIZE_LIMIT: usize = 64 << 20;
 /// Hard ceiling on a custom regex's longest match.
 pub const MAX_MAX_LEN: usize = 8192;
 
@@ -38,6 +40,7 @@ pub struct CustomRegex {
     pub(crate) confidence: f32,
     pub(crate) max_len: usize,
     pub(crate) rank: u8,
+    pub(crate) keywords: Vec<String>,
 }
 
 impl CustomRegex {
@@ -53,7 +56,81 @@ impl CustomRegex {
             confidence: 0.8,
             max_len: DEFAULT_MAX_LEN,
             rank: 85,
+            keywords: Vec::new(),
         }
+    }
+
+    /// The detector's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Keywords of which one must occur, as any substring compared ASCII-case-insensitively,
+    /// in the match or within [`CONTEXT_WINDOW`](crate::CONTEXT_WINDOW) bytes of it (gitleaks'
+    /// `keywords`; unlike context words they need not be whole words).
+    pub fn keywords<I: IntoIterator<Item = S>, S: Into<String>>(mut self, words: I) -> Self {
+        self.keywords = words.into_iter().map(|w| w.into().to_ascii_lowercase()).collect();
+        self
+    }
+
+    /// Checks this detector on its own: the regex compiles, does not match the empty string,
+    /// has the capture group asked for, and the options are in range. Building a scanner runs
+    /// the same checks; this lets callers report a mistake against the detector that made it.
+    ///
+    /// # Errors
+    /// What [`ScannerBuilder::build`](crate::ScannerBuilder::build) would report for it.
+    pub fn check(&self) -> Result<(), BuildError> {
+        if self.max_len == 0 || self.max_len > MAX_MAX_LEN {
+            return Err(BuildError::new(
+                ErrorKind::InvalidOption,
+                format!("detector {:?}: max_len {} is outside 1..={MAX_MAX_LEN}", self.id, self.max_len),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.confidence) {
+            return Err(BuildError::new(
+                ErrorKind::InvalidOption,
+                format!("detector {:?}: confidence {} is outside 0..=1", self.id, self.confidence),
+            ));
+        }
+        if let Some(Validator::Entropy(e)) = self.validator {
+            if !(0.0..=8.0).contains(&e) {
+                return Err(BuildError::new(
+                    ErrorKind::InvalidOption,
+                    format!("detector {:?}: entropy {e} is outside 0..=8 bits per byte", self.id),
+                ));
+            }
+        }
+        if let Some(i) = self.keywords.iter().position(String::is_empty) {
+            return Err(BuildError::new(
+                ErrorKind::InvalidOption,
+                format!("detector {:?}: keyword {} is empty", self.id, i + 1),
+            ));
+        }
+        let one = compile_many(&[self.pattern.as_str()]).map_err(|e| {
+            BuildError::new(
+                ErrorKind::InvalidRegex,
+                format!("detector {:?}: invalid regex: {}", self.id, e),
+            )
+        })?;
+        if let Some(g) = self.group {
+            if g >= one.captures_len() {
+                return Err(BuildError::new(
+                    ErrorKind::InvalidRegex,
+                    format!(
+                        "detector {:?}: group {g} does not exist (the regex has {} groups)",
+                        self.id,
+                        one.captures_len() - 1
+                    ),
+                ));
+            }
+        }
+        if one.is_match("") {
+            return Err(BuildError::new(
+                ErrorKind::InvalidRegex,
+                format!("detector {:?}: regex {:?} matches the empty string", self.id, self.pattern),
+            ));
+        }
+        Ok(())
     }
 
     /// A validator the matched value (or group) must pass.
@@ -202,6 +279,16 @@ impl Allowlist {
     }
 }
 
+/// Compiles patterns the way every custom regex and allowlist is compiled, with room for a
+/// few hundred rule-file regexes.
+/// `Err` is the compiler's explanation (see [`regex_error`]).
+pub(crate) fn compile_many<P: AsRef<str>>(patterns: &[P]) -> Result<Regex, String> {
+    Regex::builder()
+        .configure(Regex::config().nfa_size_limit(Some(NFA_SIZE_LIMIT)))
+        .build_many(patterns)
+        .map_err(|e| regex_error(&e))
+}
+
 /// The parser's own explanation of a regex error (what and where), on one line.
 fn regex_error(e: &regex_automata::meta::BuildError) -> String {
     match e.syntax_error() {
@@ -226,8 +313,8 @@ impl AllowSet {
         let regex = if a.regexes.is_empty() {
             None
         } else {
-            Some(Regex::new_many(&a.regexes).map_err(|e| {
-                BuildError::new(ErrorKind::InvalidRegex, format!("allowlist {n}: invalid regex: {}", regex_error(&e)))
+            Some(compile_many(&a.regexes).map_err(|e| {
+                BuildError::new(ErrorKind::InvalidRegex, format!("allowlist {n}: invalid regex: {}", e))
             })?)
         };
         Ok(AllowSet { dets, values: a.values.iter().map(|v| v.as_bytes().to_vec()).collect(), regex })
@@ -251,6 +338,8 @@ pub(crate) struct Spec {
     pub group: Option<usize>,
     pub context: Vec<String>,
     pub require_context: bool,
+    /// Lower-case keywords, one of which must occur in or near the match (empty: no such rule).
+    pub keywords: Vec<String>,
     pub confidence: f32,
 }
 
@@ -263,6 +352,10 @@ impl Spec {
                 return;
             }
         }
+        if !self.keywords.is_empty() && !has_keyword(w.hay, s, e, &self.keywords) {
+            out.reject(self.det, s, e, Rejection::MissingKeyword);
+            return;
+        }
         let ctx = if self.context.is_empty() { None } else { context::around(w.hay, s, e, &self.context) };
         if self.require_context && ctx.is_none() {
             out.reject(self.det, s, e, Rejection::MissingContext);
@@ -273,6 +366,13 @@ impl Spec {
         let why = Why { validator: self.validator.as_ref().map(Validator::name), context: out.abs(ctx), base };
         out.found(w, self.det, s, e, conf, why);
     }
+}
+
+/// Whether one of the lower-case `keywords` occurs in `hay` within the context window of `[s, e)`.
+fn has_keyword(hay: &[u8], s: usize, e: usize, keywords: &[String]) -> bool {
+    let region = &hay[s.saturating_sub(context::CONTEXT_WINDOW)..(e + context::CONTEXT_WINDOW).min(hay.len())];
+    let lower = region.to_ascii_lowercase();
+    keywords.iter().any(|k| memchr::memmem::find(&lower, k.as_bytes()).is_some())
 }
 
 /// All custom regexes, searched together.
@@ -290,12 +390,7 @@ impl RegexLane {
         let mut specs = Vec::new();
         let mut max_len = 1;
         for &(det, d) in defs {
-            if d.max_len == 0 || d.max_len > MAX_MAX_LEN {
-                return Err(BuildError::new(
-                    ErrorKind::InvalidOption,
-                    format!("detector {:?}: max_len {} is outside 1..={MAX_MAX_LEN}", d.id, d.max_len),
-                ));
-            }
+            d.check()?;
             max_len = max_len.max(d.max_len);
             specs.push(Spec {
                 det,
@@ -303,38 +398,13 @@ impl RegexLane {
                 group: d.group,
                 context: d.context.clone(),
                 require_context: d.require_context,
+                keywords: d.keywords.clone(),
                 confidence: d.confidence,
             });
         }
         let patterns: Vec<&str> = defs.iter().map(|(_, d)| d.pattern.as_str()).collect();
-        for (i, p) in patterns.iter().enumerate() {
-            let one = Regex::new(p).map_err(|e| {
-                BuildError::new(
-                    ErrorKind::InvalidRegex,
-                    format!("detector {:?}: invalid regex: {}", defs[i].1.id, regex_error(&e)),
-                )
-            })?;
-            if let Some(g) = defs[i].1.group {
-                if g >= one.captures_len() {
-                    return Err(BuildError::new(
-                        ErrorKind::InvalidRegex,
-                        format!(
-                            "detector {:?}: group {g} does not exist (the regex has {} groups)",
-                            defs[i].1.id,
-                            one.captures_len() - 1
-                        ),
-                    ));
-                }
-            }
-            if one.is_match("") {
-                return Err(BuildError::new(
-                    ErrorKind::InvalidRegex,
-                    format!("detector {:?}: regex {p:?} matches the empty string", defs[i].1.id),
-                ));
-            }
-        }
-        let any = Regex::new_many(&patterns).map_err(|e| {
-            BuildError::new(ErrorKind::TooLarge, format!("custom regexes do not compile together: {e}"))
+        let any = compile_many(&patterns).map_err(|e| {
+            BuildError::new(ErrorKind::TooLarge, format!("custom regexes do not compile together: {}", e))
         })?;
         Ok(RegexLane { any, specs, max_len })
     }
@@ -446,6 +516,7 @@ impl DictLane {
                 group: None,
                 context: d.context.clone(),
                 require_context: d.require_context,
+                keywords: Vec::new(),
                 confidence: d.confidence,
             });
         }

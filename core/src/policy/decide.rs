@@ -1,0 +1,156 @@
+//! Decisions: what a tenant's policy does with one text.
+
+use super::compile::{PolicySet, Tenant};
+use super::doc::{Action, Direction, OnExceed};
+use super::error::PolicyError;
+use crate::Finding;
+use std::fmt;
+use std::sync::Arc;
+
+/// A finding and the action the policy gave it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecidedFinding {
+    /// What was found, where, and how sure.
+    pub finding: Finding,
+    /// What the policy does with it.
+    pub action: Action,
+}
+
+/// Why a text was blocked. Never holds the sensitive value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockReason {
+    /// A detector whose action is `block` found something.
+    Detector {
+        /// The first blocking detector in the text.
+        detector: Arc<str>,
+        /// How many of its findings were seen.
+        hits: usize,
+    },
+    /// The input was longer than the policy's `max_input_bytes` and `on_exceed = "block"`.
+    InputTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+}
+
+impl BlockReason {
+    /// A stable machine-readable code: `"detector"` or `"input_too_large"`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BlockReason::Detector { .. } => "detector",
+            BlockReason::InputTooLarge { .. } => "input_too_large",
+        }
+    }
+}
+
+impl fmt::Display for BlockReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockReason::Detector { detector, hits } => {
+                write!(f, "{detector} ({hits} hit{})", if *hits == 1 { "" } else { "s" })
+            }
+            BlockReason::InputTooLarge { limit } => write!(f, "input larger than {limit} bytes"),
+        }
+    }
+}
+
+/// What the policy decided about one text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// The strictest action of the findings (`allow` when there are none), at least `warn`
+    /// when the input was truncated, `block` when it was too large to scan.
+    pub action: Action,
+    /// Every finding that passed its detector's minimum confidence, with its action.
+    pub findings: Vec<DecidedFinding>,
+    /// The text with the `redact` findings rewritten, when the action is `redact`.
+    pub redacted: Option<Vec<u8>>,
+    /// Why, when the action is `block`.
+    pub reason: Option<BlockReason>,
+    /// Only the first `max_input_bytes` were scanned; the rest passed through unscanned.
+    pub truncated: bool,
+}
+
+impl Decision {
+    /// The text to pass on: `None` when blocked, the redacted text when redacted, the input
+    /// otherwise.
+    pub fn output<'a>(&'a self, input: &'a [u8]) -> Option<&'a [u8]> {
+        match self.action {
+            Action::Block => None,
+            _ => Some(self.redacted.as_deref().unwrap_or(input)),
+        }
+    }
+
+    pub(crate) fn from_findings(findings: Vec<DecidedFinding>, truncated: bool) -> Decision {
+        let mut action = findings.iter().map(|f| f.action).max().unwrap_or(Action::Allow);
+        if truncated {
+            action = action.max(Action::Warn);
+        }
+        let reason = (action == Action::Block).then(|| block_reason(&findings)).flatten();
+        Decision { action, findings, redacted: None, reason, truncated }
+    }
+
+    pub(crate) fn too_large(limit: usize) -> Decision {
+        Decision {
+            action: Action::Block,
+            findings: Vec::new(),
+            redacted: None,
+            reason: Some(BlockReason::InputTooLarge { limit }),
+            truncated: false,
+        }
+    }
+}
+
+/// The first blocking finding's detector and how many blocking findings it has.
+fn block_reason(findings: &[DecidedFinding]) -> Option<BlockReason> {
+    let first = findings.iter().find(|f| f.action == Action::Block)?;
+    let det = &first.finding.detector;
+    let hits = findings.iter().filter(|f| f.action == Action::Block && f.finding.detector == *det).count();
+    Some(BlockReason::Detector { detector: det.clone(), hits })
+}
+
+impl Tenant {
+    /// Applies the tenant's policy to `text` travelling `direction`.
+    pub fn evaluate(&self, direction: Direction, text: &[u8]) -> Decision {
+        let lane = &self.inner.lanes[direction.slot()];
+        let (scanned, truncated) = match self.limit() {
+            Some((max, OnExceed::Block)) if text.len() > max => return Decision::too_large(max),
+            Some((max, OnExceed::Truncate)) if text.len() > max => (&text[..max], true),
+            _ => (text, false),
+        };
+        let findings: Vec<DecidedFinding> =
+            lane.scanner.scan(scanned).into_iter().filter_map(|f| self.decide(f)).collect();
+        let mut d = Decision::from_findings(findings, truncated);
+        if d.action == Action::Redact {
+            let mut out = Vec::with_capacity(text.len());
+            let mut at = 0;
+            for f in d.findings.iter().filter(|f| f.action == Action::Redact) {
+                let f = &f.finding;
+                out.extend_from_slice(&text[at..f.start]);
+                lane.redactor.replace(f, &text[f.start..f.end], &mut out);
+                at = f.end;
+            }
+            out.extend_from_slice(&text[at..]);
+            d.redacted = Some(out);
+        }
+        d
+    }
+
+    /// The action for one finding, or `None` when it is below its detector's minimum.
+    pub(crate) fn decide(&self, f: Finding) -> Option<DecidedFinding> {
+        let (action, min) = match self.inner.plans.get(&*f.detector) {
+            Some(p) => (p.action, p.min_confidence),
+            None => (self.inner.default_action, 0.0),
+        };
+        (f.confidence >= min).then_some(DecidedFinding { finding: f, action })
+    }
+}
+
+impl PolicySet {
+    /// Applies `tenant`'s policy to `text` travelling `direction`.
+    ///
+    /// # Errors
+    /// Only for a tenant the policy does not define.
+    pub fn evaluate(&self, tenant: &str, direction: Direction, text: &[u8]) -> Result<Decision, PolicyError> {
+        Ok(self.tenant(tenant)?.evaluate(direction, text))
+    }
+}

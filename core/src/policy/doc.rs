@@ -1,0 +1,216 @@
+//! The policy file format, as serde reads it. Every table refuses keys it does not know.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// What happens to text in which a detector found something.
+///
+/// Ordered from the most lenient to the strictest: a decision takes the strictest action of
+/// its findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Let it through; the finding is recorded.
+    Allow,
+    /// Let it through and flag it.
+    Warn,
+    /// Rewrite the finding (in its detector's redaction style) and let the rest through.
+    Redact,
+    /// Stop the text.
+    Block,
+}
+
+impl Action {
+    /// The action's name as written in policies: `"allow"`, `"warn"`, `"redact"`, `"block"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Warn => "warn",
+            Action::Redact => "redact",
+            Action::Block => "block",
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which way text travels: into the provider (a request) or back out of it (a response).
+/// A detector's direction says which texts it applies to; [`Direction::Both`] as the
+/// direction of an evaluation runs every detector (the CLI does this for files).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Request text, on its way in.
+    Inbound,
+    /// Response text, on its way out.
+    Outbound,
+    /// Either way.
+    Both,
+}
+
+impl Direction {
+    /// The direction's name as written in policies.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+            Direction::Both => "both",
+        }
+    }
+
+    /// Whether a detector set to `self` runs on text travelling `way`.
+    pub fn covers(self, way: Direction) -> bool {
+        self == Direction::Both || way == Direction::Both || self == way
+    }
+
+    pub(crate) fn slot(self) -> usize {
+        match self {
+            Direction::Inbound => 0,
+            Direction::Outbound => 1,
+            Direction::Both => 2,
+        }
+    }
+}
+
+/// What to do with input longer than `limits.max_input_bytes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnExceed {
+    /// Block the whole input without scanning it.
+    Block,
+    /// Scan the first `max_input_bytes`, pass the rest through unscanned, and warn.
+    Truncate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum StyleName {
+    Mask,
+    Partial,
+    Label,
+    Pseudonym,
+    Remove,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ValidatorName {
+    Luhn,
+    Mod97,
+    Entropy,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Document {
+    pub version: Option<i64>,
+    #[serde(default)]
+    pub default: Layer,
+    #[serde(default)]
+    pub tenants: BTreeMap<String, Layer>,
+}
+
+/// One policy: the default one, or a tenant's overrides of the policy it inherits.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Layer {
+    pub inherits: Option<String>,
+    pub enable: Option<Vec<String>>,
+    #[serde(default)]
+    pub disable: Vec<String>,
+    pub default_action: Option<Action>,
+    pub min_confidence: Option<f32>,
+    pub pseudonym_key: Option<KeySource>,
+    pub limits: Option<Limits>,
+    #[serde(default)]
+    pub detectors: BTreeMap<String, Rule>,
+    #[serde(default)]
+    pub regexes: BTreeMap<String, RegexDef>,
+    #[serde(default)]
+    pub dictionaries: BTreeMap<String, DictDef>,
+    #[serde(default)]
+    pub allowlists: Vec<AllowDef>,
+    #[serde(default)]
+    pub imports: Vec<ImportDef>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Rule {
+    pub enabled: Option<bool>,
+    pub action: Option<Action>,
+    pub min_confidence: Option<f32>,
+    pub redact: Option<StyleName>,
+    pub keep_last: Option<usize>,
+    pub direction: Option<Direction>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KeySource {
+    pub env: Option<String>,
+    pub file: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Limits {
+    pub max_input_bytes: Option<u64>,
+    pub on_exceed: Option<OnExceed>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegexDef {
+    pub pattern: String,
+    pub validator: Option<ValidatorName>,
+    pub entropy: Option<f32>,
+    pub group: Option<usize>,
+    #[serde(default)]
+    pub context: Vec<String>,
+    #[serde(default)]
+    pub require_context: bool,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub confidence: Option<f32>,
+    pub max_len: Option<usize>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DictDef {
+    #[serde(default)]
+    pub terms: Vec<String>,
+    pub file: Option<String>,
+    #[serde(default)]
+    pub case_insensitive: bool,
+    #[serde(default)]
+    pub context: Vec<String>,
+    #[serde(default)]
+    pub require_context: bool,
+    pub confidence: Option<f32>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AllowDef {
+    #[serde(default)]
+    pub detectors: Vec<String>,
+    #[serde(default)]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub regexes: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ImportDef {
+    pub gitleaks: String,
+    #[serde(default)]
+    pub prefix: String,
+    pub action: Option<Action>,
+}
