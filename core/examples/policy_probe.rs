@@ -1,9 +1,19 @@
-use dlpjet::policy::PolicySet;
+//! Loads policy files and reports what each compiled to, or the first error; with `--time`
+//! also scans a file with each tenant and prints the rate.
+use dlpjet::policy::{Direction, PolicySet};
+use std::time::Instant;
+
 fn main() {
-    for path in std::env::args().skip(1) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let sample = args.iter().position(|a| a == "--time").map(|i| {
+        args.remove(i);
+        std::fs::read(args.remove(i)).expect("readable sample")
+    });
+    for path in args {
+        let t = Instant::now();
         match PolicySet::load(&path) {
             Ok(p) => {
-                println!("{path}: ok, {} tenants", p.tenants().count());
+                println!("{path}: ok, {} tenants, loaded in {:?}", p.tenants().count(), t.elapsed());
                 for r in p.imports() {
                     println!(
                         "  import {}: {} rules, {} loaded, {} skipped",
@@ -12,11 +22,18 @@ fn main() {
                         r.loaded.len(),
                         r.skipped.len()
                     );
-                    for (id, why) in &r.skipped {
-                        println!("    skip {id}: {why}");
-                    }
-                    for n in &r.notes {
-                        println!("    note {n}");
+                }
+                if let Some(s) = &sample {
+                    for tenant in p.tenants() {
+                        let t = Instant::now();
+                        let d = tenant.evaluate(Direction::Both, s);
+                        let secs = t.elapsed().as_secs_f64();
+                        println!(
+                            "  {}: {} findings, {:.3} MiB/s ({secs:.3} s)",
+                            tenant.name(),
+                            d.findings.len(),
+                            s.len() as f64 / secs / 1048576.0
+                        );
                     }
                 }
             }

@@ -136,7 +136,16 @@ impl ScannerBuilder {
         }
         regex_defs.retain(|(i, _)| selected[*i as usize]);
         dict_defs.retain(|(i, _)| selected[*i as usize]);
-        let regexes = if regex_defs.is_empty() { None } else { Some(RegexLane::compile(&regex_defs)?) };
+        // Regexes with keywords get a lane each, which skips to where its keywords occur;
+        // the others share one automaton.
+        let (keyed, plain): (Vec<_>, Vec<_>) = regex_defs.iter().partition(|(_, r)| !r.keywords.is_empty());
+        let mut regexes = Vec::new();
+        if !plain.is_empty() {
+            regexes.push(RegexLane::compile(&plain)?);
+        }
+        for def in keyed {
+            regexes.push(RegexLane::compile(&[def])?);
+        }
         let mut dicts = Vec::new();
         for ci in [false, true] {
             let group: Vec<_> = dict_defs.iter().filter(|(_, d)| d.case_insensitive == ci).copied().collect();

@@ -132,6 +132,14 @@ fn scanners() -> &'static [Scanner] {
             Scanner::builder()
                 .regex(CustomRegex::new("employee_id", r"\bEMP-[0-9]{6}\b").context(["employee"]))
                 .regex(CustomRegex::new("luhn_digits", r"[0-9]{13,16}").validator(dlpjet::Validator::Luhn).max_len(32))
+                // Keyword lanes skip to their keywords; the skip must not depend on chunking.
+                .regex(
+                    CustomRegex::new("kw_token", r"token[:= ]+([A-Za-z0-9]{8,24})")
+                        .group(1)
+                        .keywords(["TOKEN"])
+                        .max_len(64),
+                )
+                .regex(CustomRegex::new("kw_near", r"[0-9]{6}").keywords(["employee", "emp"]).max_len(16))
                 .dictionary(Dictionary::new("codeword", ["Bluebird", "Nightjar", "blue"]).case_insensitive(true))
                 .build()
                 .unwrap(),

@@ -107,10 +107,7 @@ impl CustomRegex {
             ));
         }
         let one = compile_many(&[self.pattern.as_str()]).map_err(|e| {
-            BuildError::new(
-                ErrorKind::InvalidRegex,
-                format!("detector {:?}: invalid regex: {}", self.id, e),
-            )
+            BuildError::new(ErrorKind::InvalidRegex, format!("detector {:?}: invalid regex: {}", self.id, e))
         })?;
         if let Some(g) = self.group {
             if g >= one.captures_len() {
@@ -383,6 +380,9 @@ pub(crate) struct RegexLane {
     specs: Vec<Spec>,
     /// Longest match of any pattern.
     pub max_len: usize,
+    /// The keywords of a single-pattern lane, one of which must occur near a match: the lane
+    /// skips stretches without them.
+    keywords: Option<(AhoCorasick, usize)>,
 }
 
 impl RegexLane {
@@ -406,7 +406,18 @@ impl RegexLane {
         let any = compile_many(&patterns).map_err(|e| {
             BuildError::new(ErrorKind::TooLarge, format!("custom regexes do not compile together: {}", e))
         })?;
-        Ok(RegexLane { any, specs, max_len })
+        let keywords = match defs {
+            [(_, d)] if !d.keywords.is_empty() => {
+                let ac = AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .ascii_case_insensitive(true)
+                    .build(&d.keywords)
+                    .map_err(|e| BuildError::new(ErrorKind::TooLarge, format!("keywords do not compile: {e}")))?;
+                Some((ac, d.keywords.iter().map(String::len).max().unwrap_or(1)))
+            }
+            _ => None,
+        };
+        Ok(RegexLane { any, specs, max_len, keywords })
     }
 
     /// Bytes after a match start the lane needs to judge it.
@@ -424,7 +435,13 @@ impl RegexLane {
         let end = base + buf.len();
         let mut caps = self.any.create_captures();
         while *cursor < end {
+            if !self.skip_to_keyword(buf, base, eof, cursor) {
+                return;
+            }
             let c = *cursor;
+            if c >= end {
+                return;
+            }
             let x = (c + 2 * l).min(end);
             if !eof && c + 2 * l > end {
                 return;
@@ -466,6 +483,32 @@ impl RegexLane {
                 spec.judge(&w, ms, me, out);
             }
             *cursor = (ws + full.end()).max(s + 1);
+        }
+    }
+}
+
+impl RegexLane {
+    /// For a lane with keywords, moves `*cursor` to the first position where a match could
+    /// still have a keyword within [`CONTEXT_WINDOW`](context::CONTEXT_WINDOW) of it:
+    /// `max_len + CONTEXT_WINDOW` before the next keyword. The move depends only on the data,
+    /// never on how it was split. Returns false when the lane must wait for more data.
+    fn skip_to_keyword(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize) -> bool {
+        let Some((ac, longest)) = &self.keywords else { return true };
+        let end = base + buf.len();
+        let back = self.max_len + context::CONTEXT_WINDOW;
+        let from = cursor.saturating_sub(context::CONTEXT_WINDOW).max(base);
+        let input = aho_corasick::Input::new(buf).range(from - base..buf.len());
+        // A keyword that starts before `safe` is complete in `buf` if it is there at all.
+        let safe = if eof { end } else { (end + 1).saturating_sub(*longest) };
+        match ac.find(input) {
+            Some(m) if base + m.start() < safe => {
+                *cursor = (*cursor).max((base + m.start()).saturating_sub(back));
+                true
+            }
+            _ => {
+                *cursor = (*cursor).max(if eof { end } else { safe.saturating_sub(back) });
+                false
+            }
         }
     }
 }

@@ -47,7 +47,8 @@ pub(crate) struct Cursors {
     digit: usize,
     punct: usize,
     lit: [literals::LitCursor; 2],
-    regex: usize,
+    /// One per regex lane.
+    regex: Vec<usize>,
     dict: [usize; 2],
 }
 
@@ -58,12 +59,12 @@ pub(crate) struct Engine {
     digits: bool,
     punct: Option<(u8, u8)>,
     literals: Vec<LiteralLane>,
-    regexes: Option<RegexLane>,
+    regexes: Vec<RegexLane>,
     dicts: Vec<DictLane>,
 }
 
 impl Engine {
-    pub fn new(enabled: u32, regexes: Option<RegexLane>, dicts: Vec<DictLane>) -> Engine {
+    pub fn new(enabled: u32, regexes: Vec<RegexLane>, dicts: Vec<DictLane>) -> Engine {
         let on = |b: Builtin| enabled & (1 << b.index()) != 0;
         let digits = DIGIT_DETECTORS.iter().any(|&b| on(b));
         let punct = match (on(Builtin::Email), on(Builtin::Ipv6)) {
@@ -83,7 +84,7 @@ impl Engine {
         for l in &self.literals {
             r = r.max(l.max_reach());
         }
-        if let Some(x) = &self.regexes {
+        for x in &self.regexes {
             r = r.max(x.reach());
         }
         for d in &self.dicts {
@@ -108,9 +109,11 @@ impl Engine {
         for (k, l) in self.literals.iter().enumerate() {
             l.run(buf, base, eof, &mut cur.lit[k], sink);
         }
-        match &self.regexes {
-            Some(r) => r.run(buf, base, eof, &mut cur.regex, sink),
-            None => cur.regex = base + buf.len(),
+        if cur.regex.len() != self.regexes.len() {
+            cur.regex = vec![base; self.regexes.len()];
+        }
+        for (r, c) in self.regexes.iter().zip(&mut cur.regex) {
+            r.run(buf, base, eof, c, sink);
         }
         for (k, d) in self.dicts.iter().enumerate() {
             d.run(buf, base, eof, &mut cur.dict[k], sink);
@@ -122,8 +125,9 @@ impl Engine {
     fn positions<'c>(&self, cur: &'c Cursors) -> impl Iterator<Item = (usize, usize)> + 'c {
         let lits = &cur.lit[..self.literals.len()];
         let dicts = &cur.dict[..self.dicts.len()];
-        [(cur.digit, DIGIT_START_BACK), (cur.punct, PUNCT_START_BACK), (cur.regex, 0)]
+        [(cur.digit, DIGIT_START_BACK), (cur.punct, PUNCT_START_BACK)]
             .into_iter()
+            .chain(cur.regex.iter().map(|&r| (r, 0)))
             .chain(lits.iter().map(|l| (l.next(), literals::START_BACK)))
             .chain(dicts.iter().map(|&d| (d, 0)))
     }
