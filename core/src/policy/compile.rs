@@ -314,8 +314,14 @@ impl Context<'_> {
                 }
                 v
             }
-            None => universe.iter().map(|(u, _, _)| u.clone()).collect(),
+            None => Vec::new(),
         };
+        // Built-ins run unless `enable` lists some; detectors the policy defines always run.
+        for (u, custom, _) in &universe {
+            if (eff.enable.is_none() || custom.is_some()) && !enabled.contains(u) {
+                enabled.push(u.clone());
+            }
+        }
         for d in &eff.disable {
             if !known(&d.value) {
                 return Err(unknown(&d.value, &d.path));
@@ -388,7 +394,7 @@ impl Context<'_> {
                 }
             }
             for (i, r) in a.value.regexes.iter().enumerate() {
-                if let Err(e) = regex_automata::meta::Regex::new(r) {
+                if let Err(e) = crate::detect::custom::compile_many(&[r]) {
                     let p = a.path.key("regexes").index(i);
                     return Err(self.err(PolicyErrorKind::InvalidRegex, &p, format!("invalid regex: {e}")));
                 }

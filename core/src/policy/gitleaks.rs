@@ -61,6 +61,12 @@ struct GlAllow {
     commits: Vec<String>,
 }
 
+/// Overlap rank of imported catch-all rules (`generic-api-key`): above the built-in
+/// generic_secret, below everything specific.
+const GENERIC_RANK: u8 = 25;
+/// Overlap rank of the other imported rules: that of custom detectors.
+const SPECIFIC_RANK: u8 = 85;
+
 /// What an import of a gitleaks rule file loaded and what it left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -113,7 +119,11 @@ pub(crate) fn import(text: &str, path: PathBuf, prefix: &str) -> Result<Imported
             }
         };
         let props = hir.properties();
+        // Catch-all rules give way to specific ones on the same bytes, like the built-in
+        // generic_secret does.
+        let rank = if rule.id.starts_with("generic") { GENERIC_RANK } else { SPECIFIC_RANK };
         let mut det = CustomRegex::new(&id, regex.as_str())
+            .rank(rank)
             .keywords(rule.keywords.iter().cloned())
             .max_len(props.maximum_len().unwrap_or(MAX_MAX_LEN).clamp(1, MAX_MAX_LEN));
         if let Some(g) = rule.secret_group.filter(|&g| g > 0) {

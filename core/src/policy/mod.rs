@@ -13,7 +13,8 @@
 //!
 //! [default]
 //! default_action = "warn"              # for detectors not listed below
-//! disable = ["ipv4", "ipv6"]           # or: enable = ["credit_card", "us_ssn"]
+//! disable = ["ipv4", "ipv6"]           # or enable = ["credit_card"]: the built-ins to run
+//!                                      # (detectors defined here always run unless disabled)
 //! min_confidence = 0.5
 //! pseudonym_key = { env = "DLPJET_PSEUDONYM_KEY" }   # or { file = "keys/default.key" }
 //! limits = { max_input_bytes = 1048576, on_exceed = "block" }  # or "truncate"
