@@ -24,6 +24,8 @@ pub enum Command {
     Detectors(DetectorsArgs),
     /// Score findings against a ground-truth file (precision, recall, F1 per detector).
     Eval(EvalArgs),
+    /// Work with policy files.
+    Policy(PolicyArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -57,6 +59,44 @@ pub struct DetectorArgs {
     /// Drop findings below this confidence (0 to 1).
     #[arg(long, value_name = "X")]
     pub min_confidence: Option<f32>,
+    /// Apply this policy file: it decides which detectors run and each finding's action.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["detectors", "exclude_detectors", "min_confidence"])]
+    pub policy: Option<PathBuf>,
+    /// The policy's tenant to apply.
+    #[arg(long, value_name = "NAME", requires = "policy", default_value = "default")]
+    pub tenant: String,
+    /// Which of the policy's detectors run: those for inbound (request) text, outbound
+    /// (response) text, or all of them.
+    #[arg(long, value_enum, requires = "policy", default_value_t = DirectionArg::Both)]
+    pub direction: DirectionArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    Inbound,
+    Outbound,
+    Both,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file and print what it compiles to.
+    Check(PolicyCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// The policy file.
+    pub file: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

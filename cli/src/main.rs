@@ -3,6 +3,7 @@
 mod args;
 mod detectors;
 mod output;
+mod policy;
 mod redact;
 mod scan;
 
@@ -16,6 +17,9 @@ fn main() -> ExitCode {
         args::Command::Redact(a) => redact::run(a),
         args::Command::Detectors(a) => list_detectors(a),
         args::Command::Eval(a) => eval(a),
+        args::Command::Policy(a) => match a.command {
+            args::PolicyCommand::Check(c) => policy::check(c),
+        },
     };
     match result {
         Ok(code) => ExitCode::from(code),

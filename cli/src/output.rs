@@ -2,14 +2,12 @@
 
 use crate::args::Format;
 use crate::scan::{Input, Outcome};
+use dlpjet::policy::Action;
 use dlpjet::{Builtin, Finding};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::time::Duration;
-
-/// What every finding's `action` is without a policy: reported, nothing blocked or rewritten.
-pub const DEFAULT_ACTION: &str = "warn";
 
 /// One finding as printed.
 #[derive(Clone, Debug, Serialize)]
@@ -27,7 +25,7 @@ pub struct Record {
 }
 
 impl Record {
-    pub fn new(f: &Finding, v: &[u8], line: u64, column: u64, show_value: bool) -> Record {
+    pub fn new(f: &Finding, v: &[u8], line: u64, column: u64, action: Action, show_value: bool) -> Record {
         Record {
             detector: f.detector.to_string(),
             start: f.start as u64,
@@ -35,7 +33,7 @@ impl Record {
             line,
             column,
             confidence: (f.confidence * 100.0).round() / 100.0,
-            action: DEFAULT_ACTION,
+            action: action.as_str(),
             preview: preview(v),
             value: show_value.then(|| String::from_utf8_lossy(v).into_owned()),
         }
@@ -68,6 +66,8 @@ pub struct Report {
     format: Format,
     color: bool,
     pub findings: usize,
+    /// Findings whose action is not `allow`: these make the exit code 1.
+    pub flagged: usize,
     pub errors: usize,
     files: usize,
     skipped: usize,
@@ -84,6 +84,7 @@ impl Report {
             format,
             color,
             findings: 0,
+            flagged: 0,
             errors: 0,
             files: 0,
             skipped: 0,
@@ -118,6 +119,9 @@ impl Report {
         self.bytes += r.bytes;
         for rec in &r.records {
             self.findings += 1;
+            if rec.action != Action::Allow.as_str() {
+                self.flagged += 1;
+            }
             match self.per_detector.get_mut(&rec.detector) {
                 Some(n) => *n += 1,
                 None => {

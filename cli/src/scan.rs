@@ -2,9 +2,10 @@
 //! engine in bounded memory), and print findings in the chosen format.
 
 use crate::args::{ColorChoice, ScanArgs};
+use crate::detectors::Detection;
 use crate::output::{self, Record, Report};
 use anyhow::Context;
-use dlpjet::{Event, Scanner};
+use dlpjet::Event;
 use rayon::prelude::*;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -40,7 +41,7 @@ pub struct Outcome {
 }
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
-    let scanner = crate::detectors::scanner(&args.detect)?;
+    let detection = crate::detectors::setup(&args.detect)?;
     let mut errors: Vec<String> = Vec::new();
     let inputs = collect_inputs(&args, &mut errors);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -63,7 +64,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
     for batch in inputs.chunks(BATCH) {
         let results: Vec<Outcome> = pool.install(|| {
-            batch.par_iter().map(|i| READ_BUF.with_borrow_mut(|buf| scan_input(&scanner, i, &args, buf))).collect()
+            batch.par_iter().map(|i| READ_BUF.with_borrow_mut(|buf| scan_input(&detection, i, &args, buf))).collect()
         });
         for (input, r) in batch.iter().zip(results) {
             let path = match input {
@@ -87,7 +88,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
     Ok(if report.errors > 0 {
         2
-    } else if report.findings > 0 {
+    } else if report.flagged > 0 {
         1
     } else {
         0
@@ -155,16 +156,16 @@ pub fn io_message(e: &io::Error) -> String {
     }
 }
 
-fn scan_input(scanner: &Scanner, input: &Input, args: &ScanArgs, buf: &mut [u8]) -> Outcome {
+fn scan_input(det: &Detection, input: &Input, args: &ScanArgs, buf: &mut [u8]) -> Outcome {
     let result = match input {
-        Input::Stdin => scan_reader(scanner, io::stdin().lock(), args, buf),
+        Input::Stdin => scan_reader(det, io::stdin().lock(), args, buf),
         Input::File(p) => std::fs::File::open(p).and_then(|f| {
             if let Some(max) = args.max_filesize {
                 if f.metadata()?.len() > max {
                     return Ok(Outcome { skipped: true, ..Outcome::default() });
                 }
             }
-            scan_reader(scanner, f, args, buf)
+            scan_reader(det, f, args, buf)
         }),
     };
     result.unwrap_or_else(|e| Outcome { error: Some(io_message(&e)), ..Outcome::default() })
@@ -207,7 +208,7 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 /// Scans `r` with `buf`, the worker's reusable read buffer. An input that fits in one buffer
 /// is scanned in one go; a larger one is streamed through the engine, so memory stays bounded
 /// by the buffer and the engine's holdback whatever the size of the input.
-pub fn scan_reader(scanner: &Scanner, mut r: impl Read, args: &ScanArgs, buf: &mut [u8]) -> io::Result<Outcome> {
+pub fn scan_reader(det: &Detection, mut r: impl Read, args: &ScanArgs, buf: &mut [u8]) -> io::Result<Outcome> {
     let mut out = Outcome::default();
     let show = args.show_values;
     let n = fill(&mut r, buf)?;
@@ -219,20 +220,24 @@ pub fn scan_reader(scanner: &Scanner, mut r: impl Read, args: &ScanArgs, buf: &m
     let mut lines = Lines { line: 1, line_start: 0, pos: 0 };
     if n < buf.len() {
         let data = &buf[..n];
-        for f in scanner.scan(data) {
+        for f in det.scanner.scan(data) {
+            let Some(action) = det.action(&f) else { continue };
             lines.advance(&data[lines.pos as usize..f.start]);
-            out.records.push(Record::new(&f, f.bytes(data), lines.line, f.start as u64 - lines.line_start + 1, show));
+            let column = f.start as u64 - lines.line_start + 1;
+            out.records.push(Record::new(&f, f.bytes(data), lines.line, column, action, show));
         }
         return Ok(out);
     }
     let on_event = |e: Event<'_>, lines: &mut Lines, records: &mut Vec<Record>| match e {
         Event::Bytes(b) => lines.advance(b),
         Event::Finding(f, v) => {
-            records.push(Record::new(f, v, lines.line, f.start as u64 - lines.line_start + 1, show));
+            if let Some(action) = det.action(f) {
+                records.push(Record::new(f, v, lines.line, f.start as u64 - lines.line_start + 1, action, show));
+            }
             lines.advance(v);
         }
     };
-    let mut stream = scanner.stream();
+    let mut stream = det.scanner.stream();
     stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.records));
     loop {
         let n = match r.read(buf) {

@@ -409,3 +409,153 @@ fn terminal_gets_colour_and_summary_pipes_get_neither() {
     assert!(text.contains("3 files (0 skipped)") && text.contains("3 findings"), "{text}");
     assert!(!text.contains(CARD));
 }
+
+const POLICY: &str = r#"
+version = 1
+[default]
+default_action = "warn"
+[default.detectors.credit_card]
+action = "block"
+[default.detectors.email]
+action = "redact"
+redact = "mask"
+[default.detectors.aws_access_key_id]
+action = "allow"
+[tenants.relaxed.detectors.credit_card]
+action = "redact"
+redact = "partial"
+keep_last = 4
+[tenants.relaxed.detectors.email]
+action = "allow"
+"#;
+
+fn with_policy(d: &Path) -> std::path::PathBuf {
+    let p = d.join("policy.toml");
+    std::fs::write(&p, POLICY).unwrap();
+    p
+}
+
+#[test]
+fn scan_with_a_policy_reports_each_findings_action() {
+    let d = tree();
+    let p = with_policy(d.path());
+    let out = dlpjet().args(["scan", "--format", "jsonl", "--policy"]).arg(&p).arg(d.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut got: Vec<(String, String)> = jsonl(&out.stdout)
+        .iter()
+        .map(|r| (r["detector"].as_str().unwrap().to_string(), r["action"].as_str().unwrap().to_string()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("aws_access_key_id".into(), "allow".into()),
+            ("credit_card".into(), "block".into()),
+            ("email".into(), "redact".into())
+        ]
+    );
+    let out = dlpjet()
+        .args(["scan", "--format", "jsonl", "--tenant", "relaxed", "--policy"])
+        .arg(&p)
+        .arg(d.path().join("a.txt"))
+        .output()
+        .unwrap();
+    let actions: Vec<String> = jsonl(&out.stdout).iter().map(|r| r["action"].as_str().unwrap().to_string()).collect();
+    assert_eq!(actions, ["redact", "allow"]);
+    // Only allowed findings: nothing to act on, exit 0.
+    let out = dlpjet().args(["scan", "--policy"]).arg(&p).arg(d.path().join("sub/b.env")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn scan_with_a_broken_policy_or_unknown_tenant_fails_with_where() {
+    let d = tree();
+    let p = d.path().join("bad.toml");
+    std::fs::write(&p, "version = 1\n[default.detectors.credit_card]\naction = \"explode\"\n").unwrap();
+    let out = dlpjet().args(["scan", "--policy"]).arg(&p).arg(d.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:3:10: default.detectors.credit_card.action: unknown variant `explode`"), "{err}");
+    assert!(out.stdout.is_empty());
+    let p = with_policy(d.path());
+    let out = dlpjet().args(["scan", "--tenant", "nobody", "--policy"]).arg(&p).arg(d.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown tenant \"nobody\" (known: default, relaxed)"));
+    // The policy decides the detectors; the detector flags do not mix with it.
+    let out = dlpjet().args(["scan", "--detectors", "email", "--policy"]).arg(&p).arg(d.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn redact_with_a_policy_rewrites_or_blocks() {
+    let d = tempfile::tempdir().unwrap();
+    let p = with_policy(d.path());
+    let out = dlpjet()
+        .args(["redact", "--tenant", "relaxed", "--policy"])
+        .arg(&p)
+        .write_stdin(format!("card {CARD}, mail {EMAIL}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("card **** **** **** 1111, mail {EMAIL}\n"));
+    // A blocking finding: nothing is written to the output file, the original stays.
+    let src = d.path().join("in.txt");
+    std::fs::write(&src, format!("mail {EMAIL}\ncard {CARD}\n")).unwrap();
+    let target = d.path().join("out.txt");
+    let out = dlpjet().args(["redact", "--policy"]).arg(&p).arg(&src).arg("-o").arg(&target).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("blocked by policy: credit_card (1 hit)"));
+    assert!(!target.exists());
+    let out = dlpjet().args(["redact", "--in-place", "--policy"]).arg(&p).arg(&src).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&src).unwrap(), format!("mail {EMAIL}\ncard {CARD}\n"));
+    let leftovers: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".dlpjet"))
+        .collect();
+    assert!(leftovers.is_empty());
+    // Without a blocking finding the file is rewritten by the policy's styles.
+    std::fs::write(&src, format!("mail {EMAIL}\n")).unwrap();
+    let out = dlpjet().args(["redact", "--in-place", "--policy"]).arg(&p).arg(&src).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&src).unwrap(), format!("mail {}\n", "*".repeat(EMAIL.len())));
+    let out = dlpjet().args(["redact", "--style", "mask", "--policy"]).arg(&p).write_stdin("x").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn policy_check_prints_the_summary_or_the_error() {
+    let d = tempfile::tempdir().unwrap();
+    let p = with_policy(d.path());
+    let out = dlpjet().args(["policy", "check"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("valid, 2 tenants"), "{text}");
+    assert!(text.contains("tenant relaxed: default action warn"), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("credit_card") && l.contains("redact") && l.contains("partial (keep 4)")),
+        "{text}"
+    );
+    let out = dlpjet().args(["policy", "check", "--json"]).arg(&p).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["tenants"].as_array().unwrap().len(), 2);
+    let bad = d.path().join("bad.toml");
+    std::fs::write(&bad, "version = 1\n[tenants.a]\ninherits = \"a\"\n").unwrap();
+    let out = dlpjet().args(["policy", "check"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("bad.toml:3:12: tenants.a.inherits: inheritance cycle: a -> a")
+    );
+    // The bundled examples are valid.
+    for f in ["strict-pci-pii.toml", "secrets-only.toml", "warn-only.toml"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/policies").join(f);
+        let out = dlpjet()
+            .args(["policy", "check"])
+            .arg(&path)
+            .env("DLPJET_PSEUDONYM_KEY", "example key material, 32 bytes!!")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{f}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

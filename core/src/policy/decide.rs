@@ -135,13 +135,18 @@ impl Tenant {
         d
     }
 
-    /// The action for one finding, or `None` when it is below its detector's minimum.
-    pub(crate) fn decide(&self, f: Finding) -> Option<DecidedFinding> {
+    /// The action for a finding of this tenant's scanner, or `None` when the finding is below
+    /// its detector's minimum confidence (and so not part of any decision).
+    pub fn action_for(&self, f: &Finding) -> Option<Action> {
         let (action, min) = match self.inner.plans.get(&*f.detector) {
             Some(p) => (p.action, p.min_confidence),
             None => (self.inner.default_action, 0.0),
         };
-        (f.confidence >= min).then_some(DecidedFinding { finding: f, action })
+        (f.confidence >= min).then_some(action)
+    }
+
+    pub(crate) fn decide(&self, f: Finding) -> Option<DecidedFinding> {
+        self.action_for(&f).map(|action| DecidedFinding { finding: f, action })
     }
 }
 
