@@ -37,6 +37,20 @@ pub struct DetectorPlan {
 pub(crate) struct Lane {
     pub scanner: Scanner,
     pub redactor: Redactor,
+    /// Action and minimum confidence per detector, keyed by the address of the scanner's
+    /// detector id (every finding shares that `Arc<str>`), sorted: a lookup costs a few
+    /// comparisons instead of hashing the id.
+    actions: Vec<(usize, Action, f32)>,
+}
+
+impl Lane {
+    /// The action for a finding of this lane's scanner, or `None` below its minimum.
+    pub fn action_for(&self, f: &crate::Finding) -> Option<Action> {
+        let key = f.detector.as_ptr() as usize;
+        let i = self.actions.binary_search_by_key(&key, |a| a.0).ok()?;
+        let (_, action, min) = self.actions[i];
+        (f.confidence >= min).then_some(action)
+    }
 }
 
 #[derive(Debug)]
@@ -484,7 +498,10 @@ impl Context<'_> {
             r = r.pseudonym_key(k);
         }
         let redactor = r.build().map_err(|e| e.to_string())?;
-        Ok(Lane { scanner, redactor })
+        let mut actions: Vec<(usize, Action, f32)> =
+            scanner.detectors().map(|id| (id.as_ptr() as usize, plans[id].action, plans[id].min_confidence)).collect();
+        actions.sort_unstable_by_key(|a| a.0);
+        Ok(Lane { scanner, redactor, actions })
     }
 
     fn regex(&self, id: &str, def: &At<RegexDef>) -> Result<CustomRegex, PolicyError> {

@@ -117,8 +117,12 @@ impl Tenant {
             Some((max, OnExceed::Truncate)) if text.len() > max => (&text[..max], true),
             _ => (text, false),
         };
-        let findings: Vec<DecidedFinding> =
-            lane.scanner.scan(scanned).into_iter().filter_map(|f| self.decide(f)).collect();
+        let findings: Vec<DecidedFinding> = lane
+            .scanner
+            .scan(scanned)
+            .into_iter()
+            .filter_map(|f| lane.action_for(&f).map(|action| DecidedFinding { finding: f, action }))
+            .collect();
         let mut d = Decision::from_findings(findings, truncated);
         if d.action == Action::Redact {
             let mut out = Vec::with_capacity(text.len());
@@ -143,10 +147,6 @@ impl Tenant {
             None => (self.inner.default_action, 0.0),
         };
         (f.confidence >= min).then_some(action)
-    }
-
-    pub(crate) fn decide(&self, f: Finding) -> Option<DecidedFinding> {
-        self.action_for(&f).map(|action| DecidedFinding { finding: f, action })
     }
 }
 

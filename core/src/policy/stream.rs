@@ -92,11 +92,11 @@ impl PolicyStream {
             None => (chunk, &chunk[chunk.len()..]),
         };
         self.seen += chunk.len();
-        let Self { tenant, lane, scan: stream, findings, blocked, .. } = self;
-        stream.push_events(scan, |e| release(tenant, lane, e, findings, blocked, out));
+        let Self { lane, scan: stream, findings, blocked, .. } = self;
+        stream.push_events(scan, |e| release(lane, e, findings, blocked, out));
         if over.is_some() {
             // The scanned part ends at the limit; the rest passes through unscanned.
-            stream.finish_events(|e| release(tenant, lane, e, findings, blocked, out));
+            stream.finish_events(|e| release(lane, e, findings, blocked, out));
             self.truncated = true;
             if self.blocked.is_none() {
                 out.extend_from_slice(rest);
@@ -112,8 +112,8 @@ impl PolicyStream {
     /// (whose `redacted` is `None`: the output was streamed).
     pub fn finish(mut self, out: &mut Vec<u8>) -> Decision {
         if self.blocked.is_none() && !self.truncated {
-            let Self { tenant, lane, scan: stream, findings, blocked, .. } = &mut self;
-            stream.finish_events(|e| release(tenant, lane, e, findings, blocked, out));
+            let Self { lane, scan: stream, findings, blocked, .. } = &mut self;
+            stream.finish_events(|e| release(lane, e, findings, blocked, out));
         }
         if let Some(BlockReason::InputTooLarge { limit }) = self.blocked {
             return Decision::too_large(limit);
@@ -143,7 +143,6 @@ impl PolicyStream {
 
 /// Handles one event of the scan: records findings, rewrites or blocks, passes bytes on.
 fn release(
-    tenant: &Tenant,
     lane: &Lane,
     e: Event<'_>,
     findings: &mut Vec<DecidedFinding>,
@@ -155,17 +154,17 @@ fn release(
     }
     match e {
         Event::Bytes(b) => out.extend_from_slice(b),
-        Event::Finding(f, v) => match tenant.decide(f.clone()) {
+        Event::Finding(f, v) => match lane.action_for(f) {
             None => out.extend_from_slice(v),
-            Some(d) => {
-                match d.action {
+            Some(action) => {
+                match action {
                     Action::Block => {
                         *blocked = Some(BlockReason::Detector { detector: f.detector.clone(), hits: 1 });
                     }
                     Action::Redact => lane.redactor.replace(f, v, out),
                     Action::Allow | Action::Warn => out.extend_from_slice(v),
                 }
-                findings.push(d);
+                findings.push(DecidedFinding { finding: f.clone(), action });
             }
         },
     }
