@@ -21,6 +21,9 @@ fn replay(target: &str, check: fn(&[u8])) -> usize {
 
 #[test]
 fn fuzz_regressions_stay_fixed() {
-    let n = replay("scan", checks::scan) + replay("stream", checks::stream) + replay("redact", checks::redact);
+    let n = replay("scan", checks::scan)
+        + replay("stream", checks::stream)
+        + replay("redact", checks::redact)
+        + replay("policy", checks::policy);
     assert!(n > 0, "no regression inputs found");
 }

@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
+/// Largest dictionary, rule or key file a policy may name.
+const MAX_REFERENCED_FILE: u64 = 64 << 20;
+
 /// The only policy format version this build reads.
 pub const POLICY_VERSION: i64 = 1;
 
@@ -256,11 +259,19 @@ impl Context<'_> {
         self.src.error(kind, path, message)
     }
 
+    /// Reads a file the policy names (at most [`MAX_REFERENCED_FILE`] bytes).
     fn read(&self, rel: &str, path: &FieldPath) -> Result<(PathBuf, Vec<u8>), PolicyError> {
+        use std::io::Read;
         let full = self.base.join(rel);
-        std::fs::read(&full)
-            .map(|b| (full.clone(), b))
-            .map_err(|e| self.err(PolicyErrorKind::Io, path, format!("cannot read {}: {e}", full.display())))
+        let mut bytes = Vec::new();
+        std::fs::File::open(&full)
+            .and_then(|f| f.take(MAX_REFERENCED_FILE + 1).read_to_end(&mut bytes))
+            .map_err(|e| self.err(PolicyErrorKind::Io, path, format!("cannot read {}: {e}", full.display())))?;
+        if bytes.len() as u64 > MAX_REFERENCED_FILE {
+            let message = format!("{} is larger than {} MiB", full.display(), MAX_REFERENCED_FILE >> 20);
+            return Err(self.err(PolicyErrorKind::Io, path, message));
+        }
+        Ok((full, bytes))
     }
 
     fn tenant(&mut self, eff: &Effective) -> Result<Tenant, PolicyError> {
