@@ -48,11 +48,24 @@ impl fmt::Display for ErrorKind {
 pub struct BuildError {
     kind: ErrorKind,
     message: String,
+    option: Option<&'static str>,
 }
 
 impl BuildError {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> BuildError {
-        BuildError { kind, message: message.into() }
+        BuildError { kind, message: message.into(), option: None }
+    }
+
+    /// Names the detector option at fault.
+    pub(crate) fn on(mut self, option: &'static str) -> BuildError {
+        self.option = Some(option);
+        self
+    }
+
+    /// The custom detector's option at fault (`"pattern"`, `"group"`, `"max_len"`,
+    /// `"confidence"`, `"entropy"`, `"keywords"`), when the error is about one.
+    pub fn option(&self) -> Option<&'static str> {
+        self.option
     }
 
     /// The kind of mistake.

@@ -1,7 +1,7 @@
 //! The compiled [`Scanner`] and its [`ScannerBuilder`].
 
 use crate::detect::catalog::Builtin;
-use crate::detect::custom::{AllowSet, Allowlist, CustomRegex, DictLane, Dictionary, RegexLane};
+use crate::detect::custom::{check_id, AllowSet, Allowlist, CustomRegex, DictLane, Dictionary, RegexLane};
 use crate::detect::{Candidate, DetIdx, Gate, Rejected, Sink};
 use crate::engine::resolve::{beaten_by, sort_dedup};
 use crate::engine::{Cursors, Engine, LOOKBACK};
@@ -86,12 +86,7 @@ impl ScannerBuilder {
         let mut names: Vec<Arc<str>> = Builtin::ALL.iter().map(|b| Arc::from(b.id())).collect();
         let mut ranks: Vec<u8> = Builtin::ALL.iter().map(|b| b.rank()).collect();
         let mut add_custom = |id: &str, rank: u8, conf: f32| -> Result<DetIdx, BuildError> {
-            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
-                return Err(BuildError::new(
-                    ErrorKind::InvalidOption,
-                    format!("detector id {id:?} must be non-empty ASCII letters, digits, '_', '-' or '.'"),
-                ));
-            }
+            check_id(id).map_err(|m| BuildError::new(ErrorKind::InvalidOption, m))?;
             if names.iter().any(|n| &**n == id) {
                 return Err(BuildError::new(
                     ErrorKind::DuplicateDetector,

@@ -80,34 +80,44 @@ impl CustomRegex {
     /// # Errors
     /// What [`ScannerBuilder::build`](crate::ScannerBuilder::build) would report for it.
     pub fn check(&self) -> Result<(), BuildError> {
+        self.compile().map(|_| ())
+    }
+
+    /// [`check`](Self::check), returning the detector's regex compiled on its own.
+    fn compile(&self) -> Result<Regex, BuildError> {
         if self.max_len == 0 || self.max_len > MAX_MAX_LEN {
             return Err(BuildError::new(
                 ErrorKind::InvalidOption,
                 format!("detector {:?}: max_len {} is outside 1..={MAX_MAX_LEN}", self.id, self.max_len),
-            ));
+            )
+            .on("max_len"));
         }
         if !(0.0..=1.0).contains(&self.confidence) {
             return Err(BuildError::new(
                 ErrorKind::InvalidOption,
                 format!("detector {:?}: confidence {} is outside 0..=1", self.id, self.confidence),
-            ));
+            )
+            .on("confidence"));
         }
         if let Some(Validator::Entropy(e)) = self.validator {
             if !(0.0..=8.0).contains(&e) {
                 return Err(BuildError::new(
                     ErrorKind::InvalidOption,
                     format!("detector {:?}: entropy {e} is outside 0..=8 bits per byte", self.id),
-                ));
+                )
+                .on("entropy"));
             }
         }
         if let Some(i) = self.keywords.iter().position(String::is_empty) {
             return Err(BuildError::new(
                 ErrorKind::InvalidOption,
                 format!("detector {:?}: keyword {} is empty", self.id, i + 1),
-            ));
+            )
+            .on("keywords"));
         }
         let one = compile_many(&[self.pattern.as_str()]).map_err(|e| {
             BuildError::new(ErrorKind::InvalidRegex, format!("detector {:?}: invalid regex: {}", self.id, e))
+                .on("pattern")
         })?;
         if let Some(g) = self.group {
             if g >= one.captures_len() {
@@ -118,16 +128,18 @@ impl CustomRegex {
                         self.id,
                         one.captures_len() - 1
                     ),
-                ));
+                )
+                .on("group"));
             }
         }
         if one.is_match("") {
             return Err(BuildError::new(
                 ErrorKind::InvalidRegex,
                 format!("detector {:?}: regex {:?} matches the empty string", self.id, self.pattern),
-            ));
+            )
+            .on("pattern"));
         }
-        Ok(())
+        Ok(one)
     }
 
     /// A validator the matched value (or group) must pass.
@@ -276,6 +288,14 @@ impl Allowlist {
     }
 }
 
+/// Checks a custom detector id: non-empty ASCII letters, digits, `_`, `-` or `.`.
+pub(crate) fn check_id(id: &str) -> Result<(), String> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+        return Err(format!("detector id {id:?} must be non-empty ASCII letters, digits, '_', '-' or '.'"));
+    }
+    Ok(())
+}
+
 /// Compiles patterns the way every custom regex and allowlist is compiled, with room for a
 /// few hundred rule-file regexes.
 /// `Err` is the compiler's explanation (see [`regex_error`]).
@@ -335,8 +355,9 @@ pub(crate) struct Spec {
     pub group: Option<usize>,
     pub context: Vec<String>,
     pub require_context: bool,
-    /// Lower-case keywords, one of which must occur in or near the match (empty: no such rule).
-    pub keywords: Vec<String>,
+    /// Keywords (ASCII-case-insensitive automaton and longest keyword length), one of which
+    /// must occur in or near a match.
+    pub keywords: Option<Keywords>,
     pub confidence: f32,
 }
 
@@ -349,7 +370,7 @@ impl Spec {
                 return;
             }
         }
-        if !self.keywords.is_empty() && !has_keyword(w.hay, s, e, &self.keywords) {
+        if self.keywords.as_ref().is_some_and(|k| !k.near(w.hay, s, e)) {
             out.reject(self.det, s, e, Rejection::MissingKeyword);
             return;
         }
@@ -365,11 +386,33 @@ impl Spec {
     }
 }
 
-/// Whether one of the lower-case `keywords` occurs in `hay` within the context window of `[s, e)`.
-fn has_keyword(hay: &[u8], s: usize, e: usize, keywords: &[String]) -> bool {
-    let region = &hay[s.saturating_sub(context::CONTEXT_WINDOW)..(e + context::CONTEXT_WINDOW).min(hay.len())];
-    let lower = region.to_ascii_lowercase();
-    keywords.iter().any(|k| memchr::memmem::find(&lower, k.as_bytes()).is_some())
+/// A detector's keywords, compiled once.
+#[derive(Debug)]
+pub(crate) struct Keywords {
+    ac: AhoCorasick,
+    /// Length of the longest keyword.
+    longest: usize,
+}
+
+impl Keywords {
+    fn compile(words: &[String]) -> Result<Option<Keywords>, BuildError> {
+        if words.is_empty() {
+            return Ok(None);
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .ascii_case_insensitive(true)
+            .build(words)
+            .map_err(|e| BuildError::new(ErrorKind::TooLarge, format!("keywords do not compile: {e}")))?;
+        Ok(Some(Keywords { ac, longest: words.iter().map(String::len).max().unwrap_or(1) }))
+    }
+
+    /// Whether a keyword occurs in `hay` within the context window of `[s, e)`.
+    fn near(&self, hay: &[u8], s: usize, e: usize) -> bool {
+        let lo = s.saturating_sub(context::CONTEXT_WINDOW);
+        let hi = (e + context::CONTEXT_WINDOW).min(hay.len());
+        self.ac.find(aho_corasick::Input::new(hay).range(lo..hi)).is_some()
+    }
 }
 
 /// All custom regexes, searched together.
@@ -380,17 +423,18 @@ pub(crate) struct RegexLane {
     specs: Vec<Spec>,
     /// Longest match of any pattern.
     pub max_len: usize,
-    /// The keywords of a single-pattern lane, one of which must occur near a match: the lane
-    /// skips stretches without them.
-    keywords: Option<(AhoCorasick, usize)>,
 }
 
 impl RegexLane {
     pub fn compile(defs: &[(DetIdx, &CustomRegex)]) -> Result<RegexLane, BuildError> {
         let mut specs = Vec::new();
         let mut max_len = 1;
+        let mut single = None;
         for &(det, d) in defs {
-            d.check()?;
+            let one = d.compile()?;
+            if defs.len() == 1 {
+                single = Some(one);
+            }
             max_len = max_len.max(d.max_len);
             specs.push(Spec {
                 det,
@@ -398,26 +442,19 @@ impl RegexLane {
                 group: d.group,
                 context: d.context.clone(),
                 require_context: d.require_context,
-                keywords: d.keywords.clone(),
+                keywords: Keywords::compile(&d.keywords)?,
                 confidence: d.confidence,
             });
         }
         let patterns: Vec<&str> = defs.iter().map(|(_, d)| d.pattern.as_str()).collect();
-        let any = compile_many(&patterns).map_err(|e| {
-            BuildError::new(ErrorKind::TooLarge, format!("custom regexes do not compile together: {}", e))
-        })?;
-        let keywords = match defs {
-            [(_, d)] if !d.keywords.is_empty() => {
-                let ac = AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .ascii_case_insensitive(true)
-                    .build(&d.keywords)
-                    .map_err(|e| BuildError::new(ErrorKind::TooLarge, format!("keywords do not compile: {e}")))?;
-                Some((ac, d.keywords.iter().map(String::len).max().unwrap_or(1)))
-            }
-            _ => None,
+        // A lane of one detector searches with the regex its check compiled.
+        let any = match single {
+            Some(one) => one,
+            None => compile_many(&patterns).map_err(|e| {
+                BuildError::new(ErrorKind::TooLarge, format!("custom regexes do not compile together: {}", e))
+            })?,
         };
-        Ok(RegexLane { any, specs, max_len, keywords })
+        Ok(RegexLane { any, specs, max_len })
     }
 
     /// Bytes after a match start the lane needs to judge it.
@@ -488,12 +525,12 @@ impl RegexLane {
 }
 
 impl RegexLane {
-    /// For a lane with keywords, moves `*cursor` to the first position where a match could
-    /// still have a keyword within [`CONTEXT_WINDOW`](context::CONTEXT_WINDOW) of it:
-    /// `max_len + CONTEXT_WINDOW` before the next keyword. The move depends only on the data,
-    /// never on how it was split. Returns false when the lane must wait for more data.
+    /// For a lane of one detector with keywords, moves `*cursor` to the first position where
+    /// a match could still have a keyword within [`CONTEXT_WINDOW`](context::CONTEXT_WINDOW)
+    /// of it: `max_len + CONTEXT_WINDOW` before the next keyword. The move depends only on
+    /// the data, never on how it was split. Returns false when the lane must wait for more data.
     fn skip_to_keyword(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize) -> bool {
-        let Some((ac, longest)) = &self.keywords else { return true };
+        let [Spec { keywords: Some(Keywords { ac, longest }), .. }] = &self.specs[..] else { return true };
         let end = base + buf.len();
         let back = self.max_len + context::CONTEXT_WINDOW;
         let from = cursor.saturating_sub(context::CONTEXT_WINDOW).max(base);
@@ -559,7 +596,7 @@ impl DictLane {
                 group: None,
                 context: d.context.clone(),
                 require_context: d.require_context,
-                keywords: Vec::new(),
+                keywords: None,
                 confidence: d.confidence,
             });
         }

@@ -6,6 +6,7 @@ use super::error::{PolicyError, PolicyErrorKind};
 use super::gitleaks::{self, ImportReport, Imported};
 use super::locate::{FieldPath, Source};
 use super::resolve::{resolve, At, Effective};
+use crate::detect::custom::check_id;
 use crate::{Allowlist, Builtin, CustomRegex, Dictionary, Redactor, Scanner, Style, Validator};
 use hkdf::Hkdf;
 use sha2::Sha256;
@@ -47,11 +48,17 @@ pub(crate) struct Lane {
 }
 
 impl Lane {
-    /// The action for a finding of this lane's scanner, or `None` below its minimum.
-    pub fn action_for(&self, f: &crate::Finding) -> Option<Action> {
+    /// The action and minimum confidence of a finding's detector, when the finding came from
+    /// this lane's scanner.
+    fn plan_of(&self, f: &crate::Finding) -> Option<(Action, f32)> {
         let key = f.detector.as_ptr() as usize;
         let i = self.actions.binary_search_by_key(&key, |a| a.0).ok()?;
-        let (_, action, min) = self.actions[i];
+        Some((self.actions[i].1, self.actions[i].2))
+    }
+
+    /// The action for a finding of this lane's scanner, or `None` below its minimum.
+    pub fn action_for(&self, f: &crate::Finding) -> Option<Action> {
+        let (action, min) = self.plan_of(f)?;
         (f.confidence >= min).then_some(action)
     }
 }
@@ -95,6 +102,20 @@ impl Tenant {
     /// The plan for one detector, if the tenant runs it.
     pub fn plan(&self, detector: &str) -> Option<&DetectorPlan> {
         self.inner.plans.get(detector)
+    }
+
+    /// The action for a finding, or `None` when the finding is below its detector's minimum
+    /// confidence (and so not part of any decision). Findings of the tenant's own scanners
+    /// are looked up by their detector id's address; others by name.
+    pub fn action_for(&self, f: &crate::Finding) -> Option<Action> {
+        let (action, min) = self
+            .inner
+            .lanes
+            .iter()
+            .find_map(|l| l.plan_of(f))
+            .or_else(|| self.inner.plans.get(&*f.detector).map(|p| (p.action, p.min_confidence)))
+            .unwrap_or((self.inner.default_action, 0.0));
+        (f.confidence >= min).then_some(action)
     }
 
     /// The action for detectors the policy does not mention.
@@ -248,7 +269,7 @@ struct Context<'a> {
     pseudonym_keys: HashMap<String, Zeroizing<Vec<u8>>>,
 }
 
-/// A custom detector of the tenant and where it was defined.
+/// A custom detector the tenant defines.
 enum Custom {
     Regex(CustomRegex),
     Dict(Dictionary),
@@ -302,16 +323,13 @@ impl Context<'_> {
                 self.imports.insert(key.clone(), imported);
             }
             let imported = &self.imports[&key];
-            let regexes = imported.regexes.clone();
-            let lists = imported.allowlists.clone();
-            for r in regexes {
+            for r in &imported.regexes {
                 if let Some(a) = m.value.action {
                     import_action.insert(r.id.clone(), a);
                 }
-                let id = r.id.clone();
-                define(self.src, &mut universe, &id, Custom::Regex(r), &m.path)?;
+                define(self.src, &mut universe, &r.id, Custom::Regex(r.clone()), &m.path)?;
             }
-            allowlists.extend(lists.into_iter().map(|a| (a, m.path.clone())));
+            allowlists.extend(imported.allowlists.iter().map(|a| (a.clone(), m.path.clone())));
         }
         let known = |id: &str| universe.iter().any(|(u, _, _)| u == id);
         let unknown = |id: &str, path: &FieldPath| {
@@ -354,9 +372,8 @@ impl Context<'_> {
             enabled.retain(|e| *e != d.value);
         }
         for (id, rule) in &eff.detectors {
-            let path = rule.path.clone().unwrap_or_default();
             if !known(id) {
-                return Err(unknown(id, &path));
+                return Err(unknown(id, &rule.path));
             }
             match rule.enabled.as_ref().map(|e| e.value) {
                 Some(false) => enabled.retain(|e| e != id),
@@ -546,21 +563,10 @@ impl Context<'_> {
             r = r.max_len(m);
         }
         r.check().map_err(|e| {
+            let field = e.option().unwrap_or("pattern");
+            let kind = if field == "pattern" { PolicyErrorKind::InvalidRegex } else { PolicyErrorKind::InvalidValue };
             let message = e.to_string();
             let message = message.strip_prefix(&format!("detector {id:?}: ")).unwrap_or(&message).to_string();
-            let (kind, field) = match e.kind() {
-                crate::ErrorKind::InvalidRegex if message.starts_with("group ") => {
-                    (PolicyErrorKind::InvalidValue, "group")
-                }
-                crate::ErrorKind::InvalidRegex => (PolicyErrorKind::InvalidRegex, "pattern"),
-                _ => {
-                    let field = ["max_len", "entropy", "confidence", "keyword"]
-                        .into_iter()
-                        .find(|f| message.starts_with(f))
-                        .unwrap_or("pattern");
-                    (PolicyErrorKind::InvalidValue, if field == "keyword" { "keywords" } else { field })
-                }
-            };
             self.err(kind, &p.key(field), message)
         })?;
         Ok(r)
@@ -693,13 +699,6 @@ fn define(
         ));
     }
     universe.push((id.to_string(), Some(c), path.clone()));
-    Ok(())
-}
-
-fn check_id(id: &str) -> Result<(), String> {
-    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
-        return Err(format!("detector id {id:?} must be non-empty ASCII letters, digits, '_', '-' or '.'"));
-    }
     Ok(())
 }
 

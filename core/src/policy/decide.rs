@@ -138,16 +138,6 @@ impl Tenant {
         }
         d
     }
-
-    /// The action for a finding of this tenant's scanner, or `None` when the finding is below
-    /// its detector's minimum confidence (and so not part of any decision).
-    pub fn action_for(&self, f: &Finding) -> Option<Action> {
-        let (action, min) = match self.inner.plans.get(&*f.detector) {
-            Some(p) => (p.action, p.min_confidence),
-            None => (self.inner.default_action, 0.0),
-        };
-        (f.confidence >= min).then_some(action)
-    }
 }
 
 impl PolicySet {

@@ -78,12 +78,13 @@ impl fmt::Display for FieldPath {
 pub(crate) struct Source<'a> {
     pub text: &'a str,
     pub file: Option<&'a Path>,
-    tree: Option<Spanned<DeTable<'a>>>,
+    /// The spanned parse, made only when an error has to be placed.
+    tree: std::cell::OnceCell<Option<Spanned<DeTable<'a>>>>,
 }
 
 impl<'a> Source<'a> {
     pub fn new(text: &'a str, file: Option<&'a Path>) -> Source<'a> {
-        Source { text, file, tree: DeTable::parse(text).ok() }
+        Source { text, file, tree: std::cell::OnceCell::new() }
     }
 
     /// 1-based line and character column of byte `offset`.
@@ -98,7 +99,7 @@ impl<'a> Source<'a> {
 
     /// The span of the value at `path`, or of the deepest part of it that exists.
     pub fn span_of(&self, path: &FieldPath) -> Option<Range<usize>> {
-        let tree = self.tree.as_ref()?;
+        let tree = self.tree.get_or_init(|| DeTable::parse(self.text).ok()).as_ref()?;
         let mut table: &DeTable<'_> = tree.get_ref();
         let mut found: Option<Range<usize>> = None;
         let mut value: Option<&Spanned<DeValue<'_>>> = None;

@@ -34,7 +34,8 @@ fn at<T>(value: T, path: FieldPath) -> At<T> {
 /// A detector's settings after inheritance; each remembers where it was set.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct EffectiveRule {
-    pub path: Option<FieldPath>,
+    /// Where the nearest layer that mentions the detector wrote its table.
+    pub path: FieldPath,
     pub enabled: Option<At<bool>>,
     pub action: Option<At<Action>>,
     pub min_confidence: Option<At<f32>>,
@@ -109,7 +110,7 @@ impl Effective {
         for (id, r) in &layer.detectors {
             let p = path.key("detectors").key(id);
             let e = self.detectors.entry(id.clone()).or_default();
-            e.path = Some(p.clone());
+            e.path = p.clone();
             if let Some(v) = r.enabled {
                 e.enabled = Some(at(v, p.key("enabled")));
             }
