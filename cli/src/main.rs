@@ -2,6 +2,7 @@
 
 mod args;
 mod detectors;
+mod jsonl;
 mod output;
 mod policy;
 mod redact;

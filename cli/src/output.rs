@@ -1,15 +1,26 @@
 //! Output formats for `dlpjet scan`: text, JSON lines (a stable contract), JSON and SARIF 2.1.0.
 
 use crate::args::Format;
+use crate::jsonl;
 use crate::scan::{Input, Outcome};
 use dlpjet::policy::Action;
 use dlpjet::{Builtin, Finding};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// One finding as printed.
+/// How findings are shown; decided once per run and shared by the workers, which render each
+/// input's findings themselves so that the thread printing them only copies bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub format: Format,
+    pub color: bool,
+    pub show_values: bool,
+}
+
+/// One finding as held for the whole-run formats (JSON, SARIF).
 #[derive(Clone, Debug, Serialize)]
 pub struct Record {
     pub detector: String,
@@ -24,37 +35,127 @@ pub struct Record {
     pub value: Option<String>,
 }
 
-impl Record {
-    pub fn new(f: &Finding, v: &[u8], line: u64, column: u64, action: Action, show_value: bool) -> Record {
-        Record {
-            detector: f.detector.to_string(),
-            start: f.start as u64,
-            end: f.end as u64,
-            line,
-            column,
-            confidence: (f.confidence * 100.0).round() / 100.0,
-            action: action.as_str(),
-            preview: preview(v),
-            value: show_value.then(|| String::from_utf8_lossy(v).into_owned()),
-        }
-    }
+/// A finding's confidence as printed: two decimals.
+fn rounded(c: f32) -> f32 {
+    (c * 100.0).round() / 100.0
 }
 
 /// A masked preview: at most the last four characters of values of 12 or more characters stay
 /// visible, everything else is `*`, newlines become spaces; at most 20 characters.
 pub fn preview(v: &[u8]) -> String {
+    let mut out = String::with_capacity(24);
+    preview_into(v, &mut out);
+    out
+}
+
+/// [`preview`] written into `out` (cleared first).
+pub fn preview_into(v: &[u8], out: &mut String) {
+    out.clear();
+    let shown = |c: char| if c.is_control() { ' ' } else { c };
+    const STARS: &str = "********************";
+    if v.is_ascii() {
+        // Every byte is one visible character: no decoding needed.
+        let n = v.len();
+        let keep = if n >= 12 { 4 } else { 0 };
+        out.push_str(&STARS[..(n - keep).min(20 - keep)]);
+        out.extend(v[n - keep..].iter().map(|&b| shown(b as char)));
+        return;
+    }
     let s = String::from_utf8_lossy(v);
     let visible = |c: &char| !matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
     let n = s.chars().filter(visible).count();
     let keep = if n >= 12 { 4 } else { 0 };
-    let mut out = String::with_capacity(24);
-    out.extend(std::iter::repeat_n('*', (n - keep).min(20 - keep)));
-    out.extend(s.chars().filter(visible).skip(n - keep).map(|c| if c.is_control() { ' ' } else { c }));
-    out
+    out.push_str(&STARS[..(n - keep).min(20 - keep)]);
+    out.extend(s.chars().filter(visible).skip(n - keep).map(shown));
+}
+
+/// One input's findings, rendered by the worker that scanned it.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Text or JSON lines ready to be written (text and JSONL formats).
+    pub rendered: Vec<u8>,
+    /// Findings held for the whole-run formats (JSON, SARIF).
+    pub records: Vec<Record>,
+    pub total: usize,
+    /// Findings whose action is not `allow`: these make the exit code 1.
+    pub flagged: usize,
+    pub per_detector: Vec<(Arc<str>, usize)>,
+    /// Scratch space for previews, reused from finding to finding.
+    preview: String,
+    /// The start of every JSON line of this input (`{"path":...,"detector":`).
+    jsonl_prefix: Vec<u8>,
+}
+
+impl Findings {
+    /// Adds finding `f`, whose matched bytes are `value`, at `line` and `column` of input `path`.
+    pub fn push(
+        &mut self,
+        style: &Style,
+        path: Option<&str>,
+        f: &Finding,
+        value: &[u8],
+        (line, column): (u64, u64),
+        action: Action,
+    ) {
+        self.total += 1;
+        self.flagged += usize::from(action != Action::Allow);
+        // Findings of one detector share its id; the report merges by name.
+        match self.per_detector.iter_mut().find(|(d, _)| Arc::ptr_eq(d, &f.detector)) {
+            Some((_, n)) => *n += 1,
+            None => self.per_detector.push((f.detector.clone(), 1)),
+        }
+        preview_into(value, &mut self.preview);
+        let shown_value = style.show_values.then(|| String::from_utf8_lossy(value));
+        let confidence = rounded(f.confidence);
+        match style.format {
+            Format::Jsonl => {
+                if self.jsonl_prefix.is_empty() {
+                    self.jsonl_prefix = jsonl::prefix(path);
+                }
+                let line = jsonl::Line {
+                    detector: &f.detector,
+                    start: f.start as u64,
+                    end: f.end as u64,
+                    line,
+                    column,
+                    confidence,
+                    action: action.as_str(),
+                    preview: &self.preview,
+                    value: shown_value.as_deref(),
+                };
+                jsonl::write(&mut self.rendered, &self.jsonl_prefix, &line);
+            }
+            Format::Text => {
+                let p = path.unwrap_or("<stdin>");
+                let value = shown_value.map(|v| format!(" value={v:?}")).unwrap_or_default();
+                let (d, pv) = (&f.detector, &self.preview);
+                // Writing to a Vec cannot fail.
+                let _ = if style.color {
+                    writeln!(
+                        self.rendered,
+                        "\x1b[35m{p}\x1b[0m:\x1b[32m{line}\x1b[0m:{column}: \x1b[1;31m{d}\x1b[0m {pv} ({confidence:.2}){value}",
+                    )
+                } else {
+                    writeln!(self.rendered, "{p}:{line}:{column}: {d} {pv} ({confidence:.2}){value}")
+                };
+            }
+            Format::Json | Format::Sarif => self.records.push(Record {
+                detector: f.detector.to_string(),
+                start: f.start as u64,
+                end: f.end as u64,
+                line,
+                column,
+                confidence,
+                action: action.as_str(),
+                preview: self.preview.clone(),
+                value: shown_value.map(|v| v.into_owned()),
+            }),
+        }
+    }
 }
 
 #[derive(Serialize)]
-struct JsonLine<'a> {
+struct HeldLine<'a> {
     path: Option<&'a str>,
     #[serde(flatten)]
     record: &'a Record,
@@ -64,7 +165,6 @@ struct JsonLine<'a> {
 #[derive(Debug)]
 pub struct Report {
     format: Format,
-    color: bool,
     pub findings: usize,
     /// Findings whose action is not `allow`: these make the exit code 1.
     pub flagged: usize,
@@ -79,10 +179,9 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(format: Format, color: bool) -> Report {
+    pub fn new(format: Format) -> Report {
         Report {
             format,
-            color,
             findings: 0,
             flagged: 0,
             errors: 0,
@@ -107,62 +206,40 @@ impl Report {
         }
     }
 
-    pub fn file(&mut self, out: &mut impl Write, path: Option<&str>, r: &Outcome) -> io::Result<()> {
-        if r.error.is_some() {
-            return Ok(());
+    /// Takes in one scanned input: counts it and prints (or holds) its findings. Gives back
+    /// what is left of them, for the caller to free.
+    pub fn file(&mut self, out: &mut impl Write, path: Option<&str>, r: Outcome) -> io::Result<Findings> {
+        if let Some(e) = &r.error {
+            self.error(path, e);
+            return Ok(r.findings);
         }
         if r.skipped {
             self.skipped += 1;
-            return Ok(());
+            return Ok(r.findings);
         }
         self.files += 1;
         self.bytes += r.bytes;
-        for rec in &r.records {
-            self.findings += 1;
-            if rec.action != Action::Allow.as_str() {
-                self.flagged += 1;
-            }
-            match self.per_detector.get_mut(&rec.detector) {
-                Some(n) => *n += 1,
+        let mut f = r.findings;
+        self.findings += f.total;
+        self.flagged += f.flagged;
+        for (d, n) in &f.per_detector {
+            match self.per_detector.get_mut(&**d) {
+                Some(c) => *c += n,
                 None => {
-                    self.per_detector.insert(rec.detector.clone(), 1);
+                    self.per_detector.insert(d.to_string(), *n);
                 }
             }
-            match self.format {
-                Format::Text => self.text(out, path, rec)?,
-                Format::Jsonl => {
-                    serde_json::to_writer(&mut *out, &JsonLine { path, record: rec })?;
-                    out.write_all(b"\n")?;
-                }
-                Format::Json | Format::Sarif => self.held.push((path.map(String::from), rec.clone())),
-            }
         }
-        Ok(())
-    }
-
-    fn text(&self, out: &mut impl Write, path: Option<&str>, rec: &Record) -> io::Result<()> {
-        let p = path.unwrap_or("<stdin>");
-        let value = rec.value.as_deref().map(|v| format!(" value={v:?}")).unwrap_or_default();
-        if self.color {
-            writeln!(
-                out,
-                "\x1b[35m{p}\x1b[0m:\x1b[32m{}\x1b[0m:{}: \x1b[1;31m{}\x1b[0m {} ({:.2}){value}",
-                rec.line, rec.column, rec.detector, rec.preview, rec.confidence
-            )
-        } else {
-            writeln!(
-                out,
-                "{p}:{}:{}: {} {} ({:.2}){value}",
-                rec.line, rec.column, rec.detector, rec.preview, rec.confidence
-            )
-        }
+        out.write_all(&f.rendered)?;
+        self.held.extend(f.records.drain(..).map(|rec| (path.map(String::from), rec)));
+        Ok(f)
     }
 
     pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
         match self.format {
             Format::Json => {
                 let findings: Vec<_> =
-                    self.held.iter().map(|(p, r)| JsonLine { path: p.as_deref(), record: r }).collect();
+                    self.held.iter().map(|(p, r)| HeldLine { path: p.as_deref(), record: r }).collect();
                 let errors: Vec<_> =
                     self.held_errors.iter().map(|(p, m)| serde_json::json!({"path": p, "message": m})).collect();
                 let doc = serde_json::json!({
@@ -282,7 +359,7 @@ fn uri_of(p: &str) -> String {
 }
 
 /// A progress bar on stderr: bytes, bytes per second and files done.
-pub fn progress(inputs: &[Input]) -> indicatif::ProgressBar {
+pub fn progress(inputs: &[&Input]) -> indicatif::ProgressBar {
     let total: u64 = inputs
         .iter()
         .map(|i| match i {

@@ -1,14 +1,21 @@
 //! `dlpjet scan`: walk the inputs, scan them in parallel (streaming each file through the
-//! engine in bounded memory), and print findings in the chosen format.
+//! engine in bounded memory), and print findings in the chosen format, in input order.
+//!
+//! The walk is lazy and shared by the worker threads (whichever worker needs the next input
+//! takes a step of the walk), so walking overlaps scanning and `-j N` means N threads in all.
+//! Each worker renders the findings of the input it scanned; results are printed in input order
+//! by whichever worker completes the next one in sequence.
 
 use crate::args::{ColorChoice, ScanArgs};
 use crate::detectors::Detection;
-use crate::output::{self, Record, Report};
+use crate::output::{self, Findings, Report, Style};
 use anyhow::Context;
 use dlpjet::Event;
-use rayon::prelude::*;
+use rayon::iter::{ParallelBridge, ParallelIterator};
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Instant;
 
 /// Read buffer per worker thread. Inputs that fit are scanned in one go; larger ones are
@@ -21,8 +28,8 @@ thread_local! {
 
 /// How much of a file is checked for NUL bytes to decide that it is binary.
 const BINARY_PROBE: usize = 8 * 1024;
-/// Files scanned in parallel before their findings are printed, in order.
-const BATCH: usize = 64;
+/// Rendered output waiting for an earlier, slower input before a worker stops taking new ones.
+const MAX_PENDING_BYTES: usize = 64 << 20;
 
 /// One thing to scan.
 #[derive(Clone, Debug)]
@@ -31,10 +38,23 @@ pub enum Input {
     File(PathBuf),
 }
 
+impl Input {
+    /// The path as printed; `None` for standard input.
+    fn display(&self) -> Option<String> {
+        match self {
+            Input::Stdin => None,
+            Input::File(p) => Some(p.to_string_lossy().into_owned()),
+        }
+    }
+}
+
+/// What the walk yields: an input, or a one-line problem with a path (naming it).
+type Item = Result<Input, String>;
+
 /// What scanning one input gave.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    pub records: Vec<Record>,
+    pub findings: Findings,
     pub bytes: u64,
     pub skipped: bool,
     pub error: Option<String>,
@@ -42,47 +62,62 @@ pub struct Outcome {
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let detection = crate::detectors::setup(&args.detect)?;
-    let mut errors: Vec<String> = Vec::new();
-    let inputs = collect_inputs(&args, &mut errors);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .context("cannot start worker threads")?;
-    let tty_err = io::stderr().is_terminal() && !args.no_progress;
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => io::stdout().is_terminal(),
+    let style = Style {
+        format: args.format,
+        color: match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => io::stdout().is_terminal(),
+        },
+        show_values: args.show_values,
     };
-    let progress = tty_err.then(|| output::progress(&inputs));
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let mut report = Report::new(args.format, color);
     let started = Instant::now();
-    for e in &errors {
-        report.error(None, e);
-    }
-    for batch in inputs.chunks(BATCH) {
-        let results: Vec<Outcome> = pool.install(|| {
-            batch.par_iter().map(|i| READ_BUF.with_borrow_mut(|buf| scan_input(&detection, i, &args, buf))).collect()
-        });
-        for (input, r) in batch.iter().zip(results) {
-            let path = match input {
-                Input::Stdin => None,
-                Input::File(p) => Some(p.to_string_lossy().into_owned()),
+    let tty_err = io::stderr().is_terminal() && !args.no_progress;
+    // The progress bar needs the total size up front, so on a terminal the walk comes first.
+    let (items, progress): (Box<dyn Iterator<Item = Item> + Send>, _) = if tty_err {
+        let items: Vec<Item> = walk(&args).collect();
+        let inputs: Vec<&Input> = items.iter().filter_map(|i| i.as_ref().ok()).collect();
+        let bar = output::progress(&inputs);
+        (Box::new(items.into_iter()), Some(bar))
+    } else {
+        (Box::new(walk(&args)), None)
+    };
+    let printer = Printer {
+        state: Mutex::new(Sequence {
+            next: 0,
+            pending: BTreeMap::new(),
+            pending_bytes: 0,
+            out: io::BufWriter::with_capacity(256 << 10, io::stdout()),
+            report: Report::new(args.format),
+            progress,
+        }),
+        advanced: Condvar::new(),
+    };
+    let scanned = pool.install(|| {
+        items.enumerate().par_bridge().try_for_each(|(seq, item)| {
+            let done = match item {
+                Ok(input) => {
+                    let path = input.display();
+                    let outcome = READ_BUF
+                        .with_borrow_mut(|buf| scan_input(&detection, &input, path.as_deref(), &args, &style, buf));
+                    (path, outcome)
+                }
+                Err(msg) => (None, Outcome { error: Some(msg), ..Outcome::default() }),
             };
-            if let Some(e) = &r.error {
-                report.error(path.as_deref(), e);
-            }
-            report.file(&mut out, path.as_deref(), &r)?;
-            if let Some(p) = &progress {
-                p.inc(r.bytes.max(1));
-            }
-        }
-    }
-    report.finish(&mut out)?;
-    out.flush()?;
-    if let Some(p) = progress {
+            printer.deliver(seq, done)
+        })
+    });
+    let mut state = printer.state.into_inner().unwrap_or_else(PoisonError::into_inner);
+    scanned?;
+    debug_assert!(state.pending.is_empty(), "every input was printed");
+    state.report.finish(&mut state.out)?;
+    state.out.flush()?;
+    let report = &state.report;
+    if let Some(p) = state.progress.take() {
         p.finish_and_clear();
         eprintln!("{}", report.summary(started.elapsed()));
     }
@@ -95,42 +130,97 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// Expands the command line's paths into files, honouring ignore rules and hidden-file rules
-/// the way ripgrep does. Problems (missing paths, unreadable directories) go to `errors`.
-fn collect_inputs(args: &ScanArgs, errors: &mut Vec<String>) -> Vec<Input> {
-    if args.paths.is_empty() {
-        return vec![Input::Stdin];
+/// Prints scanned inputs in input order, whichever worker finished them.
+struct Printer {
+    state: Mutex<Sequence>,
+    /// Signalled when `next` moves on, for workers waiting on a full pending buffer.
+    advanced: Condvar,
+}
+
+struct Sequence {
+    /// The input to print next.
+    next: usize,
+    /// Inputs done before one that precedes them.
+    pending: BTreeMap<usize, (Option<String>, Outcome)>,
+    pending_bytes: usize,
+    out: io::BufWriter<io::Stdout>,
+    report: Report,
+    progress: Option<indicatif::ProgressBar>,
+}
+
+impl Printer {
+    /// Hands in input number `seq`, prints it and every later input that was waiting for it.
+    /// Blocks while too much output waits for an earlier input, so a slow huge file cannot make
+    /// the findings of everything after it pile up without bound.
+    fn deliver(&self, seq: usize, done: (Option<String>, Outcome)) -> io::Result<()> {
+        let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while seq != guard.next && guard.pending_bytes > MAX_PENDING_BYTES {
+            guard = self.advanced.wait(guard).unwrap_or_else(PoisonError::into_inner);
+        }
+        let s = &mut *guard;
+        if seq != s.next {
+            s.pending_bytes += done.1.findings.rendered.len();
+            s.pending.insert(seq, done);
+            return Ok(());
+        }
+        // What was printed is freed after the lock is released.
+        let mut spent = vec![s.print(done)?];
+        while let Some(done) = s.pending.remove(&s.next) {
+            s.pending_bytes -= done.1.findings.rendered.len();
+            spent.push(s.print(done)?);
+        }
+        drop(guard);
+        self.advanced.notify_all();
+        drop(spent);
+        Ok(())
     }
-    let mut inputs = Vec::new();
-    for p in &args.paths {
+}
+
+impl Sequence {
+    /// Prints input number `next` and moves on to the one after it; gives back its findings.
+    fn print(&mut self, (path, outcome): (Option<String>, Outcome)) -> io::Result<Findings> {
+        self.next += 1;
+        if let Some(p) = &self.progress {
+            p.inc(outcome.bytes.max(1));
+        }
+        self.report.file(&mut self.out, path.as_deref(), outcome)
+    }
+}
+
+/// The inputs named on the command line, directories expanded lazily, honouring ignore rules
+/// and hidden-file rules the way ripgrep does. Problems (missing paths, unreadable directories)
+/// come as errors in their place.
+fn walk(args: &ScanArgs) -> impl Iterator<Item = Item> + Send + use<> {
+    let (hidden, no_ignore) = (args.hidden, args.no_ignore);
+    let paths = if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
+    paths.into_iter().flat_map(move |p| -> Box<dyn Iterator<Item = Item> + Send> {
         if p.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
-            continue;
+            return Box::new(std::iter::once(Ok(Input::Stdin)));
         }
-        match std::fs::metadata(p) {
-            Err(e) => errors.push(format!("{}: {}", p.display(), io_message(&e))),
+        match std::fs::metadata(&p) {
+            Err(e) => Box::new(std::iter::once(Err(format!("{}: {}", p.display(), io_message(&e))))),
             Ok(m) if m.is_dir() => {
-                let walker = ignore::WalkBuilder::new(p)
-                    .hidden(!args.hidden)
-                    .ignore(!args.no_ignore)
-                    .git_ignore(!args.no_ignore)
-                    .git_global(!args.no_ignore)
-                    .git_exclude(!args.no_ignore)
-                    .parents(!args.no_ignore)
-                    .sort_by_file_path(|a, b| a.cmp(b))
+                let walker = ignore::WalkBuilder::new(&p)
+                    .hidden(!hidden)
+                    .ignore(!no_ignore)
+                    .git_ignore(!no_ignore)
+                    .git_global(!no_ignore)
+                    .git_exclude(!no_ignore)
+                    .parents(!no_ignore)
+                    // Entries of one directory share its path up to their names, so comparing
+                    // whole paths as bytes orders them by name; `Path::cmp` would give the same
+                    // order but parses components on every comparison.
+                    .sort_by_file_path(|a, b| a.as_os_str().cmp(b.as_os_str()))
                     .build();
-                for entry in walker {
-                    match entry {
-                        Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => inputs.push(Input::File(e.into_path())),
-                        Ok(_) => {}
-                        Err(e) => errors.push(walk_message(&e)),
-                    }
-                }
+                Box::new(walker.filter_map(|entry| match entry {
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => Some(Ok(Input::File(e.into_path()))),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(walk_message(&e))),
+                }))
             }
-            Ok(_) => inputs.push(Input::File(p.clone())),
+            Ok(_) => Box::new(std::iter::once(Ok(Input::File(p)))),
         }
-    }
-    inputs
+    })
 }
 
 fn walk_message(e: &ignore::Error) -> String {
@@ -156,16 +246,23 @@ pub fn io_message(e: &io::Error) -> String {
     }
 }
 
-fn scan_input(det: &Detection, input: &Input, args: &ScanArgs, buf: &mut [u8]) -> Outcome {
+fn scan_input(
+    det: &Detection,
+    input: &Input,
+    path: Option<&str>,
+    args: &ScanArgs,
+    style: &Style,
+    buf: &mut [u8],
+) -> Outcome {
     let result = match input {
-        Input::Stdin => scan_reader(det, io::stdin().lock(), args, buf),
+        Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf),
         Input::File(p) => std::fs::File::open(p).and_then(|f| {
             if let Some(max) = args.max_filesize {
                 if f.metadata()?.len() > max {
                     return Ok(Outcome { skipped: true, ..Outcome::default() });
                 }
             }
-            scan_reader(det, f, args, buf)
+            scan_reader(det, f, path, args.binary, style, buf)
         }),
     };
     result.unwrap_or_else(|e| Outcome { error: Some(io_message(&e)), ..Outcome::default() })
@@ -208,11 +305,17 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 /// Scans `r` with `buf`, the worker's reusable read buffer. An input that fits in one buffer
 /// is scanned in one go; a larger one is streamed through the engine, so memory stays bounded
 /// by the buffer and the engine's holdback whatever the size of the input.
-pub fn scan_reader(det: &Detection, mut r: impl Read, args: &ScanArgs, buf: &mut [u8]) -> io::Result<Outcome> {
+pub fn scan_reader(
+    det: &Detection,
+    mut r: impl Read,
+    path: Option<&str>,
+    binary: bool,
+    style: &Style,
+    buf: &mut [u8],
+) -> io::Result<Outcome> {
     let mut out = Outcome::default();
-    let show = args.show_values;
     let n = fill(&mut r, buf)?;
-    if !args.binary && memchr::memchr(0, &buf[..n.min(BINARY_PROBE)]).is_some() {
+    if !binary && memchr::memchr(0, &buf[..n.min(BINARY_PROBE)]).is_some() {
         out.skipped = true;
         return Ok(out);
     }
@@ -223,22 +326,22 @@ pub fn scan_reader(det: &Detection, mut r: impl Read, args: &ScanArgs, buf: &mut
         for f in det.scanner.scan(data) {
             let Some(action) = det.action(&f) else { continue };
             lines.advance(&data[lines.pos as usize..f.start]);
-            let column = f.start as u64 - lines.line_start + 1;
-            out.records.push(Record::new(&f, f.bytes(data), lines.line, column, action, show));
+            let at = (lines.line, f.start as u64 - lines.line_start + 1);
+            out.findings.push(style, path, &f, f.bytes(data), at, action);
         }
         return Ok(out);
     }
-    let on_event = |e: Event<'_>, lines: &mut Lines, records: &mut Vec<Record>| match e {
+    let on_event = |e: Event<'_>, lines: &mut Lines, findings: &mut Findings| match e {
         Event::Bytes(b) => lines.advance(b),
         Event::Finding(f, v) => {
             if let Some(action) = det.action(f) {
-                records.push(Record::new(f, v, lines.line, f.start as u64 - lines.line_start + 1, action, show));
+                findings.push(style, path, f, v, (lines.line, f.start as u64 - lines.line_start + 1), action);
             }
             lines.advance(v);
         }
     };
     let mut stream = det.scanner.stream();
-    stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.records));
+    stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.findings));
     loop {
         let n = match r.read(buf) {
             Ok(0) => break,
@@ -247,9 +350,9 @@ pub fn scan_reader(det: &Detection, mut r: impl Read, args: &ScanArgs, buf: &mut
             Err(e) => return Err(e),
         };
         out.bytes += n as u64;
-        stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.records));
+        stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.findings));
     }
-    stream.finish_events(|e| on_event(e, &mut lines, &mut out.records));
+    stream.finish_events(|e| on_event(e, &mut lines, &mut out.findings));
     Ok(out)
 }
 

@@ -208,6 +208,37 @@ fn max_filesize_and_threads() {
     assert_eq!(one, two);
 }
 
+/// Many files of uneven size, so that workers finish out of order: the output is still in the
+/// walk's order (sorted by name within each directory), the same for any thread count, and a
+/// problem with one path is reported in its place without stopping the others.
+#[test]
+fn output_follows_the_walk_order_whatever_the_threads() {
+    let d = tempfile::tempdir().unwrap();
+    for i in 0..300 {
+        let dir = d.path().join(format!("d{}", i % 7));
+        std::fs::create_dir_all(&dir).unwrap();
+        let filler = "lorem ipsum ".repeat(if i % 13 == 0 { 40_000 } else { i % 5 });
+        std::fs::write(dir.join(format!("f{i:03}.txt")), format!("{filler}\nmail {EMAIL}\n")).unwrap();
+    }
+    let run = |threads: &str| {
+        let missing = d.path().join("missing.txt");
+        let out = dlpjet().args(["scan", "--format", "jsonl", "-j", threads]).arg(d.path()).arg(&missing).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(err.contains("missing.txt: no such file or directory"), "{err}");
+        out.stdout
+    };
+    let one = run("1");
+    let paths: Vec<String> = jsonl(&one).iter().map(|r| r["path"].as_str().unwrap().to_string()).collect();
+    assert_eq!(paths.len(), 300);
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted);
+    for threads in ["2", "4", "8"] {
+        assert_eq!(run(threads), one, "-j {threads}");
+    }
+}
+
 #[test]
 fn invalid_utf8_content_and_names() {
     let d = tempfile::tempdir().unwrap();

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Paired timing of whole processes on a shared, noisy machine.
+
+The commands run in turn, round after round, so that a slow spell of the machine falls on all of
+them alike; the figures are the median wall time of each command over the rounds and the median
+of the per-round ratios against the first command. A command whose name starts with "engine:"
+is a program that prints its own time in milliseconds on stdout (benches' `enginescan`), which
+is used instead of its wall time.
+
+    python3 benches/paired.py ROUNDS NAME=COMMAND [NAME=COMMAND ...]
+
+Output: a Markdown table (command, median ms, median ratio to the first command).
+"""
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+
+def once(name, cmd):
+    # Output goes to /dev/null, as with hyperfine; only the engine baseline's figure is read.
+    out = subprocess.PIPE if name.startswith("engine:") else subprocess.DEVNULL
+    t = time.perf_counter()
+    p = subprocess.run(shlex.split(cmd), stdout=out, stderr=subprocess.DEVNULL)
+    wall = (time.perf_counter() - t) * 1e3
+    if p.returncode not in (0, 1):
+        sys.exit(f"{name}: exit code {p.returncode}: {cmd}")
+    if name.startswith("engine:"):
+        return float(p.stdout.decode().split()[0])
+    return wall
+
+
+def main():
+    rounds = int(sys.argv[1])
+    cmds = [a.split("=", 1) for a in sys.argv[2:]]
+    for name, cmd in cmds:  # warm-up: page cache, binaries
+        once(name, cmd)
+    times = {name: [] for name, _ in cmds}
+    for _ in range(rounds):
+        for name, cmd in cmds:
+            times[name].append(once(name, cmd))
+    base = cmds[0][0]
+    print("| command | median ms | ratio to first (median per round) |")
+    print("|---|---|---|")
+    for name, _ in cmds:
+        ratios = [t / b for t, b in zip(times[name], times[base])]
+        print(f"| {name} | {statistics.median(times[name]):.1f} | {statistics.median(ratios):.3f} |")
+
+
+if __name__ == "__main__":
+    main()
