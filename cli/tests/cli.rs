@@ -222,7 +222,8 @@ fn output_follows_the_walk_order_whatever_the_threads() {
     }
     let run = |threads: &str| {
         let missing = d.path().join("missing.txt");
-        let out = dlpjet().args(["scan", "--format", "jsonl", "-j", threads]).arg(d.path()).arg(&missing).output().unwrap();
+        let out =
+            dlpjet().args(["scan", "--format", "jsonl", "-j", threads]).arg(d.path()).arg(&missing).output().unwrap();
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(err.contains("missing.txt: no such file or directory"), "{err}");

@@ -1,0 +1,24 @@
+//! The committed header equals what cbindgen generates from the sources, so the header shipped
+//! to C programs can never drift from the library. `DLPJET_BLESS=1 cargo test -p dlpjet-c --test
+//! header` rewrites it after an intended change.
+
+use std::path::Path;
+
+#[test]
+fn committed_header_is_what_cbindgen_generates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml reads");
+    let bindings =
+        cbindgen::Builder::new().with_crate(dir).with_config(config).generate().expect("cbindgen generates the header");
+    let mut generated = Vec::new();
+    bindings.write(&mut generated);
+    let path = dir.join("include/dlpjet.h");
+    if std::env::var_os("DLPJET_BLESS").is_some() {
+        std::fs::write(&path, &generated).expect("header written");
+    }
+    let committed = std::fs::read(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "include/dlpjet.h differs from what cbindgen generates; run DLPJET_BLESS=1 cargo test -p dlpjet-c --test header"
+    );
+}
