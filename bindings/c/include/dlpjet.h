@@ -31,6 +31,45 @@
 // The patch version of this header and library.
 #define DLPJET_VERSION_PATCH 0
 
+// What a call did: `DLPJET_OK`, `DLPJET_BLOCKED`, or one of the `DLPJET_ERR_*` codes.
+// Represented as an `int32_t` so that the ABI does not depend on the compiler's enum size.
+enum dlpjet_status
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // The call succeeded.
+  DLPJET_OK = 0,
+  // Not an error: the policy blocks this input (or stream). dlpjet_last_error() names the
+  // reason (the detector and how many hits, or the size limit), never the sensitive value.
+  DLPJET_BLOCKED = 1,
+  // A required pointer was NULL (or a NULL data pointer came with a non-zero length).
+  DLPJET_ERR_NULL_POINTER = 2,
+  // An argument is out of range: an unknown direction, a length above PTRDIFF_MAX.
+  DLPJET_ERR_INVALID_ARGUMENT = 3,
+  // Policy text, a tenant name or a path is not valid UTF-8.
+  DLPJET_ERR_INVALID_UTF8 = 4,
+  // The policy has a mistake; dlpjet_last_error() says where (file:line:column: field:
+  // what) and dlpjet_last_error_location() gives the line and column.
+  DLPJET_ERR_POLICY = 5,
+  // The policy does not define the tenant asked for.
+  DLPJET_ERR_UNKNOWN_TENANT = 6,
+  // The caller's buffer is too small; the needed size (or count) was written to the size
+  // out-parameter, and nothing else was written.
+  DLPJET_ERR_BUFFER_TOO_SMALL = 7,
+  // The stream was already finished.
+  DLPJET_ERR_STREAM_FINISHED = 8,
+  // An internal failure (a bug in dlpjet), caught before it reached the caller.
+  DLPJET_ERR_INTERNAL = 9,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dlpjet_status dlpjet_status;
+#else
+typedef int32_t dlpjet_status;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // A policy decision about one text (from dlpjet_evaluate or dlpjet_stream_finish).
 // Free with dlpjet_decision_free.
 typedef struct dlpjet_decision dlpjet_decision;
@@ -49,9 +88,6 @@ typedef struct dlpjet_scanner dlpjet_scanner;
 // so at most a short tail is held back. A stream belongs to one thread at a time; it stays
 // valid after its scanner is freed.
 typedef struct dlpjet_stream dlpjet_stream;
-
-// What a call did: `DLPJET_OK`, `DLPJET_BLOCKED`, or one of the `DLPJET_ERR_*` codes.
-typedef int32_t dlpjet_status;
 
 // What the policy does with a finding or a text, from mildest to strictest.
 typedef uint32_t dlpjet_action;
@@ -76,39 +112,6 @@ typedef struct {
 // Which way a text travels: `DLPJET_INBOUND`, `DLPJET_OUTBOUND` or `DLPJET_BOTH`. A policy can
 // run some detectors on one direction only.
 typedef uint32_t dlpjet_direction;
-
-// The call succeeded.
-#define DLPJET_OK 0
-
-// Not an error: the policy blocks this input (or stream). dlpjet_last_error() names the
-// reason (the detector and how many hits, or the size limit), never the sensitive value.
-#define DLPJET_BLOCKED 1
-
-// A required pointer was NULL (or a NULL data pointer came with a non-zero length).
-#define DLPJET_ERR_NULL_POINTER 2
-
-// An argument is out of range: an unknown direction, a length above PTRDIFF_MAX.
-#define DLPJET_ERR_INVALID_ARGUMENT 3
-
-// Policy text, a tenant name or a path is not valid UTF-8.
-#define DLPJET_ERR_INVALID_UTF8 4
-
-// The policy has a mistake; dlpjet_last_error() says where (file:line:column: field: what)
-// and dlpjet_last_error_location() gives the line and column.
-#define DLPJET_ERR_POLICY 5
-
-// The policy does not define the tenant asked for.
-#define DLPJET_ERR_UNKNOWN_TENANT 6
-
-// The caller's buffer is too small; the needed size (or count) was written to the size
-// out-parameter, and nothing else was written.
-#define DLPJET_ERR_BUFFER_TOO_SMALL 7
-
-// The stream was already finished.
-#define DLPJET_ERR_STREAM_FINISHED 8
-
-// An internal failure (a bug in dlpjet), caught before it reached the caller.
-#define DLPJET_ERR_INTERNAL 9
 
 // A request, on its way in (to an AI provider, say).
 #define DLPJET_INBOUND 0
@@ -153,8 +156,9 @@ const char *dlpjet_last_error(void);
 // `line` and `column` are NULL or point to writable `size_t`s.
 bool dlpjet_last_error_location(size_t *line, size_t *column);
 
-// A status code's name (`"DLPJET_ERR_POLICY"`, ...), or `"DLPJET_UNKNOWN_STATUS"`. Static.
-const char *dlpjet_status_name(dlpjet_status status);
+// A status code's name (`"DLPJET_ERR_POLICY"`, ...), or `"DLPJET_UNKNOWN_STATUS"` for a value
+// that is not a dlpjet_status. Static.
+const char *dlpjet_status_name(int32_t status);
 
 // How many findings `findings` holds (0 for NULL).
 //

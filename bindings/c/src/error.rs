@@ -5,31 +5,36 @@ use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// What a call did: `DLPJET_OK`, `DLPJET_BLOCKED`, or one of the `DLPJET_ERR_*` codes.
-pub type dlpjet_status = i32;
+/// Represented as an `int32_t` so that the ABI does not depend on the compiler's enum size.
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum dlpjet_status {
+    /// The call succeeded.
+    DLPJET_OK = 0,
+    /// Not an error: the policy blocks this input (or stream). dlpjet_last_error() names the
+    /// reason (the detector and how many hits, or the size limit), never the sensitive value.
+    DLPJET_BLOCKED = 1,
+    /// A required pointer was NULL (or a NULL data pointer came with a non-zero length).
+    DLPJET_ERR_NULL_POINTER = 2,
+    /// An argument is out of range: an unknown direction, a length above PTRDIFF_MAX.
+    DLPJET_ERR_INVALID_ARGUMENT = 3,
+    /// Policy text, a tenant name or a path is not valid UTF-8.
+    DLPJET_ERR_INVALID_UTF8 = 4,
+    /// The policy has a mistake; dlpjet_last_error() says where (file:line:column: field:
+    /// what) and dlpjet_last_error_location() gives the line and column.
+    DLPJET_ERR_POLICY = 5,
+    /// The policy does not define the tenant asked for.
+    DLPJET_ERR_UNKNOWN_TENANT = 6,
+    /// The caller's buffer is too small; the needed size (or count) was written to the size
+    /// out-parameter, and nothing else was written.
+    DLPJET_ERR_BUFFER_TOO_SMALL = 7,
+    /// The stream was already finished.
+    DLPJET_ERR_STREAM_FINISHED = 8,
+    /// An internal failure (a bug in dlpjet), caught before it reached the caller.
+    DLPJET_ERR_INTERNAL = 9,
+}
 
-/// The call succeeded.
-pub const DLPJET_OK: dlpjet_status = 0;
-/// Not an error: the policy blocks this input (or stream). dlpjet_last_error() names the
-/// reason (the detector and how many hits, or the size limit), never the sensitive value.
-pub const DLPJET_BLOCKED: dlpjet_status = 1;
-/// A required pointer was NULL (or a NULL data pointer came with a non-zero length).
-pub const DLPJET_ERR_NULL_POINTER: dlpjet_status = 2;
-/// An argument is out of range: an unknown direction, a length above PTRDIFF_MAX.
-pub const DLPJET_ERR_INVALID_ARGUMENT: dlpjet_status = 3;
-/// Policy text, a tenant name or a path is not valid UTF-8.
-pub const DLPJET_ERR_INVALID_UTF8: dlpjet_status = 4;
-/// The policy has a mistake; dlpjet_last_error() says where (file:line:column: field: what)
-/// and dlpjet_last_error_location() gives the line and column.
-pub const DLPJET_ERR_POLICY: dlpjet_status = 5;
-/// The policy does not define the tenant asked for.
-pub const DLPJET_ERR_UNKNOWN_TENANT: dlpjet_status = 6;
-/// The caller's buffer is too small; the needed size (or count) was written to the size
-/// out-parameter, and nothing else was written.
-pub const DLPJET_ERR_BUFFER_TOO_SMALL: dlpjet_status = 7;
-/// The stream was already finished.
-pub const DLPJET_ERR_STREAM_FINISHED: dlpjet_status = 8;
-/// An internal failure (a bug in dlpjet), caught before it reached the caller.
-pub const DLPJET_ERR_INTERNAL: dlpjet_status = 9;
+pub use dlpjet_status::*;
 
 /// A failed call: its status, a message, and for policy errors the line and column.
 #[derive(Debug)]
@@ -133,9 +138,25 @@ pub unsafe extern "C" fn dlpjet_last_error_location(line: *mut usize, column: *m
     })
 }
 
-/// A status code's name (`"DLPJET_ERR_POLICY"`, ...), or `"DLPJET_UNKNOWN_STATUS"`. Static.
+/// A status code's name (`"DLPJET_ERR_POLICY"`, ...), or `"DLPJET_UNKNOWN_STATUS"` for a value
+/// that is not a dlpjet_status. Static.
 #[no_mangle]
-pub extern "C" fn dlpjet_status_name(status: dlpjet_status) -> *const c_char {
+pub extern "C" fn dlpjet_status_name(status: i32) -> *const c_char {
+    const ALL: [dlpjet_status; 10] = [
+        DLPJET_OK,
+        DLPJET_BLOCKED,
+        DLPJET_ERR_NULL_POINTER,
+        DLPJET_ERR_INVALID_ARGUMENT,
+        DLPJET_ERR_INVALID_UTF8,
+        DLPJET_ERR_POLICY,
+        DLPJET_ERR_UNKNOWN_TENANT,
+        DLPJET_ERR_BUFFER_TOO_SMALL,
+        DLPJET_ERR_STREAM_FINISHED,
+        DLPJET_ERR_INTERNAL,
+    ];
+    let Some(&status) = ALL.iter().find(|&&s| s as i32 == status) else {
+        return c"DLPJET_UNKNOWN_STATUS".as_ptr();
+    };
     let name: &'static str = match status {
         DLPJET_OK => "DLPJET_OK\0",
         DLPJET_BLOCKED => "DLPJET_BLOCKED\0",
@@ -147,7 +168,6 @@ pub extern "C" fn dlpjet_status_name(status: dlpjet_status) -> *const c_char {
         DLPJET_ERR_BUFFER_TOO_SMALL => "DLPJET_ERR_BUFFER_TOO_SMALL\0",
         DLPJET_ERR_STREAM_FINISHED => "DLPJET_ERR_STREAM_FINISHED\0",
         DLPJET_ERR_INTERNAL => "DLPJET_ERR_INTERNAL\0",
-        _ => "DLPJET_UNKNOWN_STATUS\0",
     };
     name.as_ptr().cast()
 }
@@ -187,7 +207,7 @@ mod tests {
     #[test]
     fn status_names() {
         for (s, n) in
-            [(DLPJET_OK, "DLPJET_OK"), (DLPJET_ERR_INTERNAL, "DLPJET_ERR_INTERNAL"), (42, "DLPJET_UNKNOWN_STATUS")]
+            [(0, "DLPJET_OK"), (DLPJET_ERR_INTERNAL as i32, "DLPJET_ERR_INTERNAL"), (42, "DLPJET_UNKNOWN_STATUS")]
         {
             // SAFETY: static NUL-terminated strings.
             assert_eq!(unsafe { CStr::from_ptr(dlpjet_status_name(s)) }.to_str().unwrap(), n);

@@ -2,11 +2,14 @@
 //! to C programs can never drift from the library. `DLPJET_BLESS=1 cargo test -p dlpjet-c --test
 //! header` rewrites it after an intended change.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 #[test]
 fn committed_header_is_what_cbindgen_generates() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Cargo sets CARGO_MANIFEST_DIR when it runs the test; the value compiled in names the
+    // checkout the binary was built in, which differs when clones share a target directory.
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from);
+    let dir = dir.as_path();
     let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml reads");
     let bindings =
         cbindgen::Builder::new().with_crate(dir).with_config(config).generate().expect("cbindgen generates the header");
