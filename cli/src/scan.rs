@@ -91,6 +91,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             next: 0,
             pending: BTreeMap::new(),
             pending_bytes: 0,
+            failed: false,
             out: io::BufWriter::with_capacity(256 << 10, io::stdout()),
             report: Report::new(args.format),
             progress,
@@ -143,6 +144,8 @@ struct Sequence {
     /// Inputs done before one that precedes them.
     pending: BTreeMap<usize, (Option<String>, Outcome)>,
     pending_bytes: usize,
+    /// Writing failed (the reader went away): nothing more is printed, and nobody waits.
+    failed: bool,
     out: io::BufWriter<io::Stdout>,
     report: Report,
     progress: Option<indicatif::ProgressBar>,
@@ -154,25 +157,32 @@ impl Printer {
     /// the findings of everything after it pile up without bound.
     fn deliver(&self, seq: usize, done: (Option<String>, Outcome)) -> io::Result<()> {
         let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        while seq != guard.next && guard.pending_bytes > MAX_PENDING_BYTES {
+        while seq != guard.next && guard.pending_bytes > MAX_PENDING_BYTES && !guard.failed {
             guard = self.advanced.wait(guard).unwrap_or_else(PoisonError::into_inner);
         }
         let s = &mut *guard;
+        if s.failed {
+            // The first failure is already on its way out of the scan.
+            return Ok(());
+        }
         if seq != s.next {
             s.pending_bytes += done.1.findings.rendered.len();
             s.pending.insert(seq, done);
             return Ok(());
         }
         // What was printed is freed after the lock is released.
-        let mut spent = vec![s.print(done)?];
-        while let Some(done) = s.pending.remove(&s.next) {
+        let mut spent = Vec::new();
+        let mut printed = s.print(done).map(|f| spent.push(f));
+        while printed.is_ok() {
+            let Some(done) = s.pending.remove(&s.next) else { break };
             s.pending_bytes -= done.1.findings.rendered.len();
-            spent.push(s.print(done)?);
+            printed = s.print(done).map(|f| spent.push(f));
         }
+        s.failed = printed.is_err();
         drop(guard);
         self.advanced.notify_all();
         drop(spent);
-        Ok(())
+        printed
     }
 }
 
