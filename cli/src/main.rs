@@ -52,7 +52,7 @@ fn list_detectors(a: args::DetectorsArgs) -> anyhow::Result<u8> {
             .iter()
             .map(|b| {
                 serde_json::json!({"id": b.id(), "description": b.description(), "validation": b.validation(),
-                                   "example": output::preview(b.example().as_bytes())})
+                                   "example": dlpjet::preview(b.example().as_bytes())})
             })
             .collect();
         serde_json::to_writer_pretty(&mut out, &list)?;
@@ -60,7 +60,7 @@ fn list_detectors(a: args::DetectorsArgs) -> anyhow::Result<u8> {
     } else {
         writeln!(out, "{:<22} {:<24} FINDS / VALIDATION", "ID", "EXAMPLE (MASKED)")?;
         for b in dlpjet::Builtin::ALL {
-            writeln!(out, "{:<22} {:<24} {}", b.id(), output::preview(b.example().as_bytes()), b.description())?;
+            writeln!(out, "{:<22} {:<24} {}", b.id(), dlpjet::preview(b.example().as_bytes()), b.description())?;
             writeln!(out, "{:<22} {:<24} validated by: {}", "", "", b.validation())?;
         }
     }

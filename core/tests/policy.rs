@@ -893,5 +893,11 @@ proptest! {
             prop_assert_eq!(&streamed.findings, &whole.findings);
             prop_assert_eq!(&out[..], whole.output(&data).unwrap());
         }
+        // The appending form decides the same and appends exactly the output.
+        let mut into = b"kept".to_vec();
+        let d = t.evaluate_into(Direction::Inbound, &data, &mut into);
+        prop_assert_eq!(&d.findings, &whole.findings);
+        prop_assert_eq!((d.action, d.truncated, d.redacted.is_none()), (whole.action, whole.truncated, true));
+        prop_assert_eq!(&into[4..], whole.output(&data).unwrap_or_default());
     }
 }

@@ -1,6 +1,6 @@
 //! Decisions: what a tenant's policy does with one text.
 
-use super::compile::{PolicySet, Tenant};
+use super::compile::{Lane, PolicySet, Tenant};
 use super::doc::{Action, Direction, OnExceed};
 use super::error::PolicyError;
 use crate::Finding;
@@ -111,7 +111,43 @@ fn block_reason(findings: &[DecidedFinding]) -> Option<BlockReason> {
 impl Tenant {
     /// Applies the tenant's policy to `text` travelling `direction`.
     pub fn evaluate(&self, direction: Direction, text: &[u8]) -> Decision {
-        let lane = &self.inner.lanes[direction.slot()];
+        let mut d = self.decide(direction, text);
+        if d.action == Action::Redact {
+            let mut out = Vec::with_capacity(text.len());
+            self.lane(direction).rewrite(&d.findings, text, &mut out);
+            d.redacted = Some(out);
+        }
+        d
+    }
+
+    /// Like [`evaluate`](Tenant::evaluate), but appends the text to pass on to `out`: the
+    /// redacted text when the action is `redact`, the text as it is for `allow` and `warn`
+    /// (including the unscanned rest of a truncated input), nothing when blocked. The
+    /// decision's `redacted` is `None`. For callers that collect many outputs in one buffer.
+    ///
+    /// ```
+    /// use dlpjet::policy::{Action, Direction, PolicySet};
+    /// let policy = PolicySet::from_toml("version = 1\n[default]\ndefault_action = \"redact\"", None)?;
+    /// let tenant = policy.tenant("default")?;
+    /// let mut out = Vec::new();
+    /// let d = tenant.evaluate_into(Direction::Inbound, b"mail a@b.io", &mut out);
+    /// assert_eq!(d.action, Action::Redact);
+    /// assert_eq!(out, b"mail [EMAIL]");
+    /// # Ok::<(), dlpjet::policy::PolicyError>(())
+    /// ```
+    pub fn evaluate_into(&self, direction: Direction, text: &[u8], out: &mut Vec<u8>) -> Decision {
+        let d = self.decide(direction, text);
+        match d.action {
+            Action::Block => {}
+            Action::Redact => self.lane(direction).rewrite(&d.findings, text, out),
+            _ => out.extend_from_slice(text),
+        }
+        d
+    }
+
+    /// The decision without the rewritten text.
+    fn decide(&self, direction: Direction, text: &[u8]) -> Decision {
+        let lane = self.lane(direction);
         let (scanned, truncated) = match self.limit() {
             Some((max, OnExceed::Block)) if text.len() > max => return Decision::too_large(max),
             Some((max, OnExceed::Truncate)) if text.len() > max => (&text[..max], true),
@@ -123,20 +159,26 @@ impl Tenant {
             .into_iter()
             .filter_map(|f| lane.action_for(&f).map(|action| DecidedFinding { finding: f, action }))
             .collect();
-        let mut d = Decision::from_findings(findings, truncated);
-        if d.action == Action::Redact {
-            let mut out = Vec::with_capacity(text.len());
-            let mut at = 0;
-            for f in d.findings.iter().filter(|f| f.action == Action::Redact) {
-                let f = &f.finding;
-                out.extend_from_slice(&text[at..f.start]);
-                lane.redactor.replace(f, &text[f.start..f.end], &mut out);
-                at = f.end;
-            }
-            out.extend_from_slice(&text[at..]);
-            d.redacted = Some(out);
+        Decision::from_findings(findings, truncated)
+    }
+
+    fn lane(&self, direction: Direction) -> &Lane {
+        &self.inner.lanes[direction.slot()]
+    }
+}
+
+impl Lane {
+    /// Appends `text` with its `redact` findings rewritten to `out`.
+    fn rewrite(&self, findings: &[DecidedFinding], text: &[u8], out: &mut Vec<u8>) {
+        out.reserve(text.len());
+        let mut at = 0;
+        for f in findings.iter().filter(|f| f.action == Action::Redact) {
+            let f = &f.finding;
+            out.extend_from_slice(&text[at..f.start]);
+            self.redactor.replace(f, &text[f.start..f.end], out);
+            at = f.end;
         }
-        d
+        out.extend_from_slice(&text[at..]);
     }
 }
 
