@@ -1,0 +1,346 @@
+//! `Scanner`: one tenant's compiled policy, and the calls on it.
+
+use crate::batch::{self, Rows};
+use crate::errors::{blocked, guard, policy_error, policy_error_here};
+use crate::findings::{Decision, Finding};
+use crate::offsets::CharIndex;
+use crate::stream::{RedactStream, ScanStream};
+use crate::text::{output, Input};
+use engine::policy::{Action, BlockReason, Direction, OnExceed, PolicySet, Tenant, DEFAULT_TENANT};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The policy used when none is given: every built-in detector, every finding redacted.
+const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
+
+/// The tenant the binding adds to narrow a policy to the `detectors` asked for.
+const SELECTION: &str = "__dlpjet_selection__";
+
+/// Inputs at least this long are scanned with the GIL released.
+const DETACH_AT: usize = 32 * 1024;
+
+/// Where a policy came from.
+enum Source {
+    Text(String),
+    File(PathBuf),
+    /// A dict, rendered as TOML.
+    Dict(String),
+}
+
+impl Source {
+    fn of(py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Source> {
+        let Some(p) = policy else { return Ok(Source::Text(DEFAULT_POLICY.into())) };
+        if let Ok(s) = p.cast::<PyString>() {
+            let s = s.to_str()?;
+            // A policy is TOML: it has a `key = value` or a `[table]`; a file name has neither.
+            if s.contains(['\n', '=', '[']) {
+                return Ok(Source::Text(s.to_string()));
+            }
+            return Ok(Source::File(PathBuf::from(s)));
+        }
+        if p.hasattr("__fspath__")? {
+            return Ok(Source::File(p.extract()?));
+        }
+        if p.cast::<PyDict>().is_ok() {
+            return Ok(Source::Dict(toml_of(py, p)?));
+        }
+        let name = p.get_type().name()?.to_string();
+        Err(PyTypeError::new_err(format!("policy must be a path, a TOML string or a dict, not {name}")))
+    }
+
+    /// The policy with `extra` TOML appended.
+    fn compile(&self, py: Python<'_>, extra: &str) -> PyResult<PolicySet> {
+        let set = match self {
+            Source::Text(t) if extra.is_empty() => PolicySet::from_toml(t, None),
+            Source::Text(t) | Source::Dict(t) => PolicySet::from_toml(&format!("{t}\n{extra}"), None),
+            Source::File(f) if extra.is_empty() => PolicySet::load(f),
+            Source::File(f) => {
+                let t = std::fs::read_to_string(f)
+                    .map_err(|e| policy_error_here(py, "io", "", format!("{}: {e}", f.display())))?;
+                PolicySet::from_toml(&format!("{t}\n{extra}"), Some(f))
+            }
+        };
+        set.map_err(|e| match self {
+            // Positions would point into the TOML rendering of the dict, not at anything the
+            // caller wrote; the field path says where.
+            Source::Dict(_) => policy_error_here(py, e.kind().as_str(), e.field(), e.message().to_string()),
+            _ => policy_error(py, &e),
+        })
+    }
+}
+
+/// A dict policy as TOML text (through JSON, which every policy value can be written in).
+fn toml_of(py: Python<'_>, dict: &Bound<'_, PyAny>) -> PyResult<String> {
+    let json: String = py.import("json")?.call_method1("dumps", (dict,))?.extract()?;
+    let bad = |e: String| policy_error_here(py, "invalid_value", "", e);
+    let table: toml::Table = serde_json::from_str(&json).map_err(|e| bad(format!("not a policy: {e}")))?;
+    toml::to_string(&table).map_err(|e| bad(format!("not a policy: {e}")))
+}
+
+/// A compiled policy for one tenant: create it once (compiling takes milliseconds) and use it
+/// from any number of threads.
+///
+/// ``policy`` is a path (``str`` or ``os.PathLike``) to a TOML policy file, the TOML text
+/// itself, or a dict of the same structure; ``None`` runs every built-in detector and redacts
+/// every finding. ``tenant`` picks the policy's tenant (its ``default`` when ``None``).
+/// ``detectors`` narrows the scanner to those detector ids.
+///
+/// Raises ``PolicyError`` (with ``file``, ``line``, ``column``, ``field``) for a policy that
+/// does not load and ``UnknownTenantError`` for a tenant it does not define.
+///
+/// >>> import dlpjet
+/// >>> s = dlpjet.Scanner()
+/// >>> [f.detector for f in s.scan("card 4111 1111 1111 1111")]
+/// ['credit_card']
+#[pyclass(frozen, subclass, module = "dlpjet")]
+#[derive(Debug)]
+pub struct Scanner {
+    pub(crate) tenant: Tenant,
+    name: String,
+    /// Every detector id this scanner can report, for the batch results' dictionary.
+    pub(crate) ids: Arc<batch::Ids>,
+}
+
+#[pymethods]
+impl Scanner {
+    #[new]
+    #[pyo3(signature = (policy = None, tenant = None, detectors = None))]
+    fn new(
+        py: Python<'_>,
+        policy: Option<&Bound<'_, PyAny>>,
+        tenant: Option<&str>,
+        detectors: Option<Vec<String>>,
+    ) -> PyResult<Scanner> {
+        guard(|| {
+            let source = Source::of(py, policy)?;
+            let name = tenant.unwrap_or(DEFAULT_TENANT).to_string();
+            let set = source.compile(py, "")?;
+            let mut t = set.tenant(&name).map_err(|e| policy_error(py, &e))?.clone();
+            if let Some(only) = detectors {
+                let known: Vec<String> = t.plans().iter().map(|p| p.id.clone()).collect();
+                if let Some(bad) = only.iter().find(|d| !known.contains(d)) {
+                    let reason = format!("unknown detector {bad:?} (this policy's detectors: {})", known.join(", "));
+                    return Err(policy_error_here(py, "unknown_detector", "detectors", reason));
+                }
+                // A tenant of our own, inheriting the chosen one, with every other detector off.
+                let mut extra = format!("[tenants.{SELECTION}]\ninherits = {}\n", toml_str(&name));
+                for id in known.iter().filter(|id| !only.contains(id)) {
+                    extra.push_str(&format!("[tenants.{SELECTION}.detectors.{}]\nenabled = false\n", toml_str(id)));
+                }
+                let set = source.compile(py, &extra)?;
+                t = set.tenant(SELECTION).map_err(|e| policy_error(py, &e))?.clone();
+            }
+            let ids = Arc::new(batch::Ids::of(&t));
+            Ok(Scanner { tenant: t, name, ids })
+        })
+    }
+
+    /// The tenant whose policy this scanner applies.
+    #[getter]
+    fn tenant(&self) -> &str {
+        &self.name
+    }
+
+    /// The ids of the detectors this scanner runs (in either direction).
+    #[getter]
+    fn detectors(&self) -> Vec<String> {
+        self.ids.names().to_vec()
+    }
+
+    /// Finds the sensitive data in ``text`` (``str`` or ``bytes``) travelling ``direction``
+    /// (``"inbound"``, ``"outbound"`` or ``"both"``), in order of position, each with the
+    /// policy's action. Findings the policy drops (below a detector's minimum confidence) are
+    /// left out. Raises ``BlockedError`` when the text is over the policy's size limit and the
+    /// policy blocks such texts.
+    #[pyo3(signature = (text, direction = "inbound"))]
+    fn scan(&self, py: Python<'_>, text: &Bound<'_, PyAny>, direction: &str) -> PyResult<Vec<Finding>> {
+        guard(|| {
+            let d = crate::text::direction(direction)?;
+            let input = Input::of(text, "scan()")?;
+            let hay = &input.data[..];
+            let found = if hay.len() >= DETACH_AT { py.detach(|| self.decided(d, hay)) } else { self.decided(d, hay) };
+            let found = found.map_err(|r| blocked(py, &r))?;
+            let mut ix = input.text.then(|| CharIndex::new(hay));
+            Ok(found.iter().map(|(f, a)| Finding::new(f, *a, hay, ix.as_mut())).collect())
+        })
+    }
+
+    /// ``text`` with the findings the policy redacts rewritten (``str`` in, ``str`` out;
+    /// ``bytes`` in, ``bytes`` out). Raises ``BlockedError`` when the policy blocks the text.
+    #[pyo3(signature = (text, direction = "inbound"))]
+    fn redact<'py>(&self, py: Python<'py>, text: &Bound<'py, PyAny>, direction: &str) -> PyResult<Bound<'py, PyAny>> {
+        guard(|| {
+            let d = crate::text::direction(direction)?;
+            let input = Input::of(text, "redact()")?;
+            let hay = &input.data[..];
+            let mut out = Vec::with_capacity(hay.len() + 16);
+            let decision = if hay.len() >= DETACH_AT {
+                py.detach(|| self.tenant.evaluate_into(d, hay, &mut out))
+            } else {
+                self.tenant.evaluate_into(d, hay, &mut out)
+            };
+            if let Some(r) = decision.reason.filter(|_| decision.action == Action::Block) {
+                return Err(blocked(py, &r));
+            }
+            if decision.action != Action::Redact && matches!(input.data, Cow::Borrowed(_)) {
+                // Nothing to rewrite: the very object passed in (a str or bytes).
+                return Ok(text.clone());
+            }
+            Ok(output(py, &out, input.text))
+        })
+    }
+
+    /// The policy's decision about ``text`` travelling ``direction``: its action, findings,
+    /// the text to pass on, and why it was blocked if it was.
+    #[pyo3(signature = (text, direction = "inbound"))]
+    fn evaluate(&self, py: Python<'_>, text: &Bound<'_, PyAny>, direction: &str) -> PyResult<Decision> {
+        guard(|| {
+            let d = crate::text::direction(direction)?;
+            let input = Input::of(text, "evaluate()")?;
+            let hay = &input.data[..];
+            let decision = if hay.len() >= DETACH_AT {
+                py.detach(|| self.tenant.evaluate(d, hay))
+            } else {
+                self.tenant.evaluate(d, hay)
+            };
+            Decision::new(py, &decision, hay, input.text)
+        })
+    }
+
+    /// A stream for scanning a text that arrives piece by piece: ``feed(chunk)`` returns the
+    /// findings each chunk completed, ``finish()`` the rest. Offsets count from the start of
+    /// the stream, in the units of the chunks (code points for ``str``, bytes for ``bytes``).
+    #[pyo3(signature = (direction = "inbound"))]
+    fn stream(&self, direction: &str) -> PyResult<ScanStream> {
+        Ok(ScanStream::new(self.tenant.clone(), crate::text::direction(direction)?))
+    }
+
+    /// A stream that applies the policy as text passes: ``feed(chunk)`` returns the output that
+    /// became final (redacted), ``finish()`` the rest. Raises ``BlockedError`` once the policy
+    /// blocks the stream. The building block of ``redacting_reader``/``redacting_writer``.
+    #[pyo3(signature = (direction = "inbound"))]
+    fn redact_stream(&self, direction: &str) -> PyResult<RedactStream> {
+        Ok(RedactStream::new(&self.tenant, crate::text::direction(direction)?))
+    }
+
+    /// Batch scan over a list of ``str``/``bytes``/``None`` (used by ``scan_many``).
+    #[pyo3(signature = (rows, direction, values))]
+    fn _scan_rows<'py>(
+        &self,
+        py: Python<'py>,
+        rows: &Bound<'py, PyAny>,
+        direction: &str,
+        values: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        guard(|| {
+            let d = crate::text::direction(direction)?;
+            let items = batch::items(rows)?;
+            let rows = Rows::of_items(&items)?;
+            batch::scan(py, self, &rows, d, values)
+        })
+    }
+
+    /// Batch scan over Arrow string or binary chunks (used by ``scan_many``).
+    #[pyo3(signature = (chunks, large, binary, direction, values))]
+    fn _scan_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        chunks: &Bound<'py, PyList>,
+        large: bool,
+        binary: bool,
+        direction: &str,
+        values: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        guard(|| {
+            let d = crate::text::direction(direction)?;
+            let buffers = batch::ArrowChunks::get(chunks)?;
+            let rows = Rows::of_arrow(&buffers, large, !binary)?;
+            batch::scan(py, self, &rows, d, values)
+        })
+    }
+
+    /// Batch redaction of a list (used by ``redact_many``): a list of the same length, blocked
+    /// rows as ``None``.
+    #[pyo3(signature = (rows, direction))]
+    fn _redact_rows<'py>(
+        &self,
+        py: Python<'py>,
+        rows: &Bound<'py, PyAny>,
+        direction: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        guard(|| {
+            let d = crate::text::direction(direction)?;
+            let items = batch::items(rows)?;
+            let rows = Rows::of_items(&items)?;
+            batch::redact_rows(py, self, &items, &rows, d)
+        })
+    }
+
+    /// Batch redaction of Arrow chunks (used by ``redact_many``): the validity bitmap (or
+    /// ``None``), 64-bit offsets and data of one array over all rows, and its null count.
+    #[pyo3(signature = (chunks, large, binary, direction))]
+    fn _redact_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        chunks: &Bound<'py, PyList>,
+        large: bool,
+        binary: bool,
+        direction: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        guard(|| {
+            let d = crate::text::direction(direction)?;
+            let buffers = batch::ArrowChunks::get(chunks)?;
+            let rows = Rows::of_arrow(&buffers, large, !binary)?;
+            batch::redact_arrow(py, self, &rows, d)
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Scanner(tenant={:?}, detectors={})", self.name, self.ids.names().len())
+    }
+}
+
+impl Scanner {
+    /// The findings of `hay` with their actions, the size limit applied, or why the text is
+    /// blocked outright.
+    pub(crate) fn decided(&self, d: Direction, hay: &[u8]) -> Result<Vec<(engine::Finding, Action)>, BlockReason> {
+        let hay = match self.tenant.limit() {
+            Some((max, OnExceed::Block)) if hay.len() > max => return Err(BlockReason::InputTooLarge { limit: max }),
+            Some((max, OnExceed::Truncate)) if hay.len() > max => &hay[..max],
+            _ => hay,
+        };
+        Ok(self
+            .tenant
+            .scanner(d)
+            .scan(hay)
+            .into_iter()
+            .filter_map(|f| self.tenant.action_for(&f).map(|a| (f, a)))
+            .collect())
+    }
+}
+
+/// `s` as a TOML basic string.
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// The built-in detector catalogue: a list of dicts with ``id``, ``description``,
+/// ``validation`` and a masked ``example``.
+#[pyfunction]
+pub fn catalog(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    engine::Builtin::ALL
+        .iter()
+        .map(|b| {
+            let d = PyDict::new(py);
+            d.set_item("id", b.id())?;
+            d.set_item("description", b.description())?;
+            d.set_item("validation", b.validation())?;
+            d.set_item("example", engine::preview(b.example().as_bytes()))?;
+            Ok(d)
+        })
+        .collect()
+}
