@@ -17,7 +17,7 @@ Whole columns (a list, a pandas or Polars Series, a pyarrow array) go through
 from __future__ import annotations
 
 import threading
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal, Optional, Union, overload
 
 from . import _columns
 from ._dlpjet import (
@@ -151,6 +151,10 @@ def scan(text: Text, direction: Direction = "inbound") -> list[Finding]:
     return default_scanner().scan(text, direction)
 
 
+@overload
+def redact(text: str, direction: Direction = "inbound") -> str: ...
+@overload
+def redact(text: bytes, direction: Direction = "inbound") -> bytes: ...
 def redact(text: Text, direction: Direction = "inbound") -> Text:
     """``text`` with every built-in detector's findings redacted (see ``Scanner.redact``)."""
     return default_scanner().redact(text, direction)

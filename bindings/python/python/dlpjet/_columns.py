@@ -107,9 +107,9 @@ class Column:
         if isinstance(self.original, pa.ChunkedArray):
             pieces, at = [], 0
             for c in self.original.chunks:
-                pieces.append(out.slice(at, len(c)))
+                pieces.append(out.slice(at, len(c)).cast(self.original.type))
                 at += len(c)
-            return pa.chunked_array(pieces, type=out.type).cast(self.original.type)
+            return pa.chunked_array(pieces, type=self.original.type)
         return out.cast(self.original.type)
 
     def rebuild_rows(self, rows: list[Any]) -> Any:
@@ -131,9 +131,11 @@ def _to_pandas(arr: pa.Array, like: Any) -> Any:
         values: Any = pd.arrays.ArrowExtensionArray(arr.cast(dtype.pyarrow_dtype))
     elif isinstance(dtype, pd.StringDtype):
         values = pd.array(arr.to_pandas(), dtype=dtype)
+    elif dtype == object:
+        values = arr.to_numpy(zero_copy_only=False)  # Python str objects, None for nulls
     else:
         values = arr.to_pandas()
-    return pd.Series(values, index=like.index, name=like.name, copy=False)
+    return pd.Series(values, index=like.index, name=like.name, dtype=object if dtype == object else None, copy=False)
 
 
 def findings_table(raw: dict[str, Any], kind: str) -> Any:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, Iterator, Union
+from typing import TYPE_CHECKING, Any, Iterator, Literal, Union
 
 if TYPE_CHECKING:
     from . import Scanner
 
 _CHUNK = 64 * 1024
+
+Direction = Literal["inbound", "outbound", "both"]
 
 
 def _is_text(f: Any) -> bool:
@@ -26,7 +28,7 @@ class RedactingReader:
     'mail [EMAIL]\\n'
     """
 
-    def __init__(self, scanner: "Scanner", source: Any, direction: str = "inbound") -> None:
+    def __init__(self, scanner: "Scanner", source: Any, direction: Direction = "inbound") -> None:
         self._source = source
         self._stream = scanner.redact_stream(direction)
         self._text = _is_text(source)
@@ -97,7 +99,7 @@ class RedactingWriter:
     'card [CREDIT_CARD] ok'
     """
 
-    def __init__(self, scanner: "Scanner", target: Any, direction: str = "inbound") -> None:
+    def __init__(self, scanner: "Scanner", target: Any, direction: Direction = "inbound") -> None:
         self._target = target
         self._stream = scanner.redact_stream(direction)
         self._text = _is_text(target)
