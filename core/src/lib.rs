@@ -41,6 +41,7 @@ mod engine;
 mod error;
 mod explain;
 mod finding;
+pub mod offsets;
 pub mod policy;
 mod preview;
 mod redact;

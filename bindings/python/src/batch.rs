@@ -2,9 +2,9 @@
 //! straight from Arrow buffers), scanned with the GIL released on every core, and the results
 //! come back as a few flat buffers that the Python side turns into Arrow columns.
 
-use crate::offsets::CharIndex;
 use crate::scanner::Scanner;
 use crate::text::output;
+use engine::offsets::{TextIndex, Unit};
 use engine::policy::{Action, Direction, Tenant};
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -281,7 +281,7 @@ fn scan_part(s: &Scanner, rows: &[Option<Row<'_>>], first: usize, d: Direction, 
         // A row over a policy's size limit under on_exceed = "block" has nothing to report:
         // redact_many nulls it, evaluate() says why.
         let Ok(found) = s.decided(d, row.data) else { continue };
-        let mut ix = (row.text && !found.is_empty()).then(|| CharIndex::new(row.data));
+        let mut ix = (row.text && !found.is_empty()).then(|| TextIndex::new(row.data, Unit::CodePoint));
         for (f, a) in &found {
             let (start, end) = match ix.as_mut() {
                 Some(ix) => (ix.of(f.start), ix.of(f.end)),

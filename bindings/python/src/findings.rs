@@ -1,7 +1,7 @@
 //! `Finding` and `Decision`: what a scan or a policy decision hands back to Python.
 
-use crate::offsets::CharIndex;
 use crate::text::output;
+use engine::offsets::{TextIndex, Unit};
 use engine::policy::{Action, BlockReason, DecidedFinding};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -29,7 +29,7 @@ pub struct Finding {
 
 impl Finding {
     /// `f` of `hay` with its offsets converted through `ix` when the input was `str`.
-    pub fn new(f: &engine::Finding, action: Action, hay: &[u8], ix: Option<&mut CharIndex<'_>>) -> Finding {
+    pub fn new(f: &engine::Finding, action: Action, hay: &[u8], ix: Option<&mut TextIndex<'_>>) -> Finding {
         Finding::at(f, action, f.bytes(hay), ix.map(|ix| (ix.of(f.start), ix.of(f.end))))
     }
 
@@ -128,7 +128,7 @@ pub struct Decision {
 
 impl Decision {
     pub fn new(py: Python<'_>, d: &engine::policy::Decision, hay: &[u8], text: bool) -> PyResult<Decision> {
-        let mut ix = text.then(|| CharIndex::new(hay));
+        let mut ix = text.then(|| TextIndex::new(hay, Unit::CodePoint));
         let findings = d
             .findings
             .iter()

@@ -10,7 +10,6 @@ use pyo3::prelude::*;
 mod batch;
 mod errors;
 mod findings;
-mod offsets;
 mod scanner;
 mod stream;
 mod text;

@@ -3,9 +3,9 @@
 use crate::batch::{self, Rows};
 use crate::errors::{blocked, guard, policy_error, policy_error_here};
 use crate::findings::{Decision, Finding};
-use crate::offsets::CharIndex;
 use crate::stream::{RedactStream, ScanStream};
 use crate::text::{output, Input};
+use engine::offsets::{TextIndex, Unit};
 use engine::policy::{Action, BlockReason, Direction, OnExceed, PolicySet, Tenant, DEFAULT_TENANT};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -86,7 +86,8 @@ fn toml_of(py: Python<'_>, dict: &Bound<'_, PyAny>) -> PyResult<String> {
 ///
 /// ``policy`` is a path (``str`` or ``os.PathLike``) to a TOML policy file, the TOML text
 /// itself, or a dict of the same structure; ``None`` runs every built-in detector and redacts
-/// every finding. ``tenant`` picks the policy's tenant (its ``default`` when ``None``).
+/// every finding. A ``str`` with a newline, ``=`` or ``[`` in it is TOML text, any other ``str``
+/// a path. ``tenant`` picks the policy's tenant (its ``default`` when ``None``).
 /// ``detectors`` narrows the scanner to those detector ids.
 ///
 /// Raises ``PolicyError`` (with ``file``, ``line``, ``column``, ``field``) for a policy that
@@ -164,7 +165,7 @@ impl Scanner {
             let hay = &input.data[..];
             let found = if hay.len() >= DETACH_AT { py.detach(|| self.decided(d, hay)) } else { self.decided(d, hay) };
             let found = found.map_err(|r| blocked(py, &r))?;
-            let mut ix = input.text.then(|| CharIndex::new(hay));
+            let mut ix = input.text.then(|| TextIndex::new(hay, Unit::CodePoint));
             Ok(found.iter().map(|(f, a)| Finding::new(f, *a, hay, ix.as_mut())).collect())
         })
     }

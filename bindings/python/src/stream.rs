@@ -2,8 +2,8 @@
 
 use crate::errors::{blocked, guard};
 use crate::findings::{Decision, Finding};
-use crate::offsets::chars_in;
 use crate::text::{output, Input};
+use engine::offsets::{units_in, Unit};
 use engine::policy::{Direction, PolicyStream, Tenant};
 use engine::{Event, StreamScanner};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -63,13 +63,13 @@ impl ScanStream {
         let mut on = |e: Event<'_>| match e {
             Event::Bytes(b) => {
                 if text {
-                    *chars += chars_in(b);
+                    *chars += units_in(b, Unit::CodePoint);
                 }
             }
             Event::Finding(f, v) => {
                 let at = text.then(|| {
                     let start = *chars;
-                    *chars += chars_in(v);
+                    *chars += units_in(v, Unit::CodePoint);
                     (start, *chars)
                 });
                 if let Some(a) = tenant.action_for(f) {

@@ -64,7 +64,8 @@ class Scanner(_NativeScanner):
 
     ``policy`` is a path (``str`` or ``os.PathLike``) to a TOML policy file, the TOML text
     itself, or a dict of the same structure; ``None`` runs every built-in detector and redacts
-    every finding. ``tenant`` picks the policy's tenant (its ``default`` when ``None``).
+    every finding. A ``str`` with a newline, ``=`` or ``[`` in it is TOML text, any other
+    ``str`` a path (pass a ``pathlib.Path`` for a file name that has those characters). ``tenant`` picks the policy's tenant (its ``default`` when ``None``).
     ``detectors`` narrows the scanner to those detector ids.
 
     Raises ``PolicyError`` (with ``file``, ``line``, ``column``, ``field``) for a policy that
