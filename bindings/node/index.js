@@ -1,0 +1,318 @@
+'use strict';
+/**
+ * dlpjet for Node: find, validate and redact sensitive data at native speed.
+ *
+ *   const { Scanner } = require('dlpjet');
+ *   const s = new Scanner();                  // every built-in detector, every finding redacted
+ *   s.redact('card 4111 1111 1111 1111');     // 'card [CREDIT_CARD]'
+ *   await s.scanAsync(bigBuffer);             // on the libuv thread pool
+ *   req.pipe(s.createRedactStream()).pipe(upstream);
+ */
+const { Transform } = require('node:stream');
+const native = require('./native.js');
+
+const DIRECTIONS = { inbound: 0, outbound: 1, both: 2 };
+const ACTIONS = ['allow', 'warn', 'redact', 'block'];
+
+const STARS = '********************';
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/gu;
+const CONTROL = /\p{Cc}/u;
+
+/**
+ * The masked preview of a value, as the engine makes it: of values of 12 or more characters
+ * the last four stay visible, the rest are `*`, at most 20 characters; control characters show
+ * as spaces, zero-width characters are dropped. (test/api.test.js compares it with the engine.)
+ */
+function preview(value) {
+  const s = typeof value === 'string' ? value : value.toString('utf8');
+  const chars = [...s.replace(ZERO_WIDTH, '')];
+  const keep = chars.length >= 12 ? 4 : 0;
+  const shown = chars.slice(chars.length - keep).map((c) => (CONTROL.test(c) ? ' ' : c)).join('');
+  return STARS.slice(0, Math.min(chars.length - keep, 20 - keep)) + shown;
+}
+
+/**
+ * One piece of sensitive data. `value` (the matched text: a string for string input, a view of
+ * the Buffer for a Buffer) and `preview` are made when read; JSON leaves the value out.
+ */
+class Finding {
+  #input;
+
+  constructor(detector, start, end, confidence, action, input) {
+    this.detector = detector;
+    this.start = start;
+    this.end = end;
+    this.confidence = confidence;
+    this.action = action;
+    this.#input = input;
+  }
+
+  /** The matched text. Sensitive. */
+  get value() {
+    const input = this.#input;
+    return typeof input === 'string' ? input.slice(this.start, this.end) : input.subarray(this.start, this.end);
+  }
+
+  /** A masked form of the value, safe to log. */
+  get preview() {
+    return preview(this.value);
+  }
+
+  /** Everything but the raw value (so that logging a finding does not leak it). */
+  toJSON() {
+    const { detector, start, end, confidence, action } = this;
+    return { detector, start, end, confidence, action, preview: this.preview };
+  }
+}
+
+/** Finding objects from the native module's packed form (see `Packed` in src/lib.rs). */
+function unpack(nums, input, ids) {
+  if (nums === null || nums === undefined) return [];
+  const out = new Array(nums.length / 5);
+  for (let i = 0, k = 0; i < out.length; i++, k += 5) {
+    out[i] = new Finding(ids[nums[k + 4]], nums[k], nums[k + 1], nums[k + 2], ACTIONS[nums[k + 3]], input);
+  }
+  return out;
+}
+
+/** An Error from dlpjet: `code` says what kind (DLPJET_POLICY_INVALID, DLPJET_BLOCKED, ...). */
+class DlpError extends Error {
+  constructor(details) {
+    super(details.message);
+    this.name = 'DlpError';
+    for (const [k, v] of Object.entries(details)) {
+      if (k !== 'message' && v !== undefined) this[k] = v;
+    }
+  }
+}
+
+/** Turns the native module's errors into DlpErrors with their details as properties. */
+function convert(e) {
+  if (e && typeof e.message === 'string' && e.message.startsWith('DLPJET:')) {
+    return new DlpError(JSON.parse(e.message.slice('DLPJET:'.length)));
+  }
+  return e;
+}
+
+function call(f) {
+  try {
+    return f();
+  } catch (e) {
+    throw convert(e);
+  }
+}
+
+function invalid(message) {
+  const e = new TypeError(message);
+  e.code = 'DLPJET_INVALID_ARGUMENT';
+  return e;
+}
+
+function checkInput(input, what) {
+  if (typeof input !== 'string' && !Buffer.isBuffer(input)) {
+    if (input instanceof Uint8Array) return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    throw invalid(`${what} expects a string or a Buffer, got ${input === null ? 'null' : typeof input}`);
+  }
+  return input;
+}
+
+/** The native code of a direction name. */
+function checkDirection(direction) {
+  const code = typeof direction === 'string' ? DIRECTIONS[direction] : undefined;
+  if (code === undefined || !Object.hasOwn(DIRECTIONS, direction)) {
+    throw invalid(`direction must be "inbound", "outbound" or "both", not ${JSON.stringify(direction)}`);
+  }
+  return code;
+}
+
+/** A string is TOML when it has a newline, `=` or `[` in it; otherwise it names a file. */
+function isToml(s) {
+  return /[\n=[]/.test(s);
+}
+
+class Scanner {
+  /**
+   * @param {object} [options]
+   * @param {string|object} [options.policy] TOML text, a path to a TOML file, or a policy object;
+   *   none: every built-in detector, every finding redacted.
+   * @param {string} [options.tenant] the policy's tenant (its default when absent).
+   * @param {string[]} [options.detectors] only these detector ids.
+   */
+  constructor(options = {}) {
+    if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+    const { policy, tenant, detectors } = options;
+    let text = null;
+    let file = null;
+    let json = null;
+    if (typeof policy === 'string') {
+      if (isToml(policy)) text = policy;
+      else file = policy;
+    } else if (policy instanceof URL) {
+      file = require('node:url').fileURLToPath(policy);
+    } else if (policy !== undefined && policy !== null) {
+      if (typeof policy !== 'object' || Array.isArray(policy)) {
+        throw invalid(`policy must be TOML text, a path or a policy object, not ${typeof policy}`);
+      }
+      json = JSON.stringify(policy);
+    }
+    if (tenant !== undefined && tenant !== null && typeof tenant !== 'string') throw invalid('tenant must be a string');
+    if (detectors !== undefined && detectors !== null &&
+        (!Array.isArray(detectors) || detectors.some((d) => typeof d !== 'string'))) {
+      throw invalid('detectors must be an array of detector ids');
+    }
+    this._native = call(() => native.NativeScanner.compile(text, file, json, tenant ?? null, detectors ?? null));
+    this._ids = this._native.detectors;
+  }
+
+  /** The tenant whose policy this scanner applies. */
+  get tenant() {
+    return this._native.tenant;
+  }
+
+  /** The ids of the detectors this scanner runs. */
+  get detectors() {
+    return [...this._ids];
+  }
+
+  /** Findings in `input` (string: UTF-16 offsets; Buffer: byte offsets), in order. */
+  scan(input, direction = 'inbound') {
+    input = checkInput(input, 'scan()');
+    const d = checkDirection(direction);
+    const packed = call(() => (typeof input === 'string' ? this._native.scanText(input, d) : this._native.scanBytes(input, d)));
+    return unpack(packed, input, this._ids);
+  }
+
+  /** `input` with the findings the policy redacts rewritten; throws DLPJET_BLOCKED when blocked. */
+  redact(input, direction = 'inbound') {
+    input = checkInput(input, 'redact()');
+    return call(() => this._native.redact(input, checkDirection(direction)));
+  }
+
+  /** The policy's decision: action, findings, output (null when blocked), reason. */
+  evaluate(input, direction = 'inbound') {
+    input = checkInput(input, 'evaluate()');
+    return call(() => this._native.evaluate(input, checkDirection(direction)));
+  }
+
+  /** `scan` on the libuv thread pool; the event loop keeps running. */
+  async scanAsync(input, direction = 'inbound') {
+    input = checkInput(input, 'scanAsync()');
+    try {
+      return unpack(await this._native.scanAsync(input, checkDirection(direction)), input, this._ids);
+    } catch (e) {
+      throw convert(e);
+    }
+  }
+
+  /** `redact` on the libuv thread pool. */
+  async redactAsync(input, direction = 'inbound') {
+    input = checkInput(input, 'redactAsync()');
+    try {
+      return await this._native.redactAsync(input, checkDirection(direction));
+    } catch (e) {
+      throw convert(e);
+    }
+  }
+
+  /**
+   * A Transform that redacts what flows through it: only the bytes that could still be part of
+   * a value are held back. It fails with DLPJET_BLOCKED when the policy blocks the stream;
+   * nothing of the blocking value has been pushed. `finish` event: `stream.decision`.
+   */
+  createRedactStream(options = {}) {
+    const st = call(() => this._native.redactStream(checkDirection(options.direction ?? 'inbound')));
+    const t = new Transform({
+      ...streamOptions(options),
+      transform(chunk, encoding, cb) {
+        try {
+          const out = st.push(toBuffer(chunk, encoding));
+          cb(null, out.length ? out : undefined);
+        } catch (e) {
+          cb(convert(e));
+        }
+      },
+      flush(cb) {
+        try {
+          const out = st.finish();
+          t.decision = st.decision;
+          cb(null, out.length ? out : undefined);
+        } catch (e) {
+          t.decision = st.decision;
+          cb(convert(e));
+        }
+      },
+    });
+    Object.defineProperty(t, 'heldBack', { get: () => st.heldBack });
+    return t;
+  }
+
+  /**
+   * A Transform that passes its data through unchanged and emits a 'finding' event for each
+   * finding (byte offsets from the start of the stream) as soon as it is certain.
+   */
+  createScanStream(options = {}) {
+    const st = call(() => this._native.scanStream(checkDirection(options.direction ?? 'inbound')));
+    return new Transform({
+      ...streamOptions(options),
+      transform(chunk, encoding, cb) {
+        try {
+          for (const f of st.push(toBuffer(chunk, encoding))) this.emit('finding', f);
+          cb(null, chunk);
+        } catch (e) {
+          cb(convert(e));
+        }
+      },
+      flush(cb) {
+        try {
+          for (const f of st.finish()) this.emit('finding', f);
+          cb();
+        } catch (e) {
+          cb(convert(e));
+        }
+      },
+    });
+  }
+}
+
+function toBuffer(chunk, encoding) {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (typeof chunk === 'string') return Buffer.from(chunk, encoding === 'buffer' ? 'utf8' : encoding);
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw invalid(`stream chunks must be strings or Buffers, not ${typeof chunk}`);
+}
+
+function streamOptions(options) {
+  const o = {};
+  if (options.highWaterMark !== undefined) o.highWaterMark = options.highWaterMark;
+  return o;
+}
+
+let defaultScanner = null;
+
+/** The scanner the module-level functions use: every built-in detector, every finding redacted. */
+function getDefaultScanner() {
+  if (defaultScanner === null) defaultScanner = new Scanner();
+  return defaultScanner;
+}
+
+function scannerOf(options) {
+  if (options.scanner) return options.scanner;
+  if (options.policy !== undefined || options.tenant !== undefined || options.detectors !== undefined) {
+    return new Scanner(options);
+  }
+  return getDefaultScanner();
+}
+
+module.exports = {
+  Scanner,
+  DlpError,
+  scan: (input, direction) => getDefaultScanner().scan(input, direction),
+  redact: (input, direction) => getDefaultScanner().redact(input, direction),
+  createRedactStream: (options = {}) => scannerOf(options).createRedactStream(options),
+  createScanStream: (options = {}) => scannerOf(options).createScanStream(options),
+  Finding,
+  preview,
+  catalog: () => native.catalog(),
+  version: native.version(),
+  _raiseInternalErrorForTests: () => call(() => native.raiseInternalErrorForTests()),
+};

@@ -1,0 +1,607 @@
+//! The native half of the `dlpjet` npm package.
+//!
+//! Everything that touches text runs here: scanning, redaction, policy decisions (one-shot, on
+//! the libuv thread pool, or streamed). The JavaScript half (`index.js`) turns this module's
+//! errors into `Error` objects with a `code`, and wraps the streams as Node `Transform`s.
+//!
+//! Errors for the JavaScript side carry their details as JSON after a `DLPJET:` prefix in the
+//! message (an internal protocol between the two halves; users see proper `Error` objects).
+
+// The exported types hold napi values (Buffer, Either, AsyncTask inputs) or are opaque to
+// JavaScript; none is printed.
+#![allow(missing_debug_implementations)]
+
+use engine::offsets::{TextIndex, Unit};
+use engine::policy::{
+    Action, BlockReason, Decision, Direction, OnExceed, PolicyError, PolicyErrorKind, PolicySet, PolicyStream, Tenant,
+    DEFAULT_TENANT,
+};
+use engine::{Event, StreamScanner};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::json;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+/// The policy used when none is given: every built-in detector, every finding redacted.
+const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
+
+/// The tenant the binding adds to narrow a policy to the `detectors` asked for.
+const SELECTION: &str = "__dlpjet_selection__";
+
+/// An error for the JavaScript side: its code and details.
+fn fail(code: &str, message: String, mut details: serde_json::Value) -> Error {
+    details["code"] = json!(code);
+    details["message"] = json!(message);
+    Error::new(Status::GenericFailure, format!("DLPJET:{details}"))
+}
+
+fn policy_error(e: &PolicyError) -> Error {
+    let code = match e.kind() {
+        PolicyErrorKind::UnknownTenant => "DLPJET_UNKNOWN_TENANT",
+        _ => "DLPJET_POLICY_INVALID",
+    };
+    fail(
+        code,
+        e.to_string(),
+        json!({
+            "kind": e.kind().as_str(),
+            "file": e.file().map(|f| f.display().to_string()),
+            "line": e.line(),
+            "column": e.column(),
+            "field": e.field(),
+            "reason": e.message(),
+        }),
+    )
+}
+
+fn blocked(r: &BlockReason) -> Error {
+    let (detector, hits, limit) = match r {
+        BlockReason::Detector { detector, hits } => (Some(detector.to_string()), Some(*hits), None),
+        BlockReason::InputTooLarge { limit } => (None, None, Some(*limit)),
+    };
+    fail(
+        "DLPJET_BLOCKED",
+        format!("blocked by policy: {r}"),
+        json!({"reason": r.code(), "detector": detector, "hits": hits, "limit": limit}),
+    )
+}
+
+fn invalid(message: String) -> Error {
+    fail("DLPJET_INVALID_ARGUMENT", message, json!({}))
+}
+
+/// Runs `f`, turning a panic into an error instead of a crash of the process.
+fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(fail("DLPJET_INTERNAL", format!("internal error in dlpjet (please report it): {what}"), json!({})))
+    })
+}
+
+/// Directions travel as numbers (0 inbound, 1 outbound, 2 both): the JavaScript side maps the
+/// names, which saves converting a string on every call.
+fn direction(code: u32) -> Result<Direction> {
+    match code {
+        0 => Ok(Direction::Inbound),
+        1 => Ok(Direction::Outbound),
+        2 => Ok(Direction::Both),
+        other => Err(invalid(format!("direction code must be 0, 1 or 2, not {other}"))),
+    }
+}
+
+/// One piece of sensitive data. `start`/`end` are string indices (UTF-16 code units) for a
+/// string input and byte offsets for a Buffer.
+#[napi(object)]
+pub struct Finding {
+    pub detector: String,
+    pub start: i64,
+    pub end: i64,
+    pub confidence: f64,
+    pub action: String,
+    pub preview: String,
+    pub value: Either<String, Buffer>,
+}
+
+/// Findings packed for the JavaScript side, which builds the `Finding` objects (much faster
+/// than setting each property through N-API): five numbers per finding (start, end,
+/// confidence, action code, detector index into the scanner's `detectors`). A plain array for
+/// a few findings, a `Float64Array` (one copy) for many.
+pub type Packed = Either<Vec<f64>, Float64Array>;
+
+/// Above this many numbers a typed array is cheaper than setting array elements one by one.
+const TYPED_FROM: usize = 5 * 64;
+
+/// A scanner's detector ids, in the order of their indices in [`Packed`].
+struct Ids {
+    names: Vec<String>,
+    codes: HashMap<String, f64>,
+}
+
+impl Ids {
+    fn of(t: &Tenant) -> Ids {
+        let names: Vec<String> = t.plans().iter().map(|p| p.id.clone()).collect();
+        let codes = names.iter().enumerate().map(|(i, n)| (n.clone(), i as f64)).collect();
+        Ids { names, codes }
+    }
+}
+
+/// The action names, in the order of their codes in [`Packed`].
+const ACTIONS: [&str; 4] = ["allow", "warn", "redact", "block"];
+
+fn action_code(a: Action) -> f64 {
+    ACTIONS.iter().position(|n| *n == a.as_str()).unwrap_or(3) as f64
+}
+
+/// `found` packed; `None` when there are none (the common case costs no allocation).
+fn packed(ids: &Ids, found: &[(engine::Finding, Action)], hay: &[u8], text: bool) -> Option<Packed> {
+    if found.is_empty() {
+        return None;
+    }
+    let mut ix = text.then(|| TextIndex::new(hay, Unit::Utf16));
+    let mut nums = Vec::with_capacity(found.len() * 5);
+    for (f, a) in found {
+        let (start, end) = match ix.as_mut() {
+            Some(ix) => (ix.of(f.start), ix.of(f.end)),
+            None => (f.start, f.end),
+        };
+        let detector = ids.codes.get(&*f.detector).copied().unwrap_or(-1.0);
+        nums.extend([start as f64, end as f64, confidence(f.confidence), action_code(*a), detector]);
+    }
+    Some(if nums.len() >= TYPED_FROM { Either::B(nums.into()) } else { Either::A(nums) })
+}
+
+/// What the policy decided about one text.
+#[napi(object)]
+pub struct JsDecision {
+    pub action: String,
+    pub findings: Vec<Finding>,
+    pub output: Option<Either<String, Buffer>>,
+    pub reason: Option<String>,
+    pub block_code: Option<String>,
+    pub truncated: bool,
+}
+
+fn confidence(c: f32) -> f64 {
+    // Through the shortest decimal of the f32, so 0.95 reads as 0.95.
+    c.to_string().parse().unwrap_or(c as f64)
+}
+
+fn out(data: &[u8], text: bool) -> Either<String, Buffer> {
+    if text {
+        Either::A(String::from_utf8_lossy(data).into_owned())
+    } else {
+        Either::B(data.to_vec().into())
+    }
+}
+
+/// A finding of `hay` with its offsets converted through `ix` (string input).
+fn finding(f: &engine::Finding, a: Action, value: &[u8], at: Option<(usize, usize)>, text: bool) -> Finding {
+    let (start, end) = at.unwrap_or((f.start, f.end));
+    Finding {
+        detector: f.detector.to_string(),
+        start: start as i64,
+        end: end as i64,
+        confidence: confidence(f.confidence),
+        action: a.as_str().into(),
+        preview: engine::preview(value),
+        value: out(value, text),
+    }
+}
+
+fn findings(found: &[(engine::Finding, Action)], hay: &[u8], text: bool) -> Vec<Finding> {
+    let mut ix = text.then(|| TextIndex::new(hay, Unit::Utf16));
+    found
+        .iter()
+        .map(|(f, a)| {
+            let at = ix.as_mut().map(|ix| (ix.of(f.start), ix.of(f.end)));
+            finding(f, *a, f.bytes(hay), at, text)
+        })
+        .collect()
+}
+
+fn decision(d: &Decision, hay: &[u8], text: bool) -> JsDecision {
+    let found: Vec<(engine::Finding, Action)> = d.findings.iter().map(|f| (f.finding.clone(), f.action)).collect();
+    JsDecision {
+        action: d.action.as_str().into(),
+        findings: if hay.is_empty() && !found.is_empty() {
+            // A streamed decision: the text is gone; byte offsets, empty values.
+            found.iter().map(|(f, a)| finding(f, *a, &[], None, false)).collect()
+        } else {
+            findings(&found, hay, text)
+        },
+        output: d.output(hay).map(|o| out(o, text)),
+        reason: d.reason.as_ref().map(|r| r.to_string()),
+        block_code: d.reason.as_ref().map(|r| r.code().to_string()),
+        truncated: d.truncated,
+    }
+}
+
+/// A string's UTF-8 or a Buffer's bytes, and whether it was a string.
+fn bytes_of(input: &Either<String, Buffer>) -> (&[u8], bool) {
+    match input {
+        Either::A(s) => (s.as_bytes(), true),
+        Either::B(b) => (b, false),
+    }
+}
+
+/// The findings of `hay` with their actions (size limit applied), or why it is blocked.
+fn decided(t: &Tenant, d: Direction, hay: &[u8]) -> std::result::Result<Vec<(engine::Finding, Action)>, BlockReason> {
+    let hay = match t.limit() {
+        Some((max, OnExceed::Block)) if hay.len() > max => return Err(BlockReason::InputTooLarge { limit: max }),
+        Some((max, OnExceed::Truncate)) if hay.len() > max => &hay[..max],
+        _ => hay,
+    };
+    Ok(t.scanner(d).scan(hay).into_iter().filter_map(|f| t.action_for(&f).map(|a| (f, a))).collect())
+}
+
+/// `s` as a TOML basic string.
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A compiled policy for one tenant. Build it through the `Scanner` class of `index.js`.
+#[napi]
+pub struct NativeScanner {
+    tenant: Tenant,
+    name: String,
+    ids: Arc<Ids>,
+}
+
+enum Source {
+    Text(String),
+    File(String),
+}
+
+impl Source {
+    fn compile(&self, extra: &str) -> Result<PolicySet> {
+        let set = match self {
+            Source::Text(t) if extra.is_empty() => PolicySet::from_toml(t, None),
+            Source::Text(t) => PolicySet::from_toml(&format!("{t}\n{extra}"), None),
+            Source::File(f) if extra.is_empty() => PolicySet::load(f),
+            Source::File(f) => {
+                let t = std::fs::read_to_string(f).map_err(|e| {
+                    fail("DLPJET_POLICY_INVALID", format!("{f}: {e}"), json!({"kind": "io", "file": f}))
+                })?;
+                PolicySet::from_toml(&format!("{t}\n{extra}"), Some(std::path::Path::new(f)))
+            }
+        };
+        set.map_err(|e| policy_error(&e))
+    }
+}
+
+#[napi]
+impl NativeScanner {
+    /// Compiles a policy: TOML `text`, or the file at `file`, or (neither) the default; JSON
+    /// `json` of a policy object is rendered to TOML first.
+    #[napi(factory, catch_unwind)]
+    pub fn compile(
+        text: Option<String>,
+        file: Option<String>,
+        json: Option<String>,
+        tenant: Option<String>,
+        detectors: Option<Vec<String>>,
+    ) -> Result<NativeScanner> {
+        guard(|| {
+            let source = match (text, file, json) {
+                (Some(t), _, _) => Source::Text(t),
+                (_, Some(f), _) => Source::File(f),
+                (_, _, Some(j)) => {
+                    let bad = |e: String| fail("DLPJET_POLICY_INVALID", e, json!({"kind": "invalid_value"}));
+                    let table: toml::Table = serde_json::from_str(&j).map_err(|e| bad(format!("not a policy: {e}")))?;
+                    Source::Text(toml::to_string(&table).map_err(|e| bad(format!("not a policy: {e}")))?)
+                }
+                _ => Source::Text(DEFAULT_POLICY.into()),
+            };
+            let name = tenant.unwrap_or_else(|| DEFAULT_TENANT.to_string());
+            let set = source.compile("")?;
+            let mut t = set.tenant(&name).map_err(|e| policy_error(&e))?.clone();
+            if let Some(only) = detectors {
+                let known: Vec<String> = t.plans().iter().map(|p| p.id.clone()).collect();
+                if let Some(bad) = only.iter().find(|d| !known.contains(d)) {
+                    let reason = format!("unknown detector {bad:?} (this policy's detectors: {})", known.join(", "));
+                    return Err(fail(
+                        "DLPJET_POLICY_INVALID",
+                        format!("detectors: {reason}"),
+                        json!({"kind": "unknown_detector", "field": "detectors", "reason": reason}),
+                    ));
+                }
+                let mut extra = format!("[tenants.{SELECTION}]\ninherits = {}\n", toml_str(&name));
+                for id in known.iter().filter(|id| !only.contains(id)) {
+                    extra.push_str(&format!("[tenants.{SELECTION}.detectors.{}]\nenabled = false\n", toml_str(id)));
+                }
+                t = source.compile(&extra)?.tenant(SELECTION).map_err(|e| policy_error(&e))?.clone();
+            }
+            let ids = Arc::new(Ids::of(&t));
+            Ok(NativeScanner { tenant: t, name, ids })
+        })
+    }
+
+    #[napi(getter)]
+    pub fn tenant(&self) -> String {
+        self.name.clone()
+    }
+
+    #[napi(getter)]
+    pub fn detectors(&self) -> Vec<String> {
+        self.ids.names.clone()
+    }
+
+    /// Findings in a string (UTF-16 offsets), packed.
+    #[napi(catch_unwind)]
+    pub fn scan_text(&self, input: String, direction: u32) -> Result<Option<Packed>> {
+        guard(|| self.scan(input.as_bytes(), true, direction))
+    }
+
+    /// Findings in a Buffer (byte offsets), packed.
+    #[napi(catch_unwind)]
+    pub fn scan_bytes(&self, input: Buffer, direction: u32) -> Result<Option<Packed>> {
+        guard(|| self.scan(&input, false, direction))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn redact(&self, input: Either<String, Buffer>, direction: u32) -> Result<Either<String, Buffer>> {
+        guard(|| {
+            let d = self::direction(direction)?;
+            let (hay, text) = bytes_of(&input);
+            redact(&self.tenant, d, hay, text)
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn evaluate(&self, input: Either<String, Buffer>, direction: u32) -> Result<JsDecision> {
+        guard(|| {
+            let d = self::direction(direction)?;
+            let (hay, text) = bytes_of(&input);
+            Ok(decision(&self.tenant.evaluate(d, hay), hay, text))
+        })
+    }
+
+    /// `scan` on the libuv thread pool (the input is copied first).
+    #[napi(catch_unwind)]
+    pub fn scan_async(&self, input: Either<String, Buffer>, direction: u32) -> Result<AsyncTask<Work>> {
+        self.work(input, direction, false)
+    }
+
+    /// `redact` on the libuv thread pool (the input is copied first).
+    #[napi(catch_unwind)]
+    pub fn redact_async(&self, input: Either<String, Buffer>, direction: u32) -> Result<AsyncTask<Work>> {
+        self.work(input, direction, true)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn redact_stream(&self, direction: u32) -> Result<NativeRedactStream> {
+        Ok(NativeRedactStream { inner: Some(self.tenant.stream(self::direction(direction)?)), decision: None })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn scan_stream(&self, direction: u32) -> Result<NativeScanStream> {
+        let d = self::direction(direction)?;
+        Ok(NativeScanStream { tenant: self.tenant.clone(), inner: Some(self.tenant.scanner(d).stream()) })
+    }
+}
+
+impl NativeScanner {
+    /// A scan or redaction for the thread pool. A string is converted to UTF-8 (a copy) first; a
+    /// Buffer is referenced, not copied, so the caller must not change it until the promise
+    /// settles (the same rule as for `fs.write`).
+    fn work(&self, input: Either<String, Buffer>, direction: u32, redact: bool) -> Result<AsyncTask<Work>> {
+        let d = self::direction(direction)?;
+        let (data, text) = match input {
+            Either::A(s) => (Either::A(s.into_bytes()), true),
+            Either::B(b) => (Either::B(b), false),
+        };
+        Ok(AsyncTask::new(Work { tenant: self.tenant.clone(), ids: self.ids.clone(), d, data, text, redact }))
+    }
+
+    fn scan(&self, hay: &[u8], text: bool, direction: u32) -> Result<Option<Packed>> {
+        let d = self::direction(direction)?;
+        let found = decided(&self.tenant, d, hay).map_err(|r| blocked(&r))?;
+        Ok(packed(&self.ids, &found, hay, text))
+    }
+}
+
+fn redact(t: &Tenant, d: Direction, hay: &[u8], text: bool) -> Result<Either<String, Buffer>> {
+    let mut output = Vec::with_capacity(hay.len() + 16);
+    let decision = t.evaluate_into(d, hay, &mut output);
+    if let Some(r) = decision.reason.filter(|_| decision.action == Action::Block) {
+        return Err(blocked(&r));
+    }
+    Ok(if text { Either::A(String::from_utf8_lossy(&output).into_owned()) } else { Either::B(output.into()) })
+}
+
+/// A scan or redaction of a copied input, run on the libuv thread pool.
+pub struct Work {
+    tenant: Tenant,
+    ids: Arc<Ids>,
+    d: Direction,
+    data: Either<Vec<u8>, Buffer>,
+    text: bool,
+    redact: bool,
+}
+
+impl Work {
+    fn data(&self) -> &[u8] {
+        match &self.data {
+            Either::A(v) => v,
+            Either::B(b) => b,
+        }
+    }
+}
+
+/// What a [`Work`] computed off the main thread.
+pub enum Done {
+    Found(std::result::Result<Vec<(engine::Finding, Action)>, BlockReason>),
+    Redacted(Result<Either<String, Buffer>>),
+}
+
+impl Task for Work {
+    type Output = Done;
+    type JsValue = Either<Option<Packed>, Either<String, Buffer>>;
+
+    fn compute(&mut self) -> Result<Done> {
+        // A panic on a pool thread would end the process: it becomes a rejected promise.
+        guard(|| {
+            Ok(if self.redact {
+                Done::Redacted(redact(&self.tenant, self.d, self.data(), self.text))
+            } else {
+                Done::Found(decided(&self.tenant, self.d, self.data()))
+            })
+        })
+    }
+
+    fn resolve(&mut self, _env: Env, done: Done) -> Result<Self::JsValue> {
+        match done {
+            Done::Found(found) => {
+                let found = found.map_err(|r| blocked(&r))?;
+                Ok(Either::A(packed(&self.ids, &found, self.data(), self.text)))
+            }
+            Done::Redacted(r) => r.map(Either::B),
+        }
+    }
+}
+
+/// The policy applied to a stream of Buffers: `push` returns the output that became final.
+#[napi]
+pub struct NativeRedactStream {
+    inner: Option<PolicyStream>,
+    decision: Option<Decision>,
+}
+
+fn finished() -> Error {
+    fail("DLPJET_STREAM_FINISHED", "the stream is finished".into(), json!({}))
+}
+
+#[napi]
+impl NativeRedactStream {
+    #[napi(catch_unwind)]
+    pub fn push(&mut self, chunk: Buffer) -> Result<Buffer> {
+        guard(|| {
+            let s = self.inner.as_mut().ok_or_else(finished)?;
+            let mut output = Vec::with_capacity(chunk.len());
+            s.push(&chunk, &mut output).map_err(|b| blocked(&b.reason))?;
+            Ok(output.into())
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn finish(&mut self) -> Result<Buffer> {
+        guard(|| {
+            let s = self.inner.take().ok_or_else(finished)?;
+            let mut output = Vec::new();
+            let d = s.finish(&mut output);
+            let r = d.reason.clone().filter(|_| d.action == Action::Block);
+            self.decision = Some(d);
+            match r {
+                Some(r) => Err(blocked(&r)),
+                None => Ok(output.into()),
+            }
+        })
+    }
+
+    /// The decision about the whole stream once finished: byte offsets, empty values.
+    #[napi(getter)]
+    pub fn decision(&self) -> Option<JsDecision> {
+        self.decision.as_ref().map(|d| decision(d, &[], false))
+    }
+
+    #[napi(getter)]
+    pub fn held_back(&self) -> u32 {
+        self.inner.as_ref().map_or(0, |s| s.held_back() as u32)
+    }
+}
+
+/// Scans a stream of Buffers: `push` returns the findings each chunk completed, with byte
+/// offsets from the start of the stream.
+#[napi]
+pub struct NativeScanStream {
+    tenant: Tenant,
+    inner: Option<StreamScanner>,
+}
+
+impl NativeScanStream {
+    fn step(&mut self, chunk: Option<&[u8]>) -> Result<Vec<Finding>> {
+        let s = self.inner.as_mut().ok_or_else(finished)?;
+        let tenant = &self.tenant;
+        let mut found = Vec::new();
+        let mut on = |e: Event<'_>| {
+            if let Event::Finding(f, v) = e {
+                if let Some(a) = tenant.action_for(f) {
+                    found.push(finding(f, a, v, None, false));
+                }
+            }
+        };
+        match chunk {
+            Some(c) => s.push_events(c, &mut on),
+            None => s.finish_events(&mut on),
+        }
+        Ok(found)
+    }
+}
+
+#[napi]
+impl NativeScanStream {
+    #[napi(catch_unwind)]
+    pub fn push(&mut self, chunk: Buffer) -> Result<Vec<Finding>> {
+        guard(|| self.step(Some(&chunk)))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn finish(&mut self) -> Result<Vec<Finding>> {
+        guard(|| {
+            let found = self.step(None)?;
+            self.inner = None;
+            Ok(found)
+        })
+    }
+
+    #[napi(getter)]
+    pub fn held_back(&self) -> u32 {
+        self.inner.as_ref().map_or(0, |s| s.held_back() as u32)
+    }
+}
+
+/// The built-in detector catalogue.
+#[napi(object)]
+pub struct CatalogEntry {
+    pub id: String,
+    pub description: String,
+    pub validation: String,
+    pub example: String,
+}
+
+#[napi]
+pub fn catalog() -> Vec<CatalogEntry> {
+    engine::Builtin::ALL
+        .iter()
+        .map(|b| CatalogEntry {
+            id: b.id().into(),
+            description: b.description().into(),
+            validation: b.validation().into(),
+            example: engine::preview(b.example().as_bytes()),
+        })
+        .collect()
+}
+
+/// The masked preview of a value, as the engine makes it (the JavaScript side makes its own;
+/// the tests compare the two).
+#[napi]
+pub fn preview(value: Buffer) -> String {
+    engine::preview(&value)
+}
+
+#[napi]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").into()
+}
+
+/// Panics inside the guard, so the tests can check that a panic arrives as an error.
+#[napi(catch_unwind)]
+pub fn raise_internal_error_for_tests() -> Result<()> {
+    guard(|| panic!("deliberate panic from the test hook"))
+}
