@@ -36,6 +36,8 @@
 #![deny(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+#[cfg(feature = "audit")]
+pub mod audit;
 mod detect;
 mod engine;
 mod error;

@@ -13,7 +13,7 @@ pub fn luhn_valid(digits: &[u8]) -> bool {
         let d = d as usize % 10;
         sum += if i % 2 == 1 { DOUBLED[d] } else { d as u8 } as u32;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
