@@ -26,6 +26,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// Work with policy files.
     Policy(PolicyArgs),
+    /// Verify, query and checkpoint audit logs; make checkpoint keys.
+    Audit(AuditArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -88,6 +90,88 @@ pub struct PolicyArgs {
 pub enum PolicyCommand {
     /// Validate a policy file and print what it compiles to.
     Check(PolicyCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check a log offline: records, hash chain, Merkle tree, segments, signed checkpoints.
+    /// Exit 0 when it verifies, 1 when it does not (the first bad record is named), 2 on error.
+    Verify(AuditVerifyArgs),
+    /// Print the events that match, oldest first, as JSON lines or CSV (streamed).
+    Query(AuditQueryArgs),
+    /// Sign a checkpoint of the log now and print it (one JSON line, to keep elsewhere and
+    /// pass to `verify --checkpoint` later). The log must not be open in another process.
+    Checkpoint(AuditCheckpointArgs),
+    /// Make an Ed25519 key pair for checkpoints: FILE (the secret seed, mode 0600) and FILE.pub.
+    Keygen(AuditKeygenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// The log directory.
+    pub dir: PathBuf,
+    /// The public key checkpoints must be signed with (written by `audit keygen` as FILE.pub).
+    #[arg(long)]
+    pub public_key: Option<PathBuf>,
+    /// A file of checkpoints kept outside the log (JSON lines, as `audit checkpoint` prints).
+    #[arg(long)]
+    pub checkpoint: Vec<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditQueryArgs {
+    /// The log directory.
+    pub dir: PathBuf,
+    /// From this time on (RFC 3339 UTC, or a date: 2026-11-23).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Before this time.
+    #[arg(long)]
+    pub until: Option<String>,
+    #[arg(long)]
+    pub tenant: Option<String>,
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// allow, warn, redact, block, scan, policy_change, key_issued, key_revoked, vault_read,
+    /// vault_write, login.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Events with findings of this detector.
+    #[arg(long)]
+    pub detector: Option<String>,
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: AuditFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditCheckpointArgs {
+    /// The log directory.
+    pub dir: PathBuf,
+    /// The signing key (written by `audit keygen`).
+    #[arg(long)]
+    pub key: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditKeygenArgs {
+    /// Where to write the secret key; the public key goes to FILE.pub. Existing files are
+    /// never overwritten.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

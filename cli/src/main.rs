@@ -1,6 +1,7 @@
 //! `dlpjet`: the command-line tool. See `dlpjet --help`.
 
 mod args;
+mod audit;
 mod detectors;
 mod jsonl;
 mod output;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         args::Command::Policy(a) => match a.command {
             args::PolicyCommand::Check(c) => policy::check(c),
         },
+        args::Command::Audit(a) => audit::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -591,3 +591,86 @@ fn policy_check_prints_the_summary_or_the_error() {
         assert_eq!(out.status.code(), Some(0), "{f}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+#[test]
+fn audit_keygen_checkpoint_verify_and_query() {
+    use dlpjet::audit::{AuditEvent, AuditLog, EventAction, Options};
+    let d = tempfile::tempdir().unwrap();
+    let key = d.path().join("audit.key");
+    let out = dlpjet().args(["audit", "keygen"]).arg(&key).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(d.path().join("audit.key.pub").exists());
+    let again = dlpjet().args(["audit", "keygen"]).arg(&key).output().unwrap();
+    assert_eq!(again.status.code(), Some(2), "an existing key is never overwritten");
+    let log_dir = d.path().join("log");
+    let signing = dlpjet::audit::read_signing_key(&key).unwrap();
+    let log =
+        AuditLog::open(&log_dir, Options { checkpoint_key: Some(signing), checkpoint_every: 5, ..Options::default() })
+            .unwrap();
+    for i in 0..12 {
+        let e =
+            AuditEvent::new(if i % 2 == 0 { "acme" } else { "globex" }, EventAction::Redact).actor(format!("key:{i}"));
+        log.append(&e).unwrap();
+    }
+    log.close().unwrap();
+    let pubkey = d.path().join("audit.key.pub");
+    let ok = dlpjet().args(["audit", "verify"]).arg(&log_dir).arg("--public-key").arg(&pubkey).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("ok: 12 records"));
+    // An exported checkpoint, then the last records cut off with the log's own checkpoints.
+    let cp = dlpjet().args(["audit", "checkpoint"]).arg(&log_dir).arg("--key").arg(&key).output().unwrap();
+    assert_eq!(cp.status.code(), Some(0), "{}", String::from_utf8_lossy(&cp.stderr));
+    let exported = d.path().join("kept.jsonl");
+    std::fs::write(&exported, &cp.stdout).unwrap();
+    let csv =
+        dlpjet().args(["audit", "query"]).arg(&log_dir).args(["--tenant", "acme", "--format", "csv"]).output().unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert_eq!(csv.lines().count(), 7, "{csv}");
+    assert!(csv.starts_with("seq,time,tenant,") && csv.lines().nth(1).unwrap().starts_with("0,"));
+    let jl = dlpjet()
+        .args(["audit", "query"])
+        .arg(&log_dir)
+        .args(["--actor", "key:3", "--action", "redact"])
+        .output()
+        .unwrap();
+    let rows = jsonl(&jl.stdout);
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0]["seq"].as_u64(), rows[0]["event"]["tenant"].as_str()), (Some(3), Some("globex")));
+    let bad = dlpjet().args(["audit", "query"]).arg(&log_dir).args(["--since", "last week"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--since"));
+    // Tamper: rewrite one record's tenant.
+    let seg = log_dir.join("seg-0000000000.log");
+    let text = std::fs::read_to_string(&seg).unwrap();
+    std::fs::write(&seg, text.replacen("\"tenant\":\"globex\"", "\"tenant\":\"acme!!\"", 1)).unwrap();
+    let tampered = dlpjet()
+        .args(["audit", "verify"])
+        .arg(&log_dir)
+        .arg("--public-key")
+        .arg(&pubkey)
+        .arg("--checkpoint")
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert_eq!(tampered.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&tampered.stderr);
+    assert!(err.contains("seg-0000000000.log:3 (record 1)") && err.contains("hash chain"), "{err}");
+    std::fs::write(&seg, &text).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.truncate(lines.len() - 2);
+    std::fs::write(&seg, lines.join("\n") + "\n").unwrap();
+    std::fs::write(log_dir.join("checkpoints.jsonl"), "").unwrap();
+    let cut = dlpjet()
+        .args(["audit", "verify"])
+        .arg(&log_dir)
+        .arg("--public-key")
+        .arg(&pubkey)
+        .arg("--checkpoint")
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert_eq!(cut.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&cut.stderr).contains("removed from its end"));
+    let missing = dlpjet().args(["audit", "verify"]).arg(d.path().join("nope")).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}

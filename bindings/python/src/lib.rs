@@ -7,6 +7,7 @@
 
 use pyo3::prelude::*;
 
+mod audit;
 mod batch;
 mod errors;
 mod findings;
@@ -24,6 +25,11 @@ fn _dlpjet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<stream::ScanStream>()?;
     m.add_class::<stream::RedactStream>()?;
     m.add_function(wrap_pyfunction!(scanner::catalog, m)?)?;
+    m.add_class::<audit::AuditLog>()?;
+    m.add_function(wrap_pyfunction!(audit::audit_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::audit_query, m)?)?;
+    m.add_function(wrap_pyfunction!(audit::audit_keygen, m)?)?;
+    m.add("AuditError", m.py().get_type::<audit::AuditError>())?;
     m.add_function(wrap_pyfunction!(errors::raise_internal_error_for_tests, m)?)?;
     errors::register(m)
 }

@@ -21,6 +21,8 @@ from typing import Any, Literal, Optional, Union, overload
 
 from . import _columns
 from ._dlpjet import (
+    AuditError,
+    AuditLog,
     BlockedError,
     Decision,
     DlpError,
@@ -31,6 +33,9 @@ from ._dlpjet import (
     ScanStream,
     UnknownTenantError,
     __version__,
+    audit_keygen,
+    audit_query,
+    audit_verify,
 )
 from ._dlpjet import Scanner as _NativeScanner
 from ._dlpjet import catalog as _catalog
@@ -40,6 +45,8 @@ Direction = Literal["inbound", "outbound", "both"]
 Text = Union[str, bytes]
 
 __all__ = [
+    "AuditError",
+    "AuditLog",
     "BlockedError",
     "Decision",
     "DlpError",
@@ -53,6 +60,9 @@ __all__ = [
     "Scanner",
     "UnknownTenantError",
     "__version__",
+    "audit_keygen",
+    "audit_query",
+    "audit_verify",
     "catalog",
     "redact",
     "scan",

@@ -28,6 +28,62 @@ class BlockedError(DlpError):
 
 class InternalError(DlpError): ...
 
+class AuditError(DlpError):
+    path: str
+    line: Optional[int]
+    seq: Optional[int]
+    reason: str
+
+class AuditLog:
+    def __init__(
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        durability: Literal["group", "fsync", "buffered"] = "group",
+        key_file: Union[None, str, "os.PathLike[str]"] = None,
+        salt: Optional[bytes] = None,
+        checkpoint_every: int = 10000,
+        segment_bytes: int = 67108864,
+    ) -> None: ...
+    def evaluate(
+        self,
+        scanner: "Scanner",
+        text: _Text,
+        direction: _Direction = "inbound",
+        actor: Optional[str] = None,
+        target: Optional[str] = None,
+        details: Optional[dict[str, str]] = None,
+    ) -> "Decision": ...
+    def append(
+        self,
+        tenant: str,
+        action: str,
+        actor: Optional[str] = None,
+        target: Optional[str] = None,
+        policy_version: Optional[str] = None,
+        details: Optional[dict[str, str]] = None,
+    ) -> int: ...
+    def checkpoint(self) -> dict[str, Any]: ...
+    def close(self) -> None: ...
+    def __len__(self) -> int: ...
+    def __enter__(self) -> "AuditLog": ...
+    def __exit__(self, *exc: Any) -> None: ...
+
+def audit_verify(
+    path: Union[str, "os.PathLike[str]"],
+    public_key: Union[None, str, "os.PathLike[str]"] = None,
+    checkpoints: Optional[list[dict[str, Any]]] = None,
+) -> dict[str, Any]: ...
+def audit_keygen(path: Union[str, "os.PathLike[str]"]) -> str: ...
+def audit_query(
+    path: Union[str, "os.PathLike[str]"],
+    since: Optional[str] = None,
+    until: Optional[str] = None,
+    tenant: Optional[str] = None,
+    actor: Optional[str] = None,
+    action: Optional[str] = None,
+    detector: Optional[str] = None,
+) -> list[dict[str, Any]]: ...
+
 class Finding:
     @property
     def detector(self) -> str: ...
