@@ -65,6 +65,8 @@ export class DlpError extends Error {
     | 'DLPJET_BLOCKED'
     | 'DLPJET_INVALID_ARGUMENT'
     | 'DLPJET_STREAM_FINISHED'
+    | 'DLPJET_AUDIT'
+    | 'DLPJET_AUDIT_INVALID'
     | 'DLPJET_INTERNAL';
   /** Policy errors: what kind (`'syntax'`, `'unknown_detector'`, ...), where and why. */
   kind?: string;
@@ -103,3 +105,37 @@ export function createScanStream(options?: StreamOptions & ScannerOptions & { sc
 export function preview(value: string | Buffer): string;
 export function catalog(): { id: string; description: string; validation: string; example: string }[];
 export const version: string;
+
+export interface AuditFields {
+  actor?: string;
+  target?: string;
+  policyVersion?: string;
+  details?: Record<string, string>;
+}
+
+/** An audit log open for appending (one process at a time). */
+export class AuditLog {
+  constructor(path: string, options?: { durability?: 'group' | 'fsync' | 'buffered'; keyFile?: string; salt?: Buffer; checkpointEvery?: number });
+  evaluate(scanner: Scanner, input: string | Buffer | Uint8Array, direction?: Direction, fields?: AuditFields): Decision;
+  append(tenant: string, action: string, fields?: AuditFields): number;
+  checkpoint(): Record<string, unknown>;
+  readonly length: number;
+  close(): void;
+}
+
+export interface AuditReport {
+  records: number;
+  firstSeq: number;
+  segments: number;
+  checkpoints: number;
+  root: string;
+  chain: string;
+  warnings: string[];
+}
+
+export function auditVerify(path: string, options?: { publicKey?: string; checkpoints?: Record<string, unknown>[] }): AuditReport;
+export function auditQuery(
+  path: string,
+  filter?: { since?: string; until?: string; tenant?: string; actor?: string; action?: string; detector?: string },
+): { seq: number; event: Record<string, any> }[];
+export function auditKeygen(path: string): string;

@@ -287,6 +287,44 @@ function streamOptions(options) {
   return o;
 }
 
+/**
+ * An audit log open for appending (one process at a time). `salt` (a Buffer of 16 bytes or
+ * more, kept secret) keys the fingerprints of found values — values are never written;
+ * `keyFile` (from `auditKeygen`) signs checkpoints. Call `close()` when done.
+ */
+class AuditLog {
+  constructor(path, { durability = 'group', keyFile, salt, checkpointEvery } = {}) {
+    if (typeof path !== 'string') throw invalid('path must be a string');
+    if (salt !== undefined && !Buffer.isBuffer(salt)) throw invalid('salt must be a Buffer');
+    this._native = call(() => native.NativeAuditLog.open(path, durability, keyFile ?? null, salt ?? null, checkpointEvery ?? null));
+  }
+
+  /** Applies `scanner`'s policy to `input`, records the decision and returns it. */
+  evaluate(scanner, input, direction = 'inbound', fields = {}) {
+    if (!(scanner instanceof Scanner)) throw invalid('evaluate() needs a Scanner');
+    input = checkInput(input, 'evaluate()');
+    return call(() => this._native.evaluate(scanner._native, input, checkDirection(direction), fields));
+  }
+
+  /** Records an administrative event (`'policy_change'`, `'login'`, ...); returns its sequence number. */
+  append(tenant, action, fields = {}) {
+    return call(() => this._native.append(tenant, action, fields));
+  }
+
+  /** A signed checkpoint of everything so far (needs `keyFile`): keep it somewhere else. */
+  checkpoint() {
+    return JSON.parse(call(() => this._native.checkpoint()));
+  }
+
+  get length() {
+    return this._native.length;
+  }
+
+  close() {
+    call(() => this._native.close());
+  }
+}
+
 let defaultScanner = null;
 
 /** The scanner the module-level functions use: every built-in detector, every finding redacted. */
@@ -312,6 +350,15 @@ module.exports = {
   createScanStream: (options = {}) => scannerOf(options).createScanStream(options),
   Finding,
   preview,
+  AuditLog,
+  /** Verifies an audit log: the report, or an Error with code DLPJET_AUDIT_INVALID naming the first bad record. */
+  auditVerify: (path, { publicKey, checkpoints } = {}) =>
+    JSON.parse(call(() => native.auditVerify(path, publicKey ?? null, checkpoints ? checkpoints.map((c) => JSON.stringify(c)) : null))),
+  /** The events matching every filter given, oldest first: [{ seq, event }]. */
+  auditQuery: (path, filter = {}) =>
+    call(() => native.auditQuery(path, filter)).split('\n').filter((l) => l).map((l) => JSON.parse(l)),
+  /** Makes a checkpoint key pair (`path`, `path.pub`); returns the key id. */
+  auditKeygen: (path) => call(() => native.auditKeygen(path)),
   catalog: () => native.catalog(),
   version: native.version(),
   _raiseInternalErrorForTests: () => call(() => native.raiseInternalErrorForTests()),

@@ -24,6 +24,8 @@ use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+mod audit;
+
 /// The policy used when none is given: every built-in detector, every finding redacted.
 const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
 
@@ -31,7 +33,7 @@ const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\
 const SELECTION: &str = "__dlpjet_selection__";
 
 /// An error for the JavaScript side: its code and details.
-fn fail(code: &str, message: String, mut details: serde_json::Value) -> Error {
+pub(crate) fn fail(code: &str, message: String, mut details: serde_json::Value) -> Error {
     details["code"] = json!(code);
     details["message"] = json!(message);
     Error::new(Status::GenericFailure, format!("DLPJET:{details}"))
@@ -68,12 +70,12 @@ fn blocked(r: &BlockReason) -> Error {
     )
 }
 
-fn invalid(message: String) -> Error {
+pub(crate) fn invalid(message: String) -> Error {
     fail("DLPJET_INVALID_ARGUMENT", message, json!({}))
 }
 
 /// Runs `f`, turning a panic into an error instead of a crash of the process.
-fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
         let what = p
             .downcast_ref::<&str>()
@@ -86,7 +88,7 @@ fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
 
 /// Directions travel as numbers (0 inbound, 1 outbound, 2 both): the JavaScript side maps the
 /// names, which saves converting a string on every call.
-fn direction(code: u32) -> Result<Direction> {
+pub(crate) fn direction(code: u32) -> Result<Direction> {
     match code {
         0 => Ok(Direction::Inbound),
         1 => Ok(Direction::Outbound),
@@ -205,7 +207,7 @@ fn findings(found: &[(engine::Finding, Action)], hay: &[u8], text: bool) -> Vec<
         .collect()
 }
 
-fn decision(d: &Decision, hay: &[u8], text: bool) -> JsDecision {
+pub(crate) fn decision(d: &Decision, hay: &[u8], text: bool) -> JsDecision {
     let found: Vec<(engine::Finding, Action)> = d.findings.iter().map(|f| (f.finding.clone(), f.action)).collect();
     JsDecision {
         action: d.action.as_str().into(),
@@ -223,7 +225,7 @@ fn decision(d: &Decision, hay: &[u8], text: bool) -> JsDecision {
 }
 
 /// A string's UTF-8 or a Buffer's bytes, and whether it was a string.
-fn bytes_of(input: &Either<String, Buffer>) -> (&[u8], bool) {
+pub(crate) fn bytes_of(input: &Either<String, Buffer>) -> (&[u8], bool) {
     match input {
         Either::A(s) => (s.as_bytes(), true),
         Either::B(b) => (b, false),
@@ -325,6 +327,11 @@ impl NativeScanner {
     #[napi(getter)]
     pub fn tenant(&self) -> String {
         self.name.clone()
+    }
+
+    /// The compiled tenant (for the audit log).
+    pub(crate) fn tenant_ref(&self) -> &Tenant {
+        &self.tenant
     }
 
     #[napi(getter)]
