@@ -51,6 +51,8 @@ mod scanner;
 mod simd;
 mod stream;
 pub mod validate;
+#[cfg(feature = "vault")]
+pub mod vault;
 
 pub use detect::catalog::Builtin;
 pub use detect::context::CONTEXT_WINDOW;

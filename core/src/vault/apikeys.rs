@@ -1,0 +1,323 @@
+//! API keys for callers: issued once as `dlpjet_live_<id>_<secret><checksum>`, stored as a
+//! SHA-256 hash, verified in constant time, listed without secrets, revoked, rotated.
+
+use super::store::{now_ms, Vault};
+use super::VaultError;
+use rusqlite::{params, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// How long a verified key's record is trusted before the store is asked again: a revocation
+/// made by another process takes effect within this time (in this process, at once).
+pub const KEY_CACHE_TTL: Duration = Duration::from_millis(500);
+
+const PREFIX: &str = "dlpjet_live_";
+const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const ID_LEN: usize = 12;
+const SECRET_LEN: usize = 32;
+const CHECK_LEN: usize = 6;
+
+/// What a key lets its holder do in its tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Everything, including the tenant's other owners.
+    Owner,
+    /// Everything but owners.
+    Admin,
+    /// Use the gateway.
+    Member,
+}
+
+impl Role {
+    /// `"owner"`, `"admin"` or `"member"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    /// The role named `s`.
+    pub fn parse(s: &str) -> Result<Role, VaultError> {
+        match s {
+            "owner" => Ok(Role::Owner),
+            "admin" => Ok(Role::Admin),
+            "member" => Ok(Role::Member),
+            other => Err(VaultError::Invalid(format!("role {other:?}: owner, admin or member"))),
+        }
+    }
+}
+
+/// An API key's record (never its secret).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiKey {
+    /// The public id (part of the key, safe to log).
+    pub id: String,
+    /// The tenant it belongs to.
+    pub tenant: String,
+    /// The user it belongs to.
+    pub user: String,
+    /// The user's role through this key.
+    pub role: Role,
+    /// Milliseconds since the epoch after which the key is refused.
+    pub expires_ms: Option<i64>,
+    /// Requests per minute for this key, overriding the tenant's.
+    pub rate_limit: Option<u32>,
+    /// Spending limit for this key, overriding the tenant's.
+    pub budget: Option<f64>,
+    /// When it was issued (milliseconds since the epoch).
+    pub created_ms: i64,
+    /// When it was revoked.
+    pub revoked_ms: Option<i64>,
+}
+
+/// A newly issued key: its record and the full key, shown this once.
+pub struct IssuedKey {
+    /// The key's record.
+    pub info: ApiKey,
+    /// The whole key. It is not stored anywhere; hand it over and drop it.
+    pub key: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for IssuedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedKey").field("info", &self.info).field("key", &"..").finish()
+    }
+}
+
+/// Verified keys, by id, with when they were read.
+#[derive(Default)]
+pub(crate) struct Cache {
+    map: HashMap<String, (Instant, [u8; 32], ApiKey)>,
+}
+
+impl Cache {
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+    }
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
+}
+
+fn base62(mut n: u32, len: usize) -> String {
+    let mut out = vec![b'0'; len];
+    for slot in out.iter_mut().rev() {
+        *slot = ALPHABET[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn random_text(len: usize) -> Result<String, VaultError> {
+    // Rejection sampling keeps every character equally likely.
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for b in super::crypto::random::<64>()? {
+            if b < 248 && out.len() < len {
+                out.push(ALPHABET[(b % 62) as usize] as char);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The checksum of a key's body (`dlpjet_live_<id>_<secret>`): CRC-32 in six base-62 digits.
+pub fn checksum(body: &str) -> String {
+    base62(crc32(body.as_bytes()), CHECK_LEN)
+}
+
+/// Whether `key` has the form and checksum of a dlpjet API key (what a leak scanner checks).
+pub fn looks_valid(key: &str) -> bool {
+    parse(key).is_some()
+}
+
+/// The id of a well-formed key.
+fn parse(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix(PREFIX)?;
+    if rest.len() != ID_LEN + 1 + SECRET_LEN + CHECK_LEN || !rest.is_ascii() {
+        return None;
+    }
+    let (id, tail) = rest.split_at(ID_LEN);
+    let tail = tail.strip_prefix('_')?;
+    let ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !ok(id) || !ok(tail) {
+        return None;
+    }
+    let body_len = PREFIX.len() + ID_LEN + 1 + SECRET_LEN;
+    (checksum(&key[..body_len]) == key[body_len..]).then_some(id)
+}
+
+fn hash(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+fn row_to_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ApiKey, Vec<u8>)> {
+    let role: String = r.get(3)?;
+    Ok((
+        ApiKey {
+            id: r.get(0)?,
+            tenant: r.get(1)?,
+            user: r.get(2)?,
+            role: Role::parse(&role).unwrap_or(Role::Member),
+            expires_ms: r.get(5)?,
+            rate_limit: r.get(6)?,
+            budget: r.get(7)?,
+            created_ms: r.get(8)?,
+            revoked_ms: r.get(9)?,
+        },
+        r.get(4)?,
+    ))
+}
+
+const COLUMNS: &str = "id, tenant, user, role, hash, expires, rate_limit, budget, created, revoked";
+
+impl Vault {
+    /// Issues a key for `user` of `tenant`. The full key is in the result, and nowhere else.
+    pub fn issue_key(
+        &self,
+        tenant: &str,
+        user: &str,
+        role: Role,
+        ttl: Option<Duration>,
+        rate_limit: Option<u32>,
+        budget: Option<f64>,
+    ) -> Result<IssuedKey, VaultError> {
+        if tenant.is_empty() || user.is_empty() {
+            return Err(VaultError::Invalid("a key needs a tenant and a user".into()));
+        }
+        let id = random_text(ID_LEN)?;
+        let body = Zeroizing::new(format!("{PREFIX}{id}_{}", random_text(SECRET_LEN)?));
+        let key = Zeroizing::new(format!("{}{}", &*body, checksum(&body)));
+        let now = now_ms();
+        let info = ApiKey {
+            id: id.clone(),
+            tenant: tenant.into(),
+            user: user.into(),
+            role,
+            expires_ms: ttl.map(|t| now + t.as_millis() as i64),
+            rate_limit,
+            budget,
+            created_ms: now,
+            revoked_ms: None,
+        };
+        self.conn()
+            .execute(
+                "INSERT INTO api_keys(id, tenant, user, role, hash, expires, rate_limit, budget, created) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                params![id, tenant, user, role.as_str(), &hash(&key)[..], info.expires_ms, rate_limit, budget, now],
+            )
+            .map_err(|e| self.err(&e))?;
+        Ok(IssuedKey { info, key })
+    }
+
+    /// Checks a presented key: its form and checksum, then its hash (in constant time), then
+    /// that it is neither revoked nor expired. Returns its record.
+    pub fn verify_key(&self, key: &str) -> Result<ApiKey, VaultError> {
+        let denied = || VaultError::Denied("unknown or malformed API key".into());
+        let id = parse(key).ok_or_else(denied)?;
+        let presented = hash(key);
+        let cached = {
+            let cache = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+            cache.map.get(id).filter(|(at, _, _)| at.elapsed() < KEY_CACHE_TTL).map(|(_, h, k)| (*h, k.clone()))
+        };
+        let (stored, info) = match cached {
+            Some(c) => c,
+            None => {
+                let row = self
+                    .conn()
+                    .query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), params![id], row_to_key)
+                    .optional()
+                    .map_err(|e| self.err(&e))?;
+                let (info, h) = row.ok_or_else(denied)?;
+                let h: [u8; 32] = h.try_into().map_err(|_| VaultError::Corrupt { what: format!("API key {id}") })?;
+                self.keys
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .map
+                    .insert(id.to_string(), (Instant::now(), h, info.clone()));
+                (h, info)
+            }
+        };
+        if !bool::from(stored.ct_eq(&presented)) {
+            return Err(denied());
+        }
+        if info.revoked_ms.is_some() {
+            return Err(VaultError::Revoked(format!("API key {id}")));
+        }
+        if info.expires_ms.is_some_and(|e| e <= now_ms()) {
+            return Err(VaultError::Revoked(format!("API key {id} expired")));
+        }
+        Ok(info)
+    }
+
+    /// The keys of a tenant (of one user, when given), without secrets.
+    pub fn list_keys(&self, tenant: &str, user: Option<&str>) -> Result<Vec<ApiKey>, VaultError> {
+        let c = self.conn();
+        let mut st = c
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM api_keys WHERE tenant = ?1 AND (?2 IS NULL OR user = ?2) ORDER BY created, id"
+            ))
+            .map_err(|e| self.err(&e))?;
+        let rows = st.query_map(params![tenant, user], row_to_key).map_err(|e| self.err(&e))?;
+        rows.map(|r| r.map(|(k, _)| k)).collect::<Result<_, _>>().map_err(|e| self.err(&e))
+    }
+
+    /// Revokes key `id` of `tenant`; takes effect at once in this process.
+    pub fn revoke_key(&self, tenant: &str, id: &str) -> Result<(), VaultError> {
+        let n = self
+            .conn()
+            .execute(
+                "UPDATE api_keys SET revoked = ?3 WHERE tenant = ?1 AND id = ?2 AND revoked IS NULL",
+                params![tenant, id, now_ms()],
+            )
+            .map_err(|e| self.err(&e))?;
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).map.remove(id);
+        if n == 0 {
+            return Err(VaultError::NotFound(format!("live API key {id} of tenant {tenant:?}")));
+        }
+        Ok(())
+    }
+
+    /// Issues a replacement for key `id` (same tenant, user, role, limits and remaining
+    /// lifetime) and revokes the old one.
+    pub fn rotate_key(&self, tenant: &str, id: &str) -> Result<IssuedKey, VaultError> {
+        let old = self
+            .list_keys(tenant, None)?
+            .into_iter()
+            .find(|k| k.id == id && k.revoked_ms.is_none())
+            .ok_or_else(|| VaultError::NotFound(format!("live API key {id} of tenant {tenant:?}")))?;
+        let ttl = old.expires_ms.map(|e| Duration::from_millis((e - now_ms()).max(0) as u64));
+        let new = self.issue_key(tenant, &old.user, old.role, ttl, old.rate_limit, old.budget)?;
+        self.revoke_key(tenant, id)?;
+        Ok(new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums_recognise_keys() {
+        let body = format!("{PREFIX}{}_{}", "A".repeat(ID_LEN), "b".repeat(SECRET_LEN));
+        let key = format!("{body}{}", checksum(&body));
+        assert!(looks_valid(&key));
+        let mut bad = key.clone().into_bytes();
+        bad[20] = if bad[20] == b'A' { b'B' } else { b'A' };
+        assert!(!looks_valid(std::str::from_utf8(&bad).unwrap()));
+        assert!(!looks_valid("dlpjet_live_short"));
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+}
