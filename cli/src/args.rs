@@ -28,6 +28,10 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Verify, query and checkpoint audit logs; make checkpoint keys.
     Audit(AuditArgs),
+    /// Store, list, lease and revoke secrets in the key vault; rotate its master key.
+    Vault(VaultArgs),
+    /// Issue, list, verify, revoke and rotate API keys for callers.
+    Keys(KeysArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -172,6 +176,141 @@ pub struct AuditKeygenArgs {
     /// Where to write the secret key; the public key goes to FILE.pub. Existing files are
     /// never overwritten.
     pub file: PathBuf,
+}
+
+/// Where the vault is and how to open it.
+#[derive(Debug, Args)]
+pub struct VaultStore {
+    /// The vault's SQLite file.
+    #[arg(long, env = "DLPJET_VAULT", default_value = "dlpjet-vault.db", global = true)]
+    pub store: PathBuf,
+    /// A file holding the master key (64 hex digits); otherwise DLPJET_VAULT_MASTER_KEY.
+    #[arg(long, global = true)]
+    pub master_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultArgs {
+    #[command(flatten)]
+    pub store: VaultStore,
+    #[command(subcommand)]
+    pub command: VaultCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Print a new random master key (once): keep it in DLPJET_VAULT_MASTER_KEY or a key file,
+    /// never beside the vault.
+    Init,
+    /// Store a new version of a secret; the value is read from standard input.
+    Put {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: String,
+        /// The user the secret belongs to (default: the whole tenant).
+        #[arg(long)]
+        user: Option<String>,
+        /// Released to sessions through leases (default: proxied, never released).
+        #[arg(long)]
+        injected: bool,
+    },
+    /// List the secrets a tenant (or one of its users) may see; never values.
+    List {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Lease an injected secret to a holder for a time; prints the lease id.
+    Lease {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        holder: String,
+        /// Seconds.
+        #[arg(long, default_value_t = 900)]
+        ttl: u64,
+    },
+    /// Print the value a live lease releases.
+    ReadLease { lease: String },
+    /// Revoke a secret (--id), a lease (--lease), everything of a user (--user), or of a tenant (--all).
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        lease: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Rotate the master key: rewrap every data key under the key in --new-key-file.
+    /// Interrupted, it can be run again; readers holding both keys keep working.
+    Rotate {
+        #[arg(long)]
+        new_key_file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(flatten)]
+    pub store: VaultStore,
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Issue a key; it is printed once and stored only as a hash.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        user: String,
+        /// owner, admin or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Seconds until it expires.
+        #[arg(long)]
+        ttl: Option<u64>,
+        /// Requests per minute (overrides the tenant's).
+        #[arg(long)]
+        rate: Option<u32>,
+        /// Spending limit (overrides the tenant's).
+        #[arg(long)]
+        budget: Option<f64>,
+    },
+    /// List a tenant's keys (ids, users, roles, limits, state); never secrets.
+    List {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Check a key read from standard input: exit 0 and its owner, or exit 1.
+    Verify,
+    /// Revoke a key by id.
+    Revoke {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: String,
+    },
+    /// Issue a replacement (printed once) and revoke the old key.
+    Rotate {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[derive(Debug, Args)]

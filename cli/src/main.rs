@@ -8,6 +8,7 @@ mod output;
 mod policy;
 mod redact;
 mod scan;
+mod vault;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ fn main() -> ExitCode {
             args::PolicyCommand::Check(c) => policy::check(c),
         },
         args::Command::Audit(a) => audit::run(a),
+        args::Command::Vault(a) => vault::run(a),
+        args::Command::Keys(a) => vault::keys(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -674,3 +674,92 @@ fn audit_keygen_checkpoint_verify_and_query() {
     let missing = dlpjet().args(["audit", "verify"]).arg(d.path().join("nope")).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn vault_and_keys_commands() {
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("v.db");
+    let init = dlpjet().args(["vault", "init"]).output().unwrap();
+    assert_eq!(init.status.code(), Some(0));
+    let master = String::from_utf8(init.stdout).unwrap().trim().to_string();
+    assert_eq!(master.len(), 64);
+    let run = |args: &[&str], stdin: &str| {
+        let mut c = dlpjet();
+        c.args(args).arg("--store").arg(&store).env("DLPJET_VAULT_MASTER_KEY", &master).write_stdin(stdin.to_string());
+        c.output().unwrap()
+    };
+    let put = run(&["vault", "put", "--tenant", "acme", "--id", "openai"], "sk-canary-provider-1\n");
+    assert_eq!(put.status.code(), Some(0), "{}", String::from_utf8_lossy(&put.stderr));
+    let put = run(&["vault", "put", "--tenant", "acme", "--id", "db", "--user", "ann", "--injected"], "pg-canary-2");
+    assert_eq!(put.status.code(), Some(0));
+    let list = run(&["vault", "list", "--tenant", "acme", "--user", "ann"], "");
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert!(
+        text.contains("openai") && text.contains("proxied") && text.contains("user:ann") && !text.contains("canary"),
+        "{text}"
+    );
+    // Proxied secrets cannot be leased; injected ones can, and the lease reads the value.
+    let denied = run(&["vault", "lease", "--tenant", "acme", "--id", "openai", "--holder", "x"], "");
+    assert_eq!(denied.status.code(), Some(2));
+    let lease = run(
+        &["vault", "lease", "--tenant", "acme", "--id", "db", "--user", "ann", "--holder", "ann", "--ttl", "60"],
+        "",
+    );
+    let lease_id = String::from_utf8(lease.stdout).unwrap().trim().to_string();
+    let read = run(&["vault", "read-lease", &lease_id], "");
+    assert_eq!(read.stdout, b"pg-canary-2");
+    let revoke = run(&["vault", "revoke", "--tenant", "acme", "--lease", &lease_id], "");
+    assert_eq!(revoke.status.code(), Some(0));
+    assert_eq!(run(&["vault", "read-lease", &lease_id], "").status.code(), Some(2));
+    // A wrong master key is named as such.
+    let mut wrong = dlpjet();
+    wrong
+        .args(["vault", "list", "--tenant", "acme"])
+        .arg("--store")
+        .arg(&store)
+        .env("DLPJET_VAULT_MASTER_KEY", "ab".repeat(32));
+    let wrong = wrong.output().unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong master key"));
+    // Rotation to a new key from a file; the old one is refused afterwards.
+    let new_key = d.path().join("new.key");
+    std::fs::write(&new_key, "cd".repeat(32)).unwrap();
+    let rot = run(&["vault", "rotate", "--new-key-file", new_key.to_str().unwrap()], "");
+    assert_eq!(rot.status.code(), Some(0), "{}", String::from_utf8_lossy(&rot.stderr));
+    assert_eq!(run(&["vault", "list", "--tenant", "acme"], "").status.code(), Some(2));
+    let mut after = dlpjet();
+    after
+        .args(["keys", "create", "--tenant", "acme", "--user", "ann", "--role", "admin", "--rate", "60"])
+        .arg("--store")
+        .arg(&store)
+        .arg("--master-key-file")
+        .arg(&new_key);
+    let created = after.output().unwrap();
+    assert_eq!(created.status.code(), Some(0), "{}", String::from_utf8_lossy(&created.stderr));
+    let api_key = String::from_utf8(created.stdout).unwrap().trim().to_string();
+    assert!(api_key.starts_with("dlpjet_live_"));
+    let keys = |args: &[&str], stdin: &str| {
+        let mut c = dlpjet();
+        c.args(args).arg("--store").arg(&store).arg("--master-key-file").arg(&new_key).write_stdin(stdin.to_string());
+        c.output().unwrap()
+    };
+    let ok = keys(&["keys", "verify"], &api_key);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("acme/ann admin"));
+    let listed = String::from_utf8(keys(&["keys", "list", "--tenant", "acme"], "").stdout).unwrap();
+    assert!(listed.contains("rate=60/min") && !listed.contains(&api_key[12..]), "{listed}");
+    let id = listed.split_whitespace().next().unwrap().to_string();
+    assert_eq!(keys(&["keys", "revoke", "--tenant", "acme", "--id", &id], "").status.code(), Some(0));
+    assert_eq!(keys(&["keys", "verify"], &api_key).status.code(), Some(1));
+    // Nothing written holds a canary or the key.
+    let mut bytes = Vec::new();
+    for f in std::fs::read_dir(d.path()).unwrap() {
+        let p = f.unwrap().path();
+        if p != new_key {
+            bytes.extend(std::fs::read(p).unwrap());
+        }
+    }
+    for c in ["sk-canary-provider-1", "pg-canary-2", api_key.as_str(), master.as_str()] {
+        assert!(!bytes.windows(c.len()).any(|w| w == c.as_bytes()), "{c}");
+    }
+}
