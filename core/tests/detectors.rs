@@ -83,6 +83,9 @@ const CASES: &[(&str, &str, &str)] = &[
     ("aws_secret_access_key", "sha da39a3ee5e6b4b0d3255bfef95601890afd80709", ""),
     // github
     ("github_token", "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R", "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R"),
+    ("dlpjet_api_key", "Authorization: Bearer dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5EL", "dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5EL"),
+    ("dlpjet_api_key", "key=dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5ELx", ""),
+    ("dlpjet_api_key", "Bearer dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5EM", ""),
     ("github_token", "t=github_pat_11ABCDEFG0123456789abc_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", "github_pat_11ABCDEFG0123456789abc_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"),
     ("github_token", "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8", ""),
     ("github_token", "ghx_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R", ""),

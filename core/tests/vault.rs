@@ -121,6 +121,10 @@ fn api_keys_are_shown_once_hashed_and_checked() {
     let v = vault(dir.path());
     let k = v.issue_key("acme", "ann", Role::Admin, Some(Duration::from_secs(3600)), Some(60), Some(25.0)).unwrap();
     assert!(k.key.starts_with("dlpjet_live_") && dlpjet::vault::apikeys::looks_valid(&k.key));
+    // A leaked key is recognised by the built-in detector.
+    let leak = format!("export DLPJET_KEY={}", &*k.key);
+    let found = dlpjet::Scanner::new().scan(leak.as_bytes());
+    assert_eq!(found.iter().map(|f| &*f.detector).collect::<Vec<_>>(), ["dlpjet_api_key"]);
     let info = v.verify_key(&k.key).unwrap();
     assert_eq!(
         (info.tenant.as_str(), info.user.as_str(), info.role, info.rate_limit, info.budget),

@@ -301,7 +301,7 @@ fn config(b: &mut Builder, rng: &mut Rng) {
             benign_config(b, rng);
             continue;
         }
-        match rng.below(14) {
+        match rng.below(15) {
             0 => {
                 b.push("AWS_ACCESS_KEY_ID=");
                 b.pos("aws_access_key_id", &v::aws_key_id(rng));
@@ -375,6 +375,11 @@ fn config(b: &mut Builder, rng: &mut Rng) {
                 b.push("api_secret: ");
                 b.pos("generic_secret", &v::password(rng));
                 b.push("\ntimeout: 30\n");
+            }
+            13 => {
+                b.push("DLPJET_API_KEY=");
+                b.pos("dlpjet_api_key", &v::dlpjet_key(rng));
+                b.push("\n");
             }
             _ => {
                 b.push("token = get_token(user_id)\nmax_tokens = 4096\nreplicas = ");

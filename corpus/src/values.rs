@@ -163,6 +163,13 @@ pub fn github_token(rng: &mut Rng) -> String {
     }
 }
 
+/// A dlpjet API key with a valid checksum.
+pub fn dlpjet_key(rng: &mut Rng) -> String {
+    let body = format!("dlpjet_live_{}_{}", rng.string(ALNUM, 12), rng.string(ALNUM, 32));
+    let check = dlpjet::validate::apikey::checksum(body.as_bytes());
+    format!("{body}{}", String::from_utf8_lossy(&check))
+}
+
 /// A Slack token or webhook URL.
 pub fn slack(rng: &mut Rng) -> String {
     match rng.below(3) {

@@ -38,11 +38,13 @@ pub enum Builtin {
     Iban,
     /// High-entropy values assigned to secret-looking keys (`password = "…"`).
     GenericSecret,
+    /// dlpjet's own API keys (`dlpjet_live_…`), checksum-checked.
+    DlpjetApiKey,
 }
 
 impl Builtin {
     /// Every built-in detector, in catalogue order.
-    pub const ALL: [Builtin; 17] = [
+    pub const ALL: [Builtin; 18] = [
         Builtin::CreditCard,
         Builtin::UsSsn,
         Builtin::Email,
@@ -60,6 +62,7 @@ impl Builtin {
         Builtin::Ipv6,
         Builtin::Iban,
         Builtin::GenericSecret,
+        Builtin::DlpjetApiKey,
     ];
 
     /// The stable id (`"credit_card"`, `"us_ssn"`, …).
@@ -82,6 +85,7 @@ impl Builtin {
             Builtin::Ipv6 => "ipv6",
             Builtin::Iban => "iban",
             Builtin::GenericSecret => "generic_secret",
+            Builtin::DlpjetApiKey => "dlpjet_api_key",
         }
     }
 
@@ -110,6 +114,7 @@ impl Builtin {
             Builtin::Ipv6 => "IPv6 addresses, full or compressed",
             Builtin::Iban => "International Bank Account Numbers of every registered country",
             Builtin::GenericSecret => "high-entropy values assigned to password, secret, token or key names",
+            Builtin::DlpjetApiKey => "dlpjet's own API keys (dlpjet_live_…)",
         }
     }
 
@@ -132,6 +137,7 @@ impl Builtin {
             Builtin::Ipv6 => "RFC 4291 text form",
             Builtin::Iban => "country length and ISO 7064 mod-97",
             Builtin::GenericSecret => "entropy, not a placeholder or code reference",
+            Builtin::DlpjetApiKey => "format and CRC-32 checksum",
         }
     }
 
@@ -155,6 +161,7 @@ impl Builtin {
             Builtin::Ipv6 => "2001:db8:85a3::8a2e:370:7334",
             Builtin::Iban => "DE89 3704 0044 0532 0130 00",
             Builtin::GenericSecret => "password = \"Zq8#rT2!mW5x\"",
+            Builtin::DlpjetApiKey => "dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5EL",
         }
     }
 
@@ -168,7 +175,8 @@ impl Builtin {
             | Builtin::SlackToken
             | Builtin::StripeKey
             | Builtin::OpenaiKey
-            | Builtin::GoogleApiKey => 90,
+            | Builtin::GoogleApiKey
+            | Builtin::DlpjetApiKey => 90,
             Builtin::AwsSecretAccessKey => 85,
             Builtin::Iban => 80,
             Builtin::CreditCard => 75,

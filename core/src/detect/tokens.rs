@@ -109,6 +109,21 @@ pub(crate) fn github(w: &Window, lit: usize, out: &mut Sink) {
     }
 }
 
+/// `dlpjet_live_` + id + `_` + secret + checksum, the checksum valid.
+pub(crate) fn dlpjet_key(w: &Window, out: &mut Sink) {
+    use crate::validate::apikey::{dlpjet_key_valid, KEY_LEN};
+    let a = w.a;
+    if !w.left_clear(a, is_word) {
+        return;
+    }
+    let n = run_len(w.hay, a, KEY_LEN + 1, is_word);
+    if n == KEY_LEN && w.right_clear(a + n, is_word) && dlpjet_key_valid(&w.hay[a..a + n]) {
+        found(w, out, Builtin::DlpjetApiKey, a, a + n, 0.99, "dlpjet key checksum");
+    } else if n >= KEY_LEN - 8 {
+        out.reject(Builtin::DlpjetApiKey.index(), a, a + n, Rejection::Validation("dlpjet key checksum"));
+    }
+}
+
 /// `xox?-…` tokens, `xapp-…` app tokens.
 pub(crate) fn slack_token(w: &Window, lit: usize, out: &mut Sink) {
     let a = w.a;

@@ -20,6 +20,7 @@ enum Kind {
     PrivateKey,
     Jwt,
     Keyword,
+    DlpjetKey,
 }
 
 impl Kind {
@@ -36,6 +37,7 @@ impl Kind {
             Kind::PrivateKey => detect::private_key::MAX_BLOCK,
             Kind::Jwt => 2048 + 6144 + 1024 + 8,
             Kind::Keyword => 2 * 40 + 16 + detect::generic::MAX_VALUE + 2,
+            Kind::DlpjetKey => crate::validate::apikey::KEY_LEN + 1,
         }
     }
 }
@@ -145,6 +147,9 @@ impl LiteralLane {
         if on(Builtin::GoogleApiKey) {
             add(&["AIza"], Kind::Google);
         }
+        if on(Builtin::DlpjetApiKey) {
+            add(&["dlpjet_live_"], Kind::DlpjetKey);
+        }
         if on(Builtin::PrivateKey) {
             add(&["-----BEGIN "], Kind::PrivateKey);
         }
@@ -216,6 +221,7 @@ impl LiteralLane {
         match kind {
             Kind::AwsId => detect::tokens::aws_access_key_id(&w, len, sink),
             Kind::Github => detect::tokens::github(&w, len, sink),
+            Kind::DlpjetKey => detect::tokens::dlpjet_key(&w, sink),
             Kind::SlackToken => detect::tokens::slack_token(&w, len, sink),
             Kind::SlackWebhook => detect::tokens::slack_webhook(&w, len, sink),
             Kind::Stripe => detect::tokens::stripe(&w, len, sink),

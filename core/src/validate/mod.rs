@@ -1,11 +1,13 @@
 //! Cheap, allocation-free validators that decide whether a shaped candidate is real.
 
+pub mod apikey;
 pub(crate) mod base64;
 pub(crate) mod entropy;
 pub(crate) mod luhn;
 pub(crate) mod mod97;
 pub(crate) mod ssn;
 
+pub use apikey::dlpjet_key_valid;
 pub use entropy::shannon_entropy;
 pub use luhn::luhn_valid;
 pub use mod97::iban_mod97_valid;
