@@ -901,3 +901,27 @@ proptest! {
         prop_assert_eq!(&into[4..], whole.output(&data).unwrap_or_default());
     }
 }
+
+#[test]
+fn narrowing_keeps_only_the_detectors_asked_for() {
+    let text = r#"
+        version = 1
+        [default]
+        default_action = "warn"
+        [default.regexes.ticket]
+        pattern = 'TICK-[0-9]{4}'
+        [tenants.acme.detectors.email]
+        action = "block"
+    "#;
+    let t = PolicySet::narrowed(text, None, "acme", &["email".into(), "ticket".into()]).unwrap();
+    let kept: Vec<String> = t.plans().iter().map(|p| p.id.clone()).collect();
+    assert_eq!(kept, ["email", "ticket"]);
+    // The chosen tenant's own settings stay.
+    let d = t.evaluate(Direction::Inbound, b"mail a@b.io about TICK-1234, card 4111 1111 1111 1111");
+    assert_eq!(ids(&d), [("email", Action::Block), ("ticket", Action::Warn)]);
+    let e = PolicySet::narrowed(text, None, "acme", &["nope".into()]).unwrap_err();
+    assert_eq!((e.kind(), e.field()), (PolicyErrorKind::UnknownDetector, "detectors"));
+    assert!(e.to_string().contains("\"nope\""));
+    let e = PolicySet::narrowed(text, None, "nobody", &["email".into()]).unwrap_err();
+    assert_eq!(e.kind(), PolicyErrorKind::UnknownTenant);
+}

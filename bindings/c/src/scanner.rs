@@ -4,9 +4,7 @@ use crate::error::*;
 use crate::input::{bytes, c_str, put, utf8};
 use crate::results::{dlpjet_decision, dlpjet_findings};
 use crate::types::{dlpjet_direction, dlpjet_finding, Ids};
-use engine::policy::{
-    Action, BlockReason, Decision, Direction, OnExceed, PolicyError, PolicyErrorKind, PolicySet, Tenant,
-};
+use engine::policy::{Action, BlockReason, Decision, Direction, PolicyError, PolicyErrorKind, PolicySet, Tenant};
 use std::ffi::c_char;
 use std::sync::Arc;
 
@@ -122,17 +120,7 @@ impl dlpjet_scanner {
     /// The findings of `text` with their actions, as the policy's decision would have them
     /// (the size limit applied), or the reason the input is blocked outright.
     pub(crate) fn findings(&self, d: Direction, text: &[u8]) -> Result<Vec<dlpjet_finding>, BlockReason> {
-        let text = match self.tenant.limit() {
-            Some((max, OnExceed::Block)) if text.len() > max => return Err(BlockReason::InputTooLarge { limit: max }),
-            Some((max, OnExceed::Truncate)) if text.len() > max => &text[..max],
-            _ => text,
-        };
-        let scanner = self.tenant.scanner(d);
-        Ok(scanner
-            .scan(text)
-            .iter()
-            .filter_map(|f| self.tenant.action_for(f).map(|a| self.ids.finding(f, a)))
-            .collect())
+        Ok(self.tenant.findings(d, text)?.iter().map(|f| self.ids.finding(&f.finding, f.action)).collect())
     }
 }
 

@@ -13,7 +13,7 @@
 
 use engine::offsets::{TextIndex, Unit};
 use engine::policy::{
-    Action, BlockReason, Decision, Direction, OnExceed, PolicyError, PolicyErrorKind, PolicySet, PolicyStream, Tenant,
+    Action, BlockReason, Decision, Direction, PolicyError, PolicyErrorKind, PolicySet, PolicyStream, Tenant,
     DEFAULT_TENANT,
 };
 use engine::{Event, StreamScanner};
@@ -28,9 +28,6 @@ mod audit;
 
 /// The policy used when none is given: every built-in detector, every finding redacted.
 const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
-
-/// The tenant the binding adds to narrow a policy to the `detectors` asked for.
-const SELECTION: &str = "__dlpjet_selection__";
 
 /// An error for the JavaScript side: its code and details.
 pub(crate) fn fail(code: &str, message: String, mut details: serde_json::Value) -> Error {
@@ -234,17 +231,7 @@ pub(crate) fn bytes_of(input: &Either<String, Buffer>) -> (&[u8], bool) {
 
 /// The findings of `hay` with their actions (size limit applied), or why it is blocked.
 fn decided(t: &Tenant, d: Direction, hay: &[u8]) -> std::result::Result<Vec<(engine::Finding, Action)>, BlockReason> {
-    let hay = match t.limit() {
-        Some((max, OnExceed::Block)) if hay.len() > max => return Err(BlockReason::InputTooLarge { limit: max }),
-        Some((max, OnExceed::Truncate)) if hay.len() > max => &hay[..max],
-        _ => hay,
-    };
-    Ok(t.scanner(d).scan(hay).into_iter().filter_map(|f| t.action_for(&f).map(|a| (f, a))).collect())
-}
-
-/// `s` as a TOML basic string.
-fn toml_str(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
+    Ok(t.findings(d, hay)?.into_iter().map(|f| (f.finding, f.action)).collect())
 }
 
 /// A compiled policy for one tenant. Build it through the `Scanner` class of `index.js`.
@@ -261,19 +248,20 @@ enum Source {
 }
 
 impl Source {
-    fn compile(&self, extra: &str) -> Result<PolicySet> {
-        let set = match self {
-            Source::Text(t) if extra.is_empty() => PolicySet::from_toml(t, None),
-            Source::Text(t) => PolicySet::from_toml(&format!("{t}\n{extra}"), None),
-            Source::File(f) if extra.is_empty() => PolicySet::load(f),
-            Source::File(f) => {
+    /// The tenant `name` of the policy, narrowed to `only` when given.
+    fn tenant(&self, name: &str, only: Option<&[String]>) -> Result<Tenant> {
+        let result = match (self, only) {
+            (Source::Text(t), None) => PolicySet::from_toml(t, None).and_then(|s| s.tenant(name).cloned()),
+            (Source::File(f), None) => PolicySet::load(f).and_then(|s| s.tenant(name).cloned()),
+            (Source::Text(t), Some(only)) => PolicySet::narrowed(t, None, name, only),
+            (Source::File(f), Some(only)) => {
                 let t = std::fs::read_to_string(f).map_err(|e| {
                     fail("DLPJET_POLICY_INVALID", format!("{f}: {e}"), json!({"kind": "io", "file": f}))
                 })?;
-                PolicySet::from_toml(&format!("{t}\n{extra}"), Some(std::path::Path::new(f)))
+                PolicySet::narrowed(&t, Some(std::path::Path::new(f)), name, only)
             }
         };
-        set.map_err(|e| policy_error(&e))
+        result.map_err(|e| policy_error(&e))
     }
 }
 
@@ -301,24 +289,7 @@ impl NativeScanner {
                 _ => Source::Text(DEFAULT_POLICY.into()),
             };
             let name = tenant.unwrap_or_else(|| DEFAULT_TENANT.to_string());
-            let set = source.compile("")?;
-            let mut t = set.tenant(&name).map_err(|e| policy_error(&e))?.clone();
-            if let Some(only) = detectors {
-                let known: Vec<String> = t.plans().iter().map(|p| p.id.clone()).collect();
-                if let Some(bad) = only.iter().find(|d| !known.contains(d)) {
-                    let reason = format!("unknown detector {bad:?} (this policy's detectors: {})", known.join(", "));
-                    return Err(fail(
-                        "DLPJET_POLICY_INVALID",
-                        format!("detectors: {reason}"),
-                        json!({"kind": "unknown_detector", "field": "detectors", "reason": reason}),
-                    ));
-                }
-                let mut extra = format!("[tenants.{SELECTION}]\ninherits = {}\n", toml_str(&name));
-                for id in known.iter().filter(|id| !only.contains(id)) {
-                    extra.push_str(&format!("[tenants.{SELECTION}.detectors.{}]\nenabled = false\n", toml_str(id)));
-                }
-                t = source.compile(&extra)?.tenant(SELECTION).map_err(|e| policy_error(&e))?.clone();
-            }
+            let t = source.tenant(&name, detectors.as_deref())?;
             let ids = Arc::new(Ids::of(&t));
             Ok(NativeScanner { tenant: t, name, ids })
         })

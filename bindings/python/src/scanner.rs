@@ -6,7 +6,7 @@ use crate::findings::{Decision, Finding};
 use crate::stream::{RedactStream, ScanStream};
 use crate::text::{output, Input};
 use engine::offsets::{TextIndex, Unit};
-use engine::policy::{Action, BlockReason, Direction, OnExceed, PolicySet, Tenant, DEFAULT_TENANT};
+use engine::policy::{Action, BlockReason, Direction, PolicyErrorKind, PolicySet, Tenant, DEFAULT_TENANT};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
@@ -16,9 +16,6 @@ use std::sync::Arc;
 
 /// The policy used when none is given: every built-in detector, every finding redacted.
 const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
-
-/// The tenant the binding adds to narrow a policy to the `detectors` asked for.
-const SELECTION: &str = "__dlpjet_selection__";
 
 /// Inputs at least this long are scanned with the GIL released.
 const DETACH_AT: usize = 32 * 1024;
@@ -52,22 +49,25 @@ impl Source {
         Err(PyTypeError::new_err(format!("policy must be a path, a TOML string or a dict, not {name}")))
     }
 
-    /// The policy with `extra` TOML appended.
-    fn compile(&self, py: Python<'_>, extra: &str) -> PyResult<PolicySet> {
-        let set = match self {
-            Source::Text(t) if extra.is_empty() => PolicySet::from_toml(t, None),
-            Source::Text(t) | Source::Dict(t) => PolicySet::from_toml(&format!("{t}\n{extra}"), None),
-            Source::File(f) if extra.is_empty() => PolicySet::load(f),
-            Source::File(f) => {
+    /// The tenant `name` of the policy, narrowed to `only` when given.
+    fn tenant(&self, py: Python<'_>, name: &str, only: Option<&[String]>) -> PyResult<Tenant> {
+        let result = match (self, only) {
+            (Source::File(f), None) => PolicySet::load(f).and_then(|s| s.tenant(name).cloned()),
+            (Source::Text(t) | Source::Dict(t), None) => {
+                PolicySet::from_toml(t, None).and_then(|s| s.tenant(name).cloned())
+            }
+            (Source::Text(t) | Source::Dict(t), Some(only)) => PolicySet::narrowed(t, None, name, only),
+            (Source::File(f), Some(only)) => {
                 let t = std::fs::read_to_string(f)
                     .map_err(|e| policy_error_here(py, "io", "", format!("{}: {e}", f.display())))?;
-                PolicySet::from_toml(&format!("{t}\n{extra}"), Some(f))
+                PolicySet::narrowed(&t, Some(f), name, only)
             }
         };
-        set.map_err(|e| match self {
+        result.map_err(|e| match (self, e.kind()) {
+            (_, PolicyErrorKind::UnknownTenant) => policy_error(py, &e),
             // Positions would point into the TOML rendering of the dict, not at anything the
             // caller wrote; the field path says where.
-            Source::Dict(_) => policy_error_here(py, e.kind().as_str(), e.field(), e.message().to_string()),
+            (Source::Dict(_), _) => policy_error_here(py, e.kind().as_str(), e.field(), e.message().to_string()),
             _ => policy_error(py, &e),
         })
     }
@@ -119,22 +119,7 @@ impl Scanner {
         guard(|| {
             let source = Source::of(py, policy)?;
             let name = tenant.unwrap_or(DEFAULT_TENANT).to_string();
-            let set = source.compile(py, "")?;
-            let mut t = set.tenant(&name).map_err(|e| policy_error(py, &e))?.clone();
-            if let Some(only) = detectors {
-                let known: Vec<String> = t.plans().iter().map(|p| p.id.clone()).collect();
-                if let Some(bad) = only.iter().find(|d| !known.contains(d)) {
-                    let reason = format!("unknown detector {bad:?} (this policy's detectors: {})", known.join(", "));
-                    return Err(policy_error_here(py, "unknown_detector", "detectors", reason));
-                }
-                // A tenant of our own, inheriting the chosen one, with every other detector off.
-                let mut extra = format!("[tenants.{SELECTION}]\ninherits = {}\n", toml_str(&name));
-                for id in known.iter().filter(|id| !only.contains(id)) {
-                    extra.push_str(&format!("[tenants.{SELECTION}.detectors.{}]\nenabled = false\n", toml_str(id)));
-                }
-                let set = source.compile(py, &extra)?;
-                t = set.tenant(SELECTION).map_err(|e| policy_error(py, &e))?.clone();
-            }
+            let t = source.tenant(py, &name, detectors.as_deref())?;
             let ids = Arc::new(batch::Ids::of(&t));
             Ok(Scanner { tenant: t, name, ids })
         })
@@ -309,24 +294,8 @@ impl Scanner {
     /// The findings of `hay` with their actions, the size limit applied, or why the text is
     /// blocked outright.
     pub(crate) fn decided(&self, d: Direction, hay: &[u8]) -> Result<Vec<(engine::Finding, Action)>, BlockReason> {
-        let hay = match self.tenant.limit() {
-            Some((max, OnExceed::Block)) if hay.len() > max => return Err(BlockReason::InputTooLarge { limit: max }),
-            Some((max, OnExceed::Truncate)) if hay.len() > max => &hay[..max],
-            _ => hay,
-        };
-        Ok(self
-            .tenant
-            .scanner(d)
-            .scan(hay)
-            .into_iter()
-            .filter_map(|f| self.tenant.action_for(&f).map(|a| (f, a)))
-            .collect())
+        Ok(self.tenant.findings(d, hay)?.into_iter().map(|f| (f.finding, f.action)).collect())
     }
-}
-
-/// `s` as a TOML basic string.
-fn toml_str(s: &str) -> String {
-    toml::Value::String(s.to_string()).to_string()
 }
 
 /// The built-in detector catalogue: a list of dicts with ``id``, ``description``,

@@ -210,6 +210,47 @@ impl PolicySet {
         })
     }
 
+    /// Compiles the policy `text` (read from `file`, if it came from one) and returns `tenant`
+    /// narrowed to the `detectors` given: every other detector is disabled (built-in, custom
+    /// and imported alike), so overlaps, decisions and redaction see only these. The bindings'
+    /// `detectors` option.
+    ///
+    /// # Errors
+    /// The policy's own errors, [`PolicyErrorKind::UnknownTenant`], and
+    /// [`PolicyErrorKind::UnknownDetector`] for an id the tenant does not run.
+    ///
+    /// ```
+    /// use dlpjet::policy::PolicySet;
+    /// let t = PolicySet::narrowed("version = 1", None, "default", &["email".into()])?;
+    /// assert_eq!(t.plans().len(), 1);
+    /// # Ok::<(), dlpjet::policy::PolicyError>(())
+    /// ```
+    pub fn narrowed(
+        text: &str,
+        file: Option<&Path>,
+        tenant: &str,
+        detectors: &[String],
+    ) -> Result<Tenant, PolicyError> {
+        /// The tenant added to narrow the chosen one.
+        const SELECTION: &str = "__dlpjet_selection__";
+        let set = PolicySet::from_toml(text, file)?;
+        let known: Vec<String> = set.tenant(tenant)?.plans().iter().map(|p| p.id.clone()).collect();
+        if let Some(bad) = detectors.iter().find(|d| !known.contains(d)) {
+            return Err(PolicyError::new(
+                PolicyErrorKind::UnknownDetector,
+                "detectors",
+                format!("unknown detector {bad:?} (this policy's detectors: {})", known.join(", ")),
+            ));
+        }
+        let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let mut extra = format!("\n[tenants.{SELECTION}]\ninherits = {}\n", quoted(tenant));
+        for id in known.iter().filter(|id| !detectors.contains(id)) {
+            extra.push_str(&format!("[tenants.{SELECTION}.detectors.{}]\nenabled = false\n", quoted(id)));
+        }
+        let set = PolicySet::from_toml(&format!("{text}{extra}"), file)?;
+        Ok(set.tenant(SELECTION)?.clone())
+    }
+
     /// Every tenant, the default policy (`"default"`) included, ordered by name.
     pub fn tenants(&self) -> impl Iterator<Item = &Tenant> {
         self.tenants.values()

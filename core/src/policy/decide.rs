@@ -145,21 +145,46 @@ impl Tenant {
         d
     }
 
+    /// The findings of `text` travelling `direction` with their actions, as a decision would
+    /// have them: the size limit applies (over it, `on_exceed = "block"` refuses the text with
+    /// its reason, `"truncate"` scans only the first bytes), findings below their detector's
+    /// minimum are dropped. For callers that report findings instead of passing text on.
+    ///
+    /// ```
+    /// use dlpjet::policy::{Action, Direction, PolicySet};
+    /// let policy = PolicySet::from_toml("version = 1\n[default]\ndefault_action = \"warn\"", None)?;
+    /// let found = policy.tenant("default")?.findings(Direction::Inbound, b"mail a@b.io").unwrap();
+    /// assert_eq!((&*found[0].finding.detector, found[0].action), ("email", Action::Warn));
+    /// # Ok::<(), dlpjet::policy::PolicyError>(())
+    /// ```
+    pub fn findings(&self, direction: Direction, text: &[u8]) -> Result<Vec<DecidedFinding>, BlockReason> {
+        self.scan_limited(direction, text).map(|(f, _)| f).map_err(|limit| BlockReason::InputTooLarge { limit })
+    }
+
     /// The decision without the rewritten text.
     fn decide(&self, direction: Direction, text: &[u8]) -> Decision {
+        match self.scan_limited(direction, text) {
+            Ok((findings, truncated)) => Decision::from_findings(findings, truncated),
+            Err(limit) => Decision::too_large(limit),
+        }
+    }
+
+    /// The decided findings and whether the text was truncated, or the limit it is over when
+    /// the policy blocks such texts.
+    fn scan_limited(&self, direction: Direction, text: &[u8]) -> Result<(Vec<DecidedFinding>, bool), usize> {
         let lane = self.lane(direction);
         let (scanned, truncated) = match self.limit() {
-            Some((max, OnExceed::Block)) if text.len() > max => return Decision::too_large(max),
+            Some((max, OnExceed::Block)) if text.len() > max => return Err(max),
             Some((max, OnExceed::Truncate)) if text.len() > max => (&text[..max], true),
             _ => (text, false),
         };
-        let findings: Vec<DecidedFinding> = lane
+        let findings = lane
             .scanner
             .scan(scanned)
             .into_iter()
             .filter_map(|f| lane.action_for(&f).map(|action| DecidedFinding { finding: f, action }))
             .collect();
-        Decision::from_findings(findings, truncated)
+        Ok((findings, truncated))
     }
 
     fn lane(&self, direction: Direction) -> &Lane {
