@@ -1,6 +1,8 @@
 //! The files of an audit log directory.
 //!
-//! - `seg-NNNNNNNNNN.log`: segments, JSON lines. The first line is a header:
+//! - `seg-NNNNNNNNNN.log`: segments, JSON lines. The segment being written may end in zero
+//!   bytes: space reserved ahead of the records (overwriting reserved space lets each fsync skip
+//!   the file-size update); a sealed segment is cut to its records. The first line is a header:
 //!   `{"dlpjet_audit":1,"segment":N,"first_seq":S,"prev_chain":"…","frontier":["…",…]}` — where
 //!   the segment starts in the sequence, the hash chain before it and the Merkle frontier (the
 //!   roots of the complete subtrees of the records before it), so a segment can be verified
@@ -143,8 +145,8 @@ pub fn segments(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
     Ok(out)
 }
 
-/// One line of a file read by [`Lines`]: its 1-based number, byte offset, and text; `torn`
-/// when the file ends without its newline (or in zero bytes, as a crash can leave it).
+/// One line of a file read by [`Lines`]: its 1-based number, byte offset and text; `torn` when
+/// the file ends inside it, `padding` when the rest of the file is zero bytes.
 #[derive(Debug)]
 pub struct Line {
     /// The 1-based line number.
@@ -153,8 +155,11 @@ pub struct Line {
     pub offset: u64,
     /// The text without the newline (empty for a torn line that is not UTF-8).
     pub text: String,
-    /// The file ended without this line's newline, or the line is only zero bytes.
+    /// The file ended inside this line (no newline) and it holds more than zero bytes: a torn
+    /// write.
     pub torn: bool,
+    /// The rest of the file is zero bytes: space a writer reserved ahead of its records.
+    pub padding: bool,
 }
 
 /// The lines of a file, read in pieces (a multi-gigabyte log never sits in memory).
@@ -183,13 +188,15 @@ impl<R: std::io::BufRead> Lines<R> {
         self.number += 1;
         let offset = self.offset;
         self.offset += n as u64;
-        let torn = self.buf.last() != Some(&b'\n') || self.buf.iter().all(|&b| b == 0 || b == b'\n');
-        if self.buf.last() == Some(&b'\n') {
+        let ended = self.buf.last() == Some(&b'\n');
+        let padding = !ended && self.buf.iter().all(|&b| b == 0);
+        let torn = !ended && !padding;
+        if ended {
             self.buf.pop();
         }
         Ok(Some(match String::from_utf8(std::mem::take(&mut self.buf)) {
-            Ok(text) => Ok(Line { number: self.number, offset, text, torn }),
-            Err(_) if torn => Ok(Line { number: self.number, offset, text: String::new(), torn }),
+            Ok(text) => Ok(Line { number: self.number, offset, text, torn, padding }),
+            Err(_) if torn || padding => Ok(Line { number: self.number, offset, text: String::new(), torn, padding }),
             Err(_) => Err((self.number, "the line is not UTF-8".into())),
         }))
     }

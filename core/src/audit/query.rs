@@ -57,7 +57,7 @@ pub fn query(
         lines.next_line().map_err(io(&path))?;
         while let Some(line) = lines.next_line().map_err(io(&path))? {
             let line = line.map_err(|(l, r)| corrupt(l, r))?;
-            if line.torn {
+            if line.torn || line.padding {
                 break;
             }
             let r = Record::parse(&line.text).map_err(|e| corrupt(line.number, e))?;

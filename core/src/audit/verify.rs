@@ -92,7 +92,7 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
             .map_err(|e| fail(path, None, None, e.to_string()))?
             .ok_or_else(|| fail(path, Some(1), None, "empty segment"))?
             .map_err(|(l, r)| fail(path, Some(l), None, r))?;
-        if first.torn {
+        if first.torn || first.padding {
             return Err(fail(path, Some(1), None, "the segment header is incomplete"));
         }
         let header = Header::parse(&first.text).map_err(|r| fail(path, Some(1), None, r))?;
@@ -137,6 +137,9 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
             let line = line.map_err(|(l, r)| fail(path, Some(l), Some(frontier.size()), r))?;
             let seq = frontier.size();
             let here = Some(line.number);
+            if line.padding {
+                break; // space reserved for records not yet written
+            }
             if line.torn {
                 return Err(fail(
                     path,

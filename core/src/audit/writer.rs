@@ -94,6 +94,39 @@ struct State {
 struct Io {
     file: File,
     path: PathBuf,
+    /// Where the records end (the next write goes here).
+    pos: u64,
+    /// The file's length: records, then zero bytes reserved for the next ones.
+    reserved: u64,
+}
+
+/// The first reservation of zero bytes ahead of the records. Writing into reserved space lets
+/// each `fdatasync` skip the file-size update (measured on this project's machines: about half
+/// the time of an appending one).
+const RESERVE: u64 = 1 << 20;
+
+impl Io {
+    /// Writes `data` at the end of the records, reserving more space first when needed.
+    fn put(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let end = self.pos + data.len() as u64;
+        if end > self.reserved {
+            // The reservation doubles (a busy log extends its file rarely), from 1 MiB to 64 MiB.
+            let target = end + self.reserved.clamp(RESERVE, 64 * RESERVE);
+            self.file.seek(SeekFrom::Start(self.reserved))?;
+            let zeros = vec![0u8; 64 * 1024];
+            let mut at = self.reserved;
+            while at < target {
+                let n = (target - at).min(zeros.len() as u64) as usize;
+                self.file.write_all(&zeros[..n])?;
+                at += n as u64;
+            }
+            self.reserved = target;
+        }
+        self.file.seek(SeekFrom::Start(self.pos))?;
+        self.file.write_all(data)?;
+        self.pos = end;
+        Ok(())
+    }
 }
 
 struct Shared {
@@ -176,10 +209,9 @@ impl AuditLog {
         let (state, io, mut recovery) = match segs.last() {
             None => {
                 let header = Header { segment: 0, first_seq: 0, prev_chain: [0; 32], frontier: Frontier::new() };
-                let path = segment_path(&dir, 0);
-                let file = new_segment(&dir, &path, &header.line())?;
+                let io = new_segment(&dir, &segment_path(&dir, 0), &header.line())?;
                 let state = State::new(&header, header.line().len() as u64);
-                (state, Io { file, path }, Recovery::default())
+                (state, io, Recovery::default())
             }
             Some((_, path)) => recover(path)?,
         };
@@ -417,16 +449,16 @@ impl Shared {
             match item {
                 Item::Line(l) => buf.extend_from_slice(l.as_bytes()),
                 Item::Roll(n, header) => {
-                    io.file.write_all(&buf).map_err(io_err(&io.path))?;
+                    io.put(&buf).map_err(io_err(&io.path))?;
                     buf.clear();
-                    io.file.sync_data().map_err(io_err(&io.path))?;
+                    // The sealed segment is cut to its records.
+                    io.file.set_len(io.pos).and_then(|_| io.file.sync_all()).map_err(io_err(&io.path))?;
                     let path = segment_path(&self.dir, n);
-                    io.file = new_segment(&self.dir, &path, &header)?;
-                    io.path = path;
+                    *io = new_segment(&self.dir, &path, &header)?;
                 }
             }
         }
-        io.file.write_all(&buf).map_err(io_err(&io.path))?;
+        io.put(&buf).map_err(io_err(&io.path))?;
         if sync {
             io.file.sync_data().map_err(io_err(&io.path))?;
         }
@@ -505,11 +537,12 @@ impl Shared {
 }
 
 /// Creates a segment with its header, fsynced, and the directory entry fsynced.
-fn new_segment(dir: &Path, path: &Path, header: &str) -> Result<File, AuditError> {
-    let mut f = OpenOptions::new().create_new(true).append(true).open(path).map_err(io_err(path))?;
-    f.write_all(header.as_bytes()).and_then(|_| f.sync_data()).map_err(io_err(path))?;
+fn new_segment(dir: &Path, path: &Path, header: &str) -> Result<Io, AuditError> {
+    let file = OpenOptions::new().create_new(true).write(true).open(path).map_err(io_err(path))?;
+    let mut io = Io { file, path: path.to_path_buf(), pos: 0, reserved: 0 };
+    io.put(header.as_bytes()).and_then(|_| io.file.sync_all()).map_err(io_err(path))?;
     sync_dir(dir)?;
-    Ok(f)
+    Ok(io)
 }
 
 /// Whether the segment at `path` is empty or ends inside its header line.
@@ -517,7 +550,7 @@ fn header_is_torn(path: &Path) -> Result<bool, AuditError> {
     let file = File::open(path).map_err(io_err(path))?;
     match Lines::new(BufReader::new(file)).next_line().map_err(io_err(path))? {
         None => Ok(true),
-        Some(Ok(line)) => Ok(line.torn),
+        Some(Ok(line)) => Ok(line.torn || line.padding),
         Some(Err(_)) => Ok(false),
     }
 }
@@ -529,7 +562,7 @@ fn recover(path: &Path) -> Result<(State, Io, Recovery), AuditError> {
     let mut lines = Lines::new(BufReader::new(file));
     let first = lines.next_line().map_err(io_err(path))?.ok_or_else(|| corrupt(1, "empty segment".into()))?;
     let first = first.map_err(|(n, r)| corrupt(n, r))?;
-    if first.torn {
+    if first.torn || first.padding {
         return Err(corrupt(1, "the segment header is incomplete".into()));
     }
     let header = Header::parse(&first.text).map_err(|r| corrupt(1, r))?;
@@ -538,6 +571,9 @@ fn recover(path: &Path) -> Result<(State, Io, Recovery), AuditError> {
     let mut cut = None;
     while let Some(line) = lines.next_line().map_err(io_err(path))? {
         let line = line.map_err(|(n, r)| corrupt(n, r))?;
+        if line.padding {
+            break;
+        }
         if line.torn {
             cut = Some(line.offset);
             // Nothing may follow a torn write.
@@ -562,16 +598,18 @@ fn recover(path: &Path) -> Result<(State, Io, Recovery), AuditError> {
     }
     state.done = state.next_seq;
     state.planned = good_end;
-    let mut file = OpenOptions::new().write(true).open(path).map_err(io_err(path))?;
+    let file = OpenOptions::new().write(true).open(path).map_err(io_err(path))?;
     let len = file.metadata().map_err(io_err(path))?.len();
     let mut recovery = Recovery { records: state.next_seq, cut_bytes: 0, cut_from: None };
+    let mut reserved = len;
     if let Some(at) = cut {
         file.set_len(at).and_then(|_| file.sync_all()).map_err(io_err(path))?;
         recovery.cut_bytes = len - at;
         recovery.cut_from = Some(path.to_path_buf());
+        reserved = at;
     }
-    file.seek(SeekFrom::End(0)).map_err(io_err(path))?;
-    Ok((state, Io { file, path: path.to_path_buf() }, recovery))
+    let io = Io { file, path: path.to_path_buf(), pos: good_end, reserved };
+    Ok((state, io, recovery))
 }
 
 /// The tree size of the last checkpoint in `dir` (0 without one); a torn last line is cut.
