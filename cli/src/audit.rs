@@ -79,10 +79,7 @@ pub fn run(a: AuditArgs) -> anyhow::Result<u8> {
             let action = q
                 .action
                 .as_deref()
-                .map(|a| {
-                    serde_json::from_value::<EventAction>(serde_json::Value::String(a.into()))
-                        .map_err(|_| anyhow!("--action {a:?}: unknown action"))
-                })
+                .map(|a| EventAction::from_name(a).ok_or_else(|| anyhow!("--action {a:?}: unknown action")))
                 .transpose()?;
             let filter = Filter {
                 since: time(&q.since, "since")?,

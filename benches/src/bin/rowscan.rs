@@ -13,15 +13,13 @@ use dlpjet::policy::{Direction, PolicySet, Tenant};
 use rayon::prelude::*;
 use std::time::Instant;
 
-const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
-
 fn findings(t: &Tenant, row: &[u8]) -> usize {
     t.scanner(Direction::Inbound).scan(row).iter().filter(|f| t.action_for(f).is_some()).count()
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let set = PolicySet::from_toml(DEFAULT_POLICY, None).expect("the default policy loads");
+    let set = PolicySet::from_toml(dlpjet::policy::REDACT_ALL, None).expect("the default policy loads");
     let tenant = set.tenant("default").expect("default tenant").clone();
     if args.first().map(String::as_str) == Some("percall") {
         let text = args.get(1).expect("percall TEXT CALLS").as_bytes();

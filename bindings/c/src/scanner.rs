@@ -8,9 +8,6 @@ use engine::policy::{Action, BlockReason, Decision, Direction, PolicyError, Poli
 use std::ffi::c_char;
 use std::sync::Arc;
 
-/// The policy used when none is given: every built-in detector, every finding redacted.
-const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
-
 /// A compiled policy for one tenant. Create it once (compiling a policy takes milliseconds)
 /// and share it: any number of threads may call the scan, redact, evaluate and stream_new
 /// functions on one scanner at the same time.
@@ -58,7 +55,7 @@ pub unsafe extern "C" fn dlpjet_scanner_new(
         }
         // SAFETY: the caller's contract for `policy`, `policy_len` and `tenant`.
         let (text, tenant) = unsafe { (bytes(policy.cast(), policy_len, "policy")?, c_str(tenant, "tenant")?) };
-        let text = if policy.is_null() { DEFAULT_POLICY } else { utf8(text, "policy")? };
+        let text = if policy.is_null() { engine::policy::REDACT_ALL } else { utf8(text, "policy")? };
         let scanner = make(PolicySet::from_toml(text, None), tenant)?;
         // SAFETY: `out` is non-null and writable by the caller's contract.
         unsafe { put(out, Box::into_raw(scanner), "out")? };

@@ -13,8 +13,7 @@ fn audit_error(e: audit::AuditError) -> Error {
 }
 
 fn action(name: &str) -> Result<EventAction> {
-    serde_json::from_value(serde_json::Value::String(name.into()))
-        .map_err(|_| invalid(format!("unknown audit action {name:?}")))
+    EventAction::from_name(name).ok_or_else(|| invalid(format!("unknown audit action {name:?}")))
 }
 
 /// What an event records besides its tenant and action.

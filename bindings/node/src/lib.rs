@@ -13,8 +13,8 @@
 
 use engine::offsets::{TextIndex, Unit};
 use engine::policy::{
-    Action, BlockReason, Decision, Direction, PolicyError, PolicyErrorKind, PolicySet, PolicyStream, Tenant,
-    DEFAULT_TENANT,
+    Action, BlockReason, DecidedFinding, Decision, Direction, PolicyError, PolicyErrorKind, PolicySet, PolicyStream,
+    Tenant, DEFAULT_TENANT,
 };
 use engine::{Event, StreamScanner};
 use napi::bindgen_prelude::*;
@@ -25,9 +25,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 mod audit;
-
-/// The policy used when none is given: every built-in detector, every finding redacted.
-const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
 
 /// An error for the JavaScript side: its code and details.
 pub(crate) fn fail(code: &str, message: String, mut details: serde_json::Value) -> Error {
@@ -138,13 +135,13 @@ fn action_code(a: Action) -> f64 {
 }
 
 /// `found` packed; `None` when there are none (the common case costs no allocation).
-fn packed(ids: &Ids, found: &[(engine::Finding, Action)], hay: &[u8], text: bool) -> Option<Packed> {
+fn packed(ids: &Ids, found: &[DecidedFinding], hay: &[u8], text: bool) -> Option<Packed> {
     if found.is_empty() {
         return None;
     }
     let mut ix = text.then(|| TextIndex::new(hay, Unit::Utf16));
     let mut nums = Vec::with_capacity(found.len() * 5);
-    for (f, a) in found {
+    for DecidedFinding { finding: f, action: a } in found {
         let (start, end) = match ix.as_mut() {
             Some(ix) => (ix.of(f.start), ix.of(f.end)),
             None => (f.start, f.end),
@@ -193,11 +190,11 @@ fn finding(f: &engine::Finding, a: Action, value: &[u8], at: Option<(usize, usiz
     }
 }
 
-fn findings(found: &[(engine::Finding, Action)], hay: &[u8], text: bool) -> Vec<Finding> {
+fn findings(found: &[DecidedFinding], hay: &[u8], text: bool) -> Vec<Finding> {
     let mut ix = text.then(|| TextIndex::new(hay, Unit::Utf16));
     found
         .iter()
-        .map(|(f, a)| {
+        .map(|DecidedFinding { finding: f, action: a }| {
             let at = ix.as_mut().map(|ix| (ix.of(f.start), ix.of(f.end)));
             finding(f, *a, f.bytes(hay), at, text)
         })
@@ -205,14 +202,14 @@ fn findings(found: &[(engine::Finding, Action)], hay: &[u8], text: bool) -> Vec<
 }
 
 pub(crate) fn decision(d: &Decision, hay: &[u8], text: bool) -> JsDecision {
-    let found: Vec<(engine::Finding, Action)> = d.findings.iter().map(|f| (f.finding.clone(), f.action)).collect();
+    let found = &d.findings;
     JsDecision {
         action: d.action.as_str().into(),
         findings: if hay.is_empty() && !found.is_empty() {
             // A streamed decision: the text is gone; byte offsets, empty values.
-            found.iter().map(|(f, a)| finding(f, *a, &[], None, false)).collect()
+            found.iter().map(|f| finding(&f.finding, f.action, &[], None, false)).collect()
         } else {
-            findings(&found, hay, text)
+            findings(found, hay, text)
         },
         output: d.output(hay).map(|o| out(o, text)),
         reason: d.reason.as_ref().map(|r| r.to_string()),
@@ -227,11 +224,6 @@ pub(crate) fn bytes_of(input: &Either<String, Buffer>) -> (&[u8], bool) {
         Either::A(s) => (s.as_bytes(), true),
         Either::B(b) => (b, false),
     }
-}
-
-/// The findings of `hay` with their actions (size limit applied), or why it is blocked.
-fn decided(t: &Tenant, d: Direction, hay: &[u8]) -> std::result::Result<Vec<(engine::Finding, Action)>, BlockReason> {
-    Ok(t.findings(d, hay)?.into_iter().map(|f| (f.finding, f.action)).collect())
 }
 
 /// A compiled policy for one tenant. Build it through the `Scanner` class of `index.js`.
@@ -286,7 +278,7 @@ impl NativeScanner {
                     let table: toml::Table = serde_json::from_str(&j).map_err(|e| bad(format!("not a policy: {e}")))?;
                     Source::Text(toml::to_string(&table).map_err(|e| bad(format!("not a policy: {e}")))?)
                 }
-                _ => Source::Text(DEFAULT_POLICY.into()),
+                _ => Source::Text(engine::policy::REDACT_ALL.into()),
             };
             let name = tenant.unwrap_or_else(|| DEFAULT_TENANT.to_string());
             let t = source.tenant(&name, detectors.as_deref())?;
@@ -379,7 +371,7 @@ impl NativeScanner {
 
     fn scan(&self, hay: &[u8], text: bool, direction: u32) -> Result<Option<Packed>> {
         let d = self::direction(direction)?;
-        let found = decided(&self.tenant, d, hay).map_err(|r| blocked(&r))?;
+        let found = self.tenant.findings(d, hay).map_err(|r| blocked(&r))?;
         Ok(packed(&self.ids, &found, hay, text))
     }
 }
@@ -414,7 +406,7 @@ impl Work {
 
 /// What a [`Work`] computed off the main thread.
 pub enum Done {
-    Found(std::result::Result<Vec<(engine::Finding, Action)>, BlockReason>),
+    Found(std::result::Result<Vec<DecidedFinding>, BlockReason>),
     Redacted(Result<Either<String, Buffer>>),
 }
 
@@ -428,7 +420,7 @@ impl Task for Work {
             Ok(if self.redact {
                 Done::Redacted(redact(&self.tenant, self.d, self.data(), self.text))
             } else {
-                Done::Found(decided(&self.tenant, self.d, self.data()))
+                Done::Found(self.tenant.findings(self.d, self.data()))
             })
         })
     }

@@ -26,8 +26,7 @@ fn audit_error(e: audit::AuditError) -> PyErr {
 }
 
 fn action(name: &str) -> PyResult<EventAction> {
-    serde_json::from_value(serde_json::Value::String(name.into()))
-        .map_err(|_| PyValueError::new_err(format!("unknown audit action {name:?}")))
+    EventAction::from_name(name).ok_or_else(|| PyValueError::new_err(format!("unknown audit action {name:?}")))
 }
 
 /// An audit log open for appending (one process at a time; any number of threads).

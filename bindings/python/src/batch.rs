@@ -5,7 +5,7 @@
 use crate::scanner::Scanner;
 use crate::text::output;
 use engine::offsets::{TextIndex, Unit};
-use engine::policy::{Action, Direction, Tenant};
+use engine::policy::{Action, DecidedFinding, Direction, Tenant};
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -280,9 +280,9 @@ fn scan_part(s: &Scanner, rows: &[Option<Row<'_>>], first: usize, d: Direction, 
         let Some(row) = row else { continue };
         // A row over a policy's size limit under on_exceed = "block" has nothing to report:
         // redact_many nulls it, evaluate() says why.
-        let Ok(found) = s.decided(d, row.data) else { continue };
+        let Ok(found) = s.tenant.findings(d, row.data) else { continue };
         let mut ix = (row.text && !found.is_empty()).then(|| TextIndex::new(row.data, Unit::CodePoint));
-        for (f, a) in &found {
+        for DecidedFinding { finding: f, action: a } in &found {
             let (start, end) = match ix.as_mut() {
                 Some(ix) => (ix.of(f.start), ix.of(f.end)),
                 None => (f.start, f.end),

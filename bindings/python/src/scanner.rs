@@ -6,16 +6,13 @@ use crate::findings::{Decision, Finding};
 use crate::stream::{RedactStream, ScanStream};
 use crate::text::{output, Input};
 use engine::offsets::{TextIndex, Unit};
-use engine::policy::{Action, BlockReason, Direction, PolicyErrorKind, PolicySet, Tenant, DEFAULT_TENANT};
+use engine::policy::{Action, PolicyErrorKind, PolicySet, Tenant, DEFAULT_TENANT};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
-
-/// The policy used when none is given: every built-in detector, every finding redacted.
-const DEFAULT_POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
 
 /// Inputs at least this long are scanned with the GIL released.
 const DETACH_AT: usize = 32 * 1024;
@@ -30,7 +27,7 @@ enum Source {
 
 impl Source {
     fn of(py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Source> {
-        let Some(p) = policy else { return Ok(Source::Text(DEFAULT_POLICY.into())) };
+        let Some(p) = policy else { return Ok(Source::Text(engine::policy::REDACT_ALL.into())) };
         if let Ok(s) = p.cast::<PyString>() {
             let s = s.to_str()?;
             // A policy is TOML: it has a `key = value` or a `[table]`; a file name has neither.
@@ -148,10 +145,14 @@ impl Scanner {
             let d = crate::text::direction(direction)?;
             let input = Input::of(text, "scan()")?;
             let hay = &input.data[..];
-            let found = if hay.len() >= DETACH_AT { py.detach(|| self.decided(d, hay)) } else { self.decided(d, hay) };
+            let found = if hay.len() >= DETACH_AT {
+                py.detach(|| self.tenant.findings(d, hay))
+            } else {
+                self.tenant.findings(d, hay)
+            };
             let found = found.map_err(|r| blocked(py, &r))?;
             let mut ix = input.text.then(|| TextIndex::new(hay, Unit::CodePoint));
-            Ok(found.iter().map(|(f, a)| Finding::new(f, *a, hay, ix.as_mut())).collect())
+            Ok(found.iter().map(|f| Finding::new(&f.finding, f.action, hay, ix.as_mut())).collect())
         })
     }
 
@@ -287,14 +288,6 @@ impl Scanner {
 
     fn __repr__(&self) -> String {
         format!("Scanner(tenant={:?}, detectors={})", self.name, self.ids.names().len())
-    }
-}
-
-impl Scanner {
-    /// The findings of `hay` with their actions, the size limit applied, or why the text is
-    /// blocked outright.
-    pub(crate) fn decided(&self, d: Direction, hay: &[u8]) -> Result<Vec<(engine::Finding, Action)>, BlockReason> {
-        Ok(self.tenant.findings(d, hay)?.into_iter().map(|f| (f.finding, f.action)).collect())
     }
 }
 

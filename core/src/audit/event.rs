@@ -63,6 +63,25 @@ impl EventAction {
         }
     }
 
+    /// The action named `name` (as [`as_str`](EventAction::as_str) writes it).
+    pub fn from_name(name: &str) -> Option<EventAction> {
+        [
+            EventAction::Allow,
+            EventAction::Warn,
+            EventAction::Redact,
+            EventAction::Block,
+            EventAction::Scan,
+            EventAction::PolicyChange,
+            EventAction::KeyIssued,
+            EventAction::KeyRevoked,
+            EventAction::VaultRead,
+            EventAction::VaultWrite,
+            EventAction::Login,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == name)
+    }
+
     /// The action of a policy decision.
     pub fn of(a: PolicyAction) -> EventAction {
         match a {
@@ -461,6 +480,28 @@ mod tests {
         assert_ne!(a.fingerprint(b"4111111111111111"), b.fingerprint(b"4111111111111111"));
         assert_eq!(a.fingerprint(b"x").len(), 32);
         assert!(Fingerprinter::new(b"short").is_err());
+    }
+
+    #[test]
+    fn action_names_round_trip_with_serde() {
+        for name in [
+            "allow",
+            "warn",
+            "redact",
+            "block",
+            "scan",
+            "policy_change",
+            "key_issued",
+            "key_revoked",
+            "vault_read",
+            "vault_write",
+            "login",
+        ] {
+            let a = EventAction::from_name(name).unwrap();
+            assert_eq!(a.as_str(), name);
+            assert_eq!(serde_json::to_string(&a).unwrap(), format!("\"{name}\""));
+        }
+        assert_eq!(EventAction::from_name("explode"), None);
     }
 
     #[test]

@@ -21,6 +21,10 @@ const MAX_REFERENCED_FILE: u64 = 64 << 20;
 /// The only policy format version this build reads.
 pub const POLICY_VERSION: i64 = 1;
 
+/// The policy the bindings use when none is given: every built-in detector, every finding
+/// redacted.
+pub const REDACT_ALL: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";
+
 /// What a tenant's policy does with one detector's findings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DetectorPlan {

@@ -60,7 +60,7 @@ mod resolve;
 mod store;
 mod stream;
 
-pub use compile::{DetectorPlan, PolicySet, Tenant, POLICY_VERSION};
+pub use compile::{DetectorPlan, PolicySet, Tenant, POLICY_VERSION, REDACT_ALL};
 pub use decide::{BlockReason, DecidedFinding, Decision};
 pub use doc::{Action, Direction, OnExceed};
 pub use error::{PolicyError, PolicyErrorKind};
