@@ -1,0 +1,339 @@
+//! The gateway's configuration file (TOML). Every table refuses keys it does not know, and an
+//! error names the file, the field and what is wrong with it.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"
+//! policy = "policy.toml"            # optional; without it every detector redacts
+//! instance = "gw-1"                 # written into every audit record
+//!
+//! [vault]
+//! path = "dlpjet-vault.db"          # API keys of callers, provider keys (proxied secrets)
+//! master_key_file = "master.key"    # or DLPJET_VAULT_MASTER_KEY in the environment
+//!
+//! [audit]
+//! dir = "audit"                     # one record per request
+//!
+//! [[upstreams]]
+//! name = "openai"
+//! kind = "openai"                   # or "anthropic"
+//! base_url = "https://api.openai.com/v1"
+//! key = "openai"                    # the vault secret, in the caller's tenant
+//!
+//! [models."gpt-4o-mini"]            # what callers ask for
+//! route = [{ upstream = "openai", model = "gpt-4o-mini" }]
+//! ```
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A configuration that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct ConfigError {
+    /// The configuration file.
+    pub file: String,
+    /// What is wrong, with the field's path and position when known.
+    pub message: String,
+}
+
+/// Which wire format an upstream speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// OpenAI's API (and the many compatible ones): `Authorization: Bearer`.
+    OpenAi,
+    /// Anthropic's Messages API: `x-api-key` and `anthropic-version`.
+    Anthropic,
+}
+
+impl ProviderKind {
+    /// The kind's name as written in the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::OpenAi => "openai",
+            ProviderKind::Anthropic => "anthropic",
+        }
+    }
+}
+
+/// The configuration file as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The policy file (relative to the configuration file).
+    #[serde(default)]
+    pub policy: Option<PathBuf>,
+    /// This instance's name in audit records.
+    #[serde(default = "default_instance")]
+    pub instance: String,
+    /// The vault with callers' API keys and the provider keys.
+    pub vault: VaultConfig,
+    /// Where audit records go.
+    #[serde(default)]
+    pub audit: Option<AuditConfig>,
+    /// Size limits and timeouts.
+    #[serde(default)]
+    pub limits: Limits,
+    /// The providers.
+    #[serde(default)]
+    pub upstreams: Vec<Upstream>,
+    /// Model aliases callers use, each an ordered list of upstreams to try.
+    #[serde(default)]
+    pub models: BTreeMap<String, Model>,
+}
+
+fn default_instance() -> String {
+    "gateway".into()
+}
+
+/// `[vault]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaultConfig {
+    /// The vault's SQLite file.
+    pub path: PathBuf,
+    /// A file holding the master key (64 hex digits); otherwise `DLPJET_VAULT_MASTER_KEY`.
+    #[serde(default)]
+    pub master_key_file: Option<PathBuf>,
+}
+
+/// `[audit]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The audit log's directory.
+    pub dir: PathBuf,
+    /// A file with a secret salt for keyed fingerprints of found values; without it records
+    /// carry counts and offsets only.
+    #[serde(default)]
+    pub fingerprint_salt_file: Option<PathBuf>,
+}
+
+/// `[limits]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body (after decompression), in bytes.
+    pub max_body_bytes: usize,
+    /// Largest decompressed / compressed ratio of a gzip or deflate body.
+    pub max_inflate_ratio: usize,
+    /// Deepest JSON nesting accepted.
+    pub max_json_depth: usize,
+    /// Time allowed for a client to send its request headers, in milliseconds.
+    pub header_timeout_ms: u64,
+    /// Time allowed for a client to send its request body, in milliseconds.
+    pub body_timeout_ms: u64,
+    /// Time allowed for an upstream to start answering, in milliseconds.
+    pub upstream_timeout_ms: u64,
+    /// Time allowed between two reads of an upstream's streamed answer, in milliseconds.
+    pub upstream_idle_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body_bytes: 4 << 20,
+            max_inflate_ratio: 20,
+            max_json_depth: 64,
+            header_timeout_ms: 10_000,
+            body_timeout_ms: 30_000,
+            upstream_timeout_ms: 60_000,
+            upstream_idle_ms: 120_000,
+        }
+    }
+}
+
+impl Limits {
+    /// `header_timeout_ms` as a duration.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_timeout_ms)
+    }
+
+    /// `body_timeout_ms` as a duration.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_timeout_ms)
+    }
+
+    /// `upstream_timeout_ms` as a duration.
+    pub fn upstream_timeout(&self) -> Duration {
+        Duration::from_millis(self.upstream_timeout_ms)
+    }
+
+    /// `upstream_idle_ms` as a duration.
+    pub fn upstream_idle(&self) -> Duration {
+        Duration::from_millis(self.upstream_idle_ms)
+    }
+}
+
+/// `[[upstreams]]`: one provider endpoint.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    /// The name routes refer to.
+    pub name: String,
+    /// Its wire format.
+    pub kind: ProviderKind,
+    /// Its base URL, up to and including the version (`https://api.openai.com/v1`).
+    pub base_url: String,
+    /// The vault secret holding its key (a proxied secret of the caller's tenant).
+    pub key: String,
+}
+
+/// `[models.ALIAS]`
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// Upstreams to try in order.
+    pub route: Vec<Target>,
+    /// Price per million input tokens (for budgets), in the budget's currency.
+    #[serde(default)]
+    pub input_price: f64,
+    /// Price per million output tokens.
+    #[serde(default)]
+    pub output_price: f64,
+}
+
+/// One step of a route.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The upstream's name.
+    pub upstream: String,
+    /// The model name that upstream knows.
+    pub model: String,
+}
+
+impl Config {
+    /// Reads and checks `path`; relative paths in it are taken from its directory.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError { file: file.clone(), message: format!("cannot read: {e}") })?;
+        let mut c = Config::from_toml(&text).map_err(|message| ConfigError { file, message })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        if let Some(p) = &mut c.policy {
+            resolve(p);
+        }
+        resolve(&mut c.vault.path);
+        if let Some(p) = &mut c.vault.master_key_file {
+            resolve(p);
+        }
+        if let Some(a) = &mut c.audit {
+            resolve(&mut a.dir);
+            if let Some(p) = &mut a.fingerprint_salt_file {
+                resolve(p);
+            }
+        }
+        Ok(c)
+    }
+
+    /// Parses and checks configuration text; the error names the field and its line.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        let de = toml::Deserializer::parse(text).map_err(|e| one_line(&e.to_string()))?;
+        let c: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = one_line(&e.into_inner().to_string());
+            if path == "." {
+                inner
+            } else {
+                format!("{path}: {inner}")
+            }
+        })?;
+        c.check()?;
+        Ok(c)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let mut names = std::collections::HashSet::new();
+        for (i, u) in self.upstreams.iter().enumerate() {
+            if !names.insert(u.name.as_str()) {
+                return Err(format!("upstreams[{i}].name: {:?} is used twice", u.name));
+            }
+            if !(u.base_url.starts_with("http://") || u.base_url.starts_with("https://")) {
+                return Err(format!("upstreams[{i}].base_url: {:?} is not an http:// or https:// URL", u.base_url));
+            }
+            if u.base_url.starts_with("https://") {
+                return Err(format!(
+                    "upstreams[{i}].base_url: {:?}: this build speaks plain HTTP to upstreams only \
+                     (put a TLS-originating sidecar in front, or use http:// on a private network)",
+                    u.base_url
+                ));
+            }
+        }
+        for (alias, m) in &self.models {
+            if m.route.is_empty() {
+                return Err(format!("models.{alias}.route: empty"));
+            }
+            for (i, t) in m.route.iter().enumerate() {
+                if !names.contains(t.upstream.as_str()) {
+                    return Err(format!("models.{alias}.route[{i}].upstream: no upstream named {:?}", t.upstream));
+                }
+            }
+            if m.input_price < 0.0 || m.output_price < 0.0 {
+                return Err(format!("models.{alias}: prices cannot be negative"));
+            }
+        }
+        if self.limits.max_json_depth == 0 || self.limits.max_body_bytes == 0 {
+            return Err("limits: max_json_depth and max_body_bytes must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+/// toml's multi-line message (position, source snippet, carets, text) as one line:
+/// "line 7, column 16: unknown variant …".
+fn one_line(msg: &str) -> String {
+    let lines: Vec<&str> = msg.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let at = lines.first().and_then(|l| l.strip_prefix("TOML parse error at "));
+    let what = lines.last().map(|l| l.trim_start_matches(['|', ' ', '^']).trim()).unwrap_or_default();
+    match at {
+        Some(at) if lines.len() > 1 => format!("{at}: {what}"),
+        _ => lines.join(" "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+        listen = "127.0.0.1:0"
+        [vault]
+        path = "v.db"
+        [[upstreams]]
+        name = "a"
+        kind = "openai"
+        base_url = "http://127.0.0.1:9/v1"
+        key = "openai"
+        [models.m]
+        route = [{ upstream = "a", model = "real" }]
+    "#;
+
+    #[test]
+    fn reads_a_good_file() {
+        let c = Config::from_toml(GOOD).unwrap();
+        assert_eq!(c.upstreams[0].kind, ProviderKind::OpenAi);
+        assert_eq!(c.models["m"].route[0].model, "real");
+        assert_eq!(c.limits.max_json_depth, 64);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = Config::from_toml(&GOOD.replace("kind = \"openai\"", "kind = \"gemini\"")).unwrap_err();
+        assert!(e.starts_with("upstreams[0].kind: line 7, column 16: unknown variant `gemini`"), "{e}");
+        let e = Config::from_toml(&GOOD.replace("upstream = \"a\"", "upstream = \"b\"")).unwrap_err();
+        assert_eq!(e, "models.m.route[0].upstream: no upstream named \"b\"");
+        let e = Config::from_toml(&format!("{GOOD}\nbogus = 1")).unwrap_err();
+        assert!(e.contains("bogus"), "{e}");
+    }
+}

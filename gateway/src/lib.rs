@@ -1,0 +1,14 @@
+//! dlpjet's gateway mode (`dlpjet gateway --config FILE`): an HTTP proxy in front of AI
+//! providers that authenticates callers with the vault's API keys, applies the tenant's DLP
+//! policy to every request before it leaves and to every answer — streamed or not — before it
+//! reaches the caller, attaches the provider key from the vault on the way out, and writes one
+//! audit record per request.
+//!
+//! The modules, bottom up: [`json`] (a strict reader that keeps spans), [`sse`] (event
+//! streams), [`fields`] (which strings of a provider's JSON are text, and the policy applied to
+//! them), [`stream`] (DLP over streamed answers), [`config`], [`server`].
+
+pub mod config;
+pub mod fields;
+pub mod json;
+pub mod sse;
