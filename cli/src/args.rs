@@ -32,6 +32,15 @@ pub enum Command {
     Vault(VaultArgs),
     /// Issue, list, verify, revoke and rotate API keys for callers.
     Keys(KeysArgs),
+    /// Run the DLP gateway: an OpenAI- and Anthropic-compatible proxy in front of AI providers.
+    Gateway(GatewayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    /// The gateway's configuration file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         args::Command::Audit(a) => audit::run(a),
         args::Command::Vault(a) => vault::run(a),
         args::Command::Keys(a) => vault::keys(a),
+        args::Command::Gateway(a) => dlpjet_gateway::run(a.config).map(|()| 0).map_err(anyhow::Error::from),
     };
     match result {
         Ok(code) => ExitCode::from(code),

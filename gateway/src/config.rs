@@ -108,10 +108,6 @@ pub struct VaultConfig {
 pub struct AuditConfig {
     /// The audit log's directory.
     pub dir: PathBuf,
-    /// A file with a secret salt for keyed fingerprints of found values; without it records
-    /// carry counts and offsets only.
-    #[serde(default)]
-    pub fingerprint_salt_file: Option<PathBuf>,
 }
 
 /// `[limits]`
@@ -230,9 +226,6 @@ impl Config {
         }
         if let Some(a) = &mut c.audit {
             resolve(&mut a.dir);
-            if let Some(p) = &mut a.fingerprint_salt_file {
-                resolve(p);
-            }
         }
         Ok(c)
     }

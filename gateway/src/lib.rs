@@ -11,4 +11,20 @@
 pub mod config;
 pub mod fields;
 pub mod json;
+pub mod reply;
+pub mod server;
 pub mod sse;
+pub mod stream;
+
+/// Runs the gateway configured by `config` until SIGINT or SIGTERM (what
+/// `dlpjet gateway --config FILE` does).
+pub fn run(config: std::path::PathBuf) -> Result<(), server::StartError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| server::StartError::Other(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(async {
+        let gateway = std::sync::Arc::new(server::Gateway::open(config)?);
+        gateway.serve().await
+    })
+}

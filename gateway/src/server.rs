@@ -1,0 +1,659 @@
+//! The HTTP side: accepting connections, authenticating callers, reading bodies within limits,
+//! routing to upstreams with fallback, applying DLP both ways, and auditing each request.
+
+use crate::config::{Config, ProviderKind, Target};
+use crate::fields::{inspect, Shape, Verdict};
+use crate::json::{self, quote, splice, Node};
+use crate::reply::{self, Body, ChannelBody, Dialect};
+use crate::stream::{Protocol, StreamFilter};
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use dlpjet::audit::{AuditEvent, AuditLog, DetectorResult, EventAction, GatewayInfo, Options};
+use dlpjet::policy::{Action, BlockReason, Direction, PolicySet, Tenant, DEFAULT_TENANT, REDACT_ALL};
+use dlpjet::vault::{Accessor, ApiKey, MasterKey, Vault, VaultError, MASTER_KEY_ENV};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration file.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The policy file.
+    #[error("{0}")]
+    Policy(#[from] dlpjet::policy::PolicyError),
+    /// The vault.
+    #[error("vault: {0}")]
+    Vault(#[from] VaultError),
+    /// The audit log.
+    #[error("audit log: {0}")]
+    Audit(#[from] dlpjet::audit::AuditError),
+    /// Listening.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Anything else, with what it was about.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A running gateway's shared state.
+pub struct Gateway {
+    config: Config,
+    config_path: PathBuf,
+    policy: ArcSwap<PolicySet>,
+    vault: Vault,
+    audit: Option<AuditLog>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    requests: AtomicU64,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway").field("config", &self.config_path).finish_non_exhaustive()
+    }
+}
+
+/// Who is calling, from their API key.
+#[derive(Clone, Debug)]
+struct Caller {
+    key: ApiKey,
+}
+
+/// What one request did, for its audit record.
+#[derive(Debug, Default)]
+struct Record {
+    tenant: String,
+    key_id: Option<String>,
+    user: Option<String>,
+    model: Option<String>,
+    provider: Option<String>,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    cost: Option<f64>,
+    action: Option<Action>,
+    hits: BTreeMap<String, (usize, Action)>,
+    status: u16,
+    block: Option<String>,
+    path: String,
+    client_ip: Option<String>,
+    user_agent: Option<String>,
+    request_id: String,
+    started: Option<Instant>,
+}
+
+impl Gateway {
+    /// Reads the configuration, the policy, the vault and the audit log.
+    pub fn open(config_path: PathBuf) -> Result<Gateway, StartError> {
+        let config = Config::load(&config_path)?;
+        let policy = match &config.policy {
+            Some(p) => PolicySet::load(p)?,
+            None => PolicySet::from_toml(REDACT_ALL, None)?,
+        };
+        let master = match &config.vault.master_key_file {
+            Some(f) => MasterKey::from_file(f)?,
+            None => MasterKey::from_env(MASTER_KEY_ENV)?,
+        };
+        let vault = Vault::open(&config.vault.path, &[master])?;
+        let audit = match &config.audit {
+            Some(a) => Some(AuditLog::open(&a.dir, Options::default())?),
+            None => None,
+        };
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(Duration::from_secs(10)));
+        http.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(90)).build(http);
+        Ok(Gateway {
+            config,
+            config_path,
+            policy: ArcSwap::from_pointee(policy),
+            vault,
+            audit,
+            client,
+            requests: AtomicU64::new(0),
+        })
+    }
+
+    /// Reads the policy file again; the policy in force stays when the new one has a mistake.
+    pub fn reload_policy(&self) -> Result<(), dlpjet::policy::PolicyError> {
+        if let Some(p) = &self.config.policy {
+            self.policy.store(Arc::new(PolicySet::load(p)?));
+        }
+        Ok(())
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops accepting and lets in-flight requests and
+    /// streams finish (for at most 30 s). SIGHUP reloads the policy. Prints the address it
+    /// listens on, on standard output, once it does.
+    pub async fn serve(self: Arc<Self>) -> Result<(), StartError> {
+        let addr = self.config.listen;
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
+        let local = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
+        println!("dlpjet gateway listening on http://{local}");
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((stream, peer)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    let gw = self.clone();
+                    let service = hyper::service::service_fn(move |req| gw.clone().handle(req, peer));
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(self.config.limits.header_timeout())
+                        .max_buf_size(64 << 10)
+                        .serve_connection(TokioIo::new(stream), service);
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                }
+                _ = hup.recv() => {
+                    match self.reload_policy() {
+                        Ok(()) => eprintln!("dlpjet gateway: policy reloaded"),
+                        Err(e) => eprintln!("dlpjet gateway: policy not reloaded: {e}"),
+                    }
+                }
+                _ = tokio::signal::ctrl_c() => break,
+                _ = term.recv() => break,
+            }
+        }
+        drop(listener);
+        eprintln!("dlpjet gateway: shutting down, finishing requests in flight");
+        tokio::select! {
+            _ = graceful.shutdown() => {}
+            _ = tokio::time::sleep(Duration::from_secs(30)) => eprintln!("dlpjet gateway: gave up waiting after 30 s"),
+        }
+        if let Some(a) = &self.audit {
+            a.close()?;
+        }
+        Ok(())
+    }
+
+    async fn handle(self: Arc<Self>, req: Request<Incoming>, peer: SocketAddr) -> Result<Response<Body>, Infallible> {
+        let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut rec = Record {
+            path: req.uri().path().to_string(),
+            client_ip: Some(peer.ip().to_string()),
+            user_agent: req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+            request_id: format!("{}-{n:x}", self.config.instance),
+            started: Some(Instant::now()),
+            ..Record::default()
+        };
+        let request_id = rec.request_id.clone();
+        let (mut resp, streamed) = self.route(req, &mut rec).await;
+        reply::secure(&mut resp, false);
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        // A stream writes its record when it ends; every authenticated request has one.
+        if !streamed && !rec.tenant.is_empty() {
+            rec.status = resp.status().as_u16();
+            self.write_audit(&rec);
+        }
+        Ok(resp)
+    }
+
+    /// Dispatches on the path. The `bool` is true when the response is a stream that writes
+    /// its own audit record.
+    async fn route(self: &Arc<Self>, req: Request<Incoming>, rec: &mut Record) -> (Response<Body>, bool) {
+        let path = req.uri().path().to_string();
+        let dialect = if path == "/v1/messages" { Dialect::Anthropic } else { Dialect::OpenAi };
+        let shape = match (req.method(), path.as_str()) {
+            (&Method::GET, "/healthz") => return (reply::json(StatusCode::OK, r#"{"status":"ok"}"#), false),
+            (&Method::GET, "/v1/models") => {
+                return match self.authenticate(&req, dialect, rec) {
+                    Ok(_) => (self.models(), false),
+                    Err(r) => (r, false),
+                };
+            }
+            (&Method::POST, "/v1/chat/completions") => Shape::ChatRequest,
+            (&Method::POST, "/v1/completions") => Shape::CompletionRequest,
+            (&Method::POST, "/v1/embeddings") => Shape::EmbeddingRequest,
+            (&Method::POST, "/v1/messages") => Shape::MessagesRequest,
+            (_, "/healthz" | "/v1/models" | "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings" | "/v1/messages") => {
+                return (reply::error(dialect, StatusCode::METHOD_NOT_ALLOWED, "invalid_request_error", "method_not_allowed", "method not allowed"), false);
+            }
+            _ => return (reply::error(dialect, StatusCode::NOT_FOUND, "not_found_error", "not_found", "unknown route"), false),
+        };
+        let caller = match self.authenticate(&req, dialect, rec) {
+            Ok(c) => c,
+            Err(r) => return (r, false),
+        };
+        match self.proxy(req, shape, dialect, caller, rec).await {
+            Ok(r) => r,
+            Err(r) => (r, false),
+        }
+    }
+
+    fn models(&self) -> Response<Body> {
+        let data: Vec<String> = self
+            .config
+            .models
+            .keys()
+            .map(|m| {
+                format!(r#"{{"id":{},"object":"model","created":0,"owned_by":"dlpjet"}}"#, String::from_utf8_lossy(&quote(m)))
+            })
+            .collect();
+        reply::json(StatusCode::OK, format!(r#"{{"object":"list","data":[{}]}}"#, data.join(",")))
+    }
+
+    fn authenticate(&self, req: &Request<Incoming>, dialect: Dialect, rec: &mut Record) -> Result<Caller, Response<Body>> {
+        let h = req.headers();
+        let presented = h
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .or_else(|| h.get("x-api-key").and_then(|v| v.to_str().ok()))
+            .map(str::trim);
+        let denied = || reply::error(dialect, StatusCode::UNAUTHORIZED, "authentication_error", "invalid_api_key", "invalid API key");
+        let key = presented.ok_or_else(denied)?;
+        match self.vault.verify_key(key) {
+            Ok(k) => {
+                rec.tenant = k.tenant.clone();
+                rec.key_id = Some(k.id.clone());
+                rec.user = Some(k.user.clone());
+                Ok(Caller { key: k })
+            }
+            Err(VaultError::Denied(_) | VaultError::Revoked(_)) => Err(denied()),
+            Err(e) => {
+                eprintln!("dlpjet gateway: key check failed: {e}");
+                Err(reply::error(dialect, StatusCode::SERVICE_UNAVAILABLE, "api_error", "vault_unavailable", "the key store is unavailable"))
+            }
+        }
+    }
+
+    /// The tenant's compiled policy (the default tenant when the policy has no section for it).
+    fn tenant(&self, name: &str) -> Tenant {
+        let set = self.policy.load();
+        set.tenant(name).or_else(|_| set.tenant(DEFAULT_TENANT)).cloned().unwrap_or_else(|_| {
+            PolicySet::from_toml(REDACT_ALL, None).ok().and_then(|s| s.tenant(DEFAULT_TENANT).ok().cloned()).expect("the built-in default policy compiles")
+        })
+    }
+
+    async fn read_body(&self, req: Request<Incoming>, dialect: Dialect) -> Result<Bytes, Response<Body>> {
+        let lim = &self.config.limits;
+        let encoding = req.headers().get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
+        let too_large = || reply::error(dialect, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", "body_too_large", &format!("request body larger than {} bytes", lim.max_body_bytes));
+        let collected = tokio::time::timeout(lim.body_timeout(), Limited::new(req.into_body(), lim.max_body_bytes).collect()).await;
+        let raw = match collected {
+            Err(_) => return Err(reply::error(dialect, StatusCode::REQUEST_TIMEOUT, "invalid_request_error", "body_timeout", "request body not received in time")),
+            Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return Err(too_large()),
+            Ok(Err(_)) => return Err(reply::error(dialect, StatusCode::BAD_REQUEST, "invalid_request_error", "body_unreadable", "request body could not be read")),
+            Ok(Ok(b)) => b.to_bytes(),
+        };
+        let inflate = |r: &mut dyn Read| -> Result<Bytes, Response<Body>> {
+            let cap = lim.max_body_bytes.min(raw.len().saturating_mul(lim.max_inflate_ratio).max(1024));
+            let mut out = Vec::new();
+            let read = r.take(cap as u64 + 1).read_to_end(&mut out);
+            match read {
+                Err(_) => Err(reply::error(dialect, StatusCode::BAD_REQUEST, "invalid_request_error", "bad_encoding", "request body could not be decompressed")),
+                Ok(_) if out.len() > cap => Err(reply::error(dialect, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", "inflate_limit", "decompressed request body too large or too compressible")),
+                Ok(_) => Ok(Bytes::from(out)),
+            }
+        };
+        match encoding.as_deref() {
+            None | Some("identity") => Ok(raw),
+            Some("gzip") => inflate(&mut flate2::read::GzDecoder::new(&raw[..])),
+            Some("deflate") => inflate(&mut flate2::read::ZlibDecoder::new(&raw[..])),
+            Some(other) => Err(reply::error(dialect, StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request_error", "unsupported_encoding", &format!("content encoding {other:?} is not supported (gzip, deflate)"))),
+        }
+    }
+
+    async fn proxy(
+        self: &Arc<Self>,
+        req: Request<Incoming>,
+        shape: Shape,
+        dialect: Dialect,
+        caller: Caller,
+        rec: &mut Record,
+    ) -> Result<(Response<Body>, bool), Response<Body>> {
+        let passthrough: Vec<(hyper::header::HeaderName, HeaderValue)> = req
+            .headers()
+            .iter()
+            .filter(|(k, _)| matches!(k.as_str(), "anthropic-version" | "anthropic-beta" | "openai-beta"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let body = self.read_body(req, dialect).await?;
+        let bad = |code: &str, msg: String| reply::error(dialect, StatusCode::BAD_REQUEST, "invalid_request_error", code, &msg);
+        let doc = json::parse(&body, self.config.limits.max_json_depth).map_err(|e| bad(e.code(), format!("request body: {e}")))?;
+        if !matches!(doc.value, json::Value::Object(_)) {
+            return Err(bad("invalid_request", "request body: not a JSON object".into()));
+        }
+        let alias = doc.get("model").and_then(Node::as_str).ok_or_else(|| bad("invalid_request", "request body: \"model\" (a string) is required".into()))?.to_string();
+        rec.model = Some(alias.clone());
+        let Some(model) = self.config.models.get(&alias) else {
+            return Err(reply::error(dialect, StatusCode::NOT_FOUND, "not_found_error", "model_not_found", &format!("unknown model {alias:?}")));
+        };
+        let stream = doc.get("stream").and_then(Node::as_bool).unwrap_or(false);
+        let tenant = self.tenant(&caller.key.tenant);
+
+        // DLP on the way in.
+        let verdict = inspect(&tenant, Direction::Inbound, &body, &doc, shape);
+        merge_hits(rec, &verdict);
+        rec.action = Some(verdict.action);
+        if verdict.action == Action::Block {
+            let reason = verdict.blocked.clone().unwrap_or(BlockReason::InputTooLarge { limit: 0 });
+            rec.block = Some(reason.to_string());
+            return Err(blocked(dialect, &reason, "request"));
+        }
+        let body = verdict.body.clone().map(Bytes::from).unwrap_or(body);
+        let doc = if verdict.body.is_some() { json::parse(&body, self.config.limits.max_json_depth).map_err(|e| bad(e.code(), e.to_string()))? } else { doc };
+        let warned: Vec<String> = verdict.hits.iter().filter(|(_, h)| h.action == Some(Action::Warn)).map(|(d, _)| d.clone()).collect();
+
+        // Upstreams in order, until one answers with something other than a retryable failure.
+        let mut last_error = None;
+        for target in &model.route {
+            let Some(up) = self.config.upstreams.iter().find(|u| u.name == target.upstream) else { continue };
+            let out_body = outbound_body(&body, &doc, target, up.kind, stream);
+            let url = format!("{}{}", up.base_url.trim_end_matches('/'), upstream_path(shape));
+            let mut builder = Request::post(&url).header(CONTENT_TYPE, "application/json");
+            for (k, v) in &passthrough {
+                builder = builder.header(k, v);
+            }
+            if up.kind == ProviderKind::Anthropic && !passthrough.iter().any(|(k, _)| k == "anthropic-version") {
+                builder = builder.header("anthropic-version", "2023-06-01");
+            }
+            let mut out_req = match builder.body(Full::new(Bytes::from(out_body))) {
+                Ok(r) => r,
+                Err(_) => return Err(reply::error(dialect, StatusCode::BAD_GATEWAY, "api_error", "bad_upstream_url", "upstream URL is invalid")),
+            };
+            // The provider key goes on the outbound request only, marked sensitive.
+            let who = Accessor::tenant(caller.key.tenant.clone());
+            let header = self.vault.use_proxied(&who, &up.key, |k| {
+                let value = match up.kind {
+                    ProviderKind::OpenAi => [b"Bearer ".as_slice(), k].concat(),
+                    ProviderKind::Anthropic => k.to_vec(),
+                };
+                let v = HeaderValue::from_bytes(&value);
+                zeroize::Zeroize::zeroize(&mut { value });
+                v
+            });
+            let header = match header {
+                Ok(Ok(mut v)) => {
+                    v.set_sensitive(true);
+                    v
+                }
+                Ok(Err(_)) | Err(_) => {
+                    last_error = Some((StatusCode::BAD_GATEWAY, "provider_key_unavailable"));
+                    continue;
+                }
+            };
+            let name = match up.kind {
+                ProviderKind::OpenAi => AUTHORIZATION,
+                ProviderKind::Anthropic => hyper::header::HeaderName::from_static("x-api-key"),
+            };
+            out_req.headers_mut().insert(name, header);
+            rec.provider = Some(up.name.clone());
+            let sent = tokio::time::timeout(self.config.limits.upstream_timeout(), self.client.request(out_req)).await;
+            let resp = match sent {
+                Err(_) => {
+                    last_error = Some((StatusCode::GATEWAY_TIMEOUT, "upstream_timeout"));
+                    continue;
+                }
+                Ok(Err(_)) => {
+                    last_error = Some((StatusCode::BAD_GATEWAY, "upstream_unreachable"));
+                    continue;
+                }
+                Ok(Ok(r)) => r,
+            };
+            let status = resp.status();
+            if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                last_error = Some((StatusCode::BAD_GATEWAY, if status.is_server_error() { "upstream_error" } else { "upstream_rate_limited" }));
+                continue;
+            }
+            let is_stream = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/event-stream"));
+            let mut r = if is_stream && status.is_success() {
+                let protocol = match shape {
+                    Shape::MessagesRequest => Protocol::Anthropic,
+                    Shape::CompletionRequest => Protocol::OpenAiCompletion,
+                    _ => Protocol::OpenAiChat,
+                };
+                let r = self.clone().stream_response(resp, protocol, &tenant, model.clone(), std::mem::take(rec));
+                return Ok((with_warning(r, &warned), true));
+            } else {
+                self.whole_response(resp, shape, dialect, &tenant, rec).await?
+            };
+            rec.cost = cost(model, (rec.input_tokens, rec.output_tokens));
+            r = with_warning(r, &warned);
+            return Ok((r, false));
+        }
+        let (status, code) = last_error.unwrap_or((StatusCode::BAD_GATEWAY, "no_upstream"));
+        Err(reply::error(dialect, status, "api_error", code, "no upstream could serve the request"))
+    }
+
+    /// A non-streamed answer: read whole, inspected, passed on.
+    async fn whole_response(
+        &self,
+        resp: Response<Incoming>,
+        shape: Shape,
+        dialect: Dialect,
+        tenant: &Tenant,
+        rec: &mut Record,
+    ) -> Result<Response<Body>, Response<Body>> {
+        let status = resp.status();
+        let content_type = resp.headers().get(CONTENT_TYPE).cloned();
+        let read = tokio::time::timeout(self.config.limits.upstream_idle(), Limited::new(resp.into_body(), 64 << 20).collect()).await;
+        let body = match read {
+            Ok(Ok(b)) => b.to_bytes(),
+            _ => return Err(reply::error(dialect, StatusCode::BAD_GATEWAY, "api_error", "upstream_body", "the provider's answer could not be read")),
+        };
+        let mut out = body.clone();
+        if status.is_success() {
+            let shape = match shape {
+                Shape::ChatRequest => Some(Shape::ChatResponse),
+                Shape::CompletionRequest => Some(Shape::CompletionResponse),
+                Shape::MessagesRequest => Some(Shape::MessagesResponse),
+                _ => None,
+            };
+            let doc = json::parse(&body, self.config.limits.max_json_depth).map_err(|_| reply::error(dialect, StatusCode::BAD_GATEWAY, "api_error", "upstream_body", "the provider's answer is not well-formed JSON"))?;
+            usage_of(&doc, rec);
+            if let Some(shape) = shape {
+                let v = inspect(tenant, Direction::Outbound, &body, &doc, shape);
+                merge_hits(rec, &v);
+                rec.action = rec.action.max(Some(v.action));
+                if v.action == Action::Block {
+                    let reason = v.blocked.clone().unwrap_or(BlockReason::InputTooLarge { limit: 0 });
+                    rec.block = Some(reason.to_string());
+                    return Err(blocked(dialect, &reason, "response"));
+                }
+                if let Some(b) = v.body {
+                    out = Bytes::from(b);
+                }
+            }
+        }
+        let mut r = Response::new(reply::full(out));
+        *r.status_mut() = status;
+        if let Some(ct) = content_type {
+            r.headers_mut().insert(CONTENT_TYPE, ct);
+        }
+        Ok(r)
+    }
+
+    /// A streamed answer: filtered event by event on a task of its own, which writes the audit
+    /// record when the stream ends.
+    fn stream_response(self: Arc<Self>, resp: Response<Incoming>, protocol: Protocol, tenant: &Tenant, model: crate::config::Model, mut rec: Record) -> Response<Body> {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+        let mut filter = StreamFilter::new(protocol, tenant, self.config.limits.max_json_depth);
+        let idle = self.config.limits.upstream_idle();
+        let status = resp.status();
+        let gw = self.clone();
+        tokio::spawn(async move {
+            let mut body = resp.into_body();
+            let mut out = Vec::new();
+            let mut client_gone = false;
+            loop {
+                let frame = tokio::time::timeout(idle, body.frame()).await;
+                out.clear();
+                let done = match frame {
+                    Ok(Some(Ok(f))) => {
+                        if let Ok(data) = f.into_data() {
+                            filter.push(&data, &mut out).is_err()
+                        } else {
+                            false
+                        }
+                    }
+                    Ok(None) => {
+                        let _ = filter.finish(&mut out);
+                        true
+                    }
+                    Ok(Some(Err(_))) | Err(_) => {
+                        // The provider broke off: end with an error event, after what is settled.
+                        let _ = filter.finish(&mut out);
+                        let msg = r#"{"error":{"message":"the provider's stream broke off","type":"upstream_error","code":"upstream_stream"}}"#;
+                        crate::sse::write_event(&mut out, &crate::sse::Event { data: msg.into(), ..Default::default() });
+                        true
+                    }
+                };
+                if !out.is_empty() && tx.send(Bytes::copy_from_slice(&out)).await.is_err() {
+                    client_gone = true;
+                    break;
+                }
+                if done {
+                    break;
+                }
+            }
+            drop(tx);
+            rec.input_tokens = filter.usage.input;
+            rec.output_tokens = filter.usage.output;
+            rec.cost = cost(&model, (filter.usage.input, filter.usage.output));
+            for (d, (n, a)) in &filter.hits {
+                let e = rec.hits.entry(d.clone()).or_insert((0, *a));
+                e.0 += n;
+                e.1 = e.1.max(*a);
+            }
+            rec.action = rec.action.max(Some(filter.action));
+            rec.status = if client_gone { 499 } else { status.as_u16() };
+            gw.write_audit(&rec);
+        });
+        let mut r = Response::new(ChannelBody(rx).boxed_unsync());
+        *r.status_mut() = status;
+        r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        r.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+        r
+    }
+
+    /// Appends the request's record. Appending waits for the group commit's fsync, so the
+    /// async worker thread is handed over to blocking work meanwhile.
+    fn write_audit(&self, rec: &Record) {
+        let Some(log) = &self.audit else { return };
+        let action = EventAction::of(rec.action.unwrap_or(Action::Allow));
+        let mut e = AuditEvent::new(rec.tenant.clone(), action).target(rec.path.clone()).detail("instance", self.config.instance.clone());
+        if let Some(k) = &rec.key_id {
+            e = e.actor(format!("key:{k}"));
+        }
+        if let Some(u) = &rec.user {
+            e = e.detail("user", u.clone());
+        }
+        if let Some(b) = &rec.block {
+            e = e.detail("blocked", b.clone());
+        }
+        for (d, (n, a)) in &rec.hits {
+            e.dlp.push(DetectorResult { detector: d.clone(), count: *n, action: a.as_str().into(), offsets: Vec::new(), fingerprints: Vec::new() });
+        }
+        e = e.gateway(GatewayInfo {
+            model: rec.model.clone(),
+            provider: rec.provider.clone(),
+            input_tokens: rec.input_tokens,
+            output_tokens: rec.output_tokens,
+            cost: rec.cost,
+            status: Some(rec.status),
+            client_ip: rec.client_ip.clone(),
+            user_agent: rec.user_agent.clone(),
+            request_id: Some(rec.request_id.clone()),
+            latency_ms: rec.started.map(|t| t.elapsed().as_secs_f64() * 1e3),
+        });
+        if let Err(err) = tokio::task::block_in_place(|| log.append(&e)) {
+            eprintln!("dlpjet gateway: audit record not written: {err}");
+        }
+    }
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, StartError> {
+    tokio::signal::unix::signal(kind).map_err(|e| StartError::Other(format!("cannot install a signal handler: {e}")))
+}
+
+fn merge_hits(rec: &mut Record, v: &Verdict) {
+    for (d, h) in &v.hits {
+        let a = h.action.unwrap_or(Action::Allow);
+        let e = rec.hits.entry(d.clone()).or_insert((0, a));
+        e.0 += h.count;
+        e.1 = e.1.max(a);
+    }
+}
+
+fn blocked(dialect: Dialect, reason: &BlockReason, what: &str) -> Response<Body> {
+    let code = match reason {
+        BlockReason::Detector { detector, .. } => detector.to_string(),
+        r => r.code().to_string(),
+    };
+    reply::error(dialect, StatusCode::FORBIDDEN, "dlp_blocked", &code, &format!("the {what} was blocked by the data loss prevention policy: {reason}"))
+}
+
+fn with_warning(mut r: Response<Body>, warned: &[String]) -> Response<Body> {
+    if !warned.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&warned.join(",")) {
+            r.headers_mut().insert("x-dlpjet-warning", v);
+        }
+    }
+    r
+}
+
+fn upstream_path(shape: Shape) -> &'static str {
+    match shape {
+        Shape::CompletionRequest => "/completions",
+        Shape::EmbeddingRequest => "/embeddings",
+        Shape::MessagesRequest => "/messages",
+        _ => "/chat/completions",
+    }
+}
+
+/// The body for one upstream: the model name it knows, and (OpenAI streams) a request for
+/// usage in the stream so cost can be metered.
+fn outbound_body(body: &[u8], doc: &Node, target: &Target, kind: ProviderKind, stream: bool) -> Vec<u8> {
+    let mut edits = Vec::new();
+    if let Some(m) = doc.get("model") {
+        edits.push((m.span.clone(), quote(&target.model)));
+    }
+    if stream && kind == ProviderKind::OpenAi && doc.get("stream_options").is_none() {
+        let at = doc.span.start + 1;
+        let comma = if matches!(&doc.value, json::Value::Object(m) if !m.is_empty()) { "," } else { "" };
+        edits.push((at..at, format!(r#""stream_options":{{"include_usage":true}}{comma}"#).into_bytes()));
+    }
+    edits.sort_by_key(|(r, _)| r.start);
+    splice(body, &edits)
+}
+
+fn usage_of(doc: &Node, rec: &mut Record) {
+    if let Some(u) = doc.get("usage") {
+        rec.input_tokens = u.get("prompt_tokens").or_else(|| u.get("input_tokens")).and_then(Node::as_u64);
+        rec.output_tokens = u.get("completion_tokens").or_else(|| u.get("output_tokens")).and_then(Node::as_u64);
+    }
+}
+
+fn cost(model: &crate::config::Model, (input, output): (Option<u64>, Option<u64>)) -> Option<f64> {
+    if input.is_none() && output.is_none() {
+        return None;
+    }
+    Some(input.unwrap_or(0) as f64 * model.input_price / 1e6 + output.unwrap_or(0) as f64 * model.output_price / 1e6)
+}
