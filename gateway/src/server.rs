@@ -1,6 +1,10 @@
 //! The HTTP side: accepting connections, authenticating callers, reading bodies within limits,
 //! routing to upstreams with fallback, applying DLP both ways, and auditing each request.
 
+// Early returns carry the finished error response (about 130 bytes); each is built once per
+// request and goes straight to the client, so boxing it would only add an allocation.
+#![allow(clippy::result_large_err)]
+
 use crate::config::{Config, ProviderKind, Target};
 use crate::fields::{inspect, Shape, Verdict};
 use crate::json::{self, quote, splice, Node};
@@ -231,10 +235,32 @@ impl Gateway {
             (&Method::POST, "/v1/completions") => Shape::CompletionRequest,
             (&Method::POST, "/v1/embeddings") => Shape::EmbeddingRequest,
             (&Method::POST, "/v1/messages") => Shape::MessagesRequest,
-            (_, "/healthz" | "/v1/models" | "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings" | "/v1/messages") => {
-                return (reply::error(dialect, StatusCode::METHOD_NOT_ALLOWED, "invalid_request_error", "method_not_allowed", "method not allowed"), false);
+            (
+                _,
+                "/healthz"
+                | "/v1/models"
+                | "/v1/chat/completions"
+                | "/v1/completions"
+                | "/v1/embeddings"
+                | "/v1/messages",
+            ) => {
+                return (
+                    reply::error(
+                        dialect,
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "invalid_request_error",
+                        "method_not_allowed",
+                        "method not allowed",
+                    ),
+                    false,
+                );
             }
-            _ => return (reply::error(dialect, StatusCode::NOT_FOUND, "not_found_error", "not_found", "unknown route"), false),
+            _ => {
+                return (
+                    reply::error(dialect, StatusCode::NOT_FOUND, "not_found_error", "not_found", "unknown route"),
+                    false,
+                )
+            }
         };
         let caller = match self.authenticate(&req, dialect, rec) {
             Ok(c) => c,
@@ -252,13 +278,21 @@ impl Gateway {
             .models
             .keys()
             .map(|m| {
-                format!(r#"{{"id":{},"object":"model","created":0,"owned_by":"dlpjet"}}"#, String::from_utf8_lossy(&quote(m)))
+                format!(
+                    r#"{{"id":{},"object":"model","created":0,"owned_by":"dlpjet"}}"#,
+                    String::from_utf8_lossy(&quote(m))
+                )
             })
             .collect();
         reply::json(StatusCode::OK, format!(r#"{{"object":"list","data":[{}]}}"#, data.join(",")))
     }
 
-    fn authenticate(&self, req: &Request<Incoming>, dialect: Dialect, rec: &mut Record) -> Result<Caller, Response<Body>> {
+    fn authenticate(
+        &self,
+        req: &Request<Incoming>,
+        dialect: Dialect,
+        rec: &mut Record,
+    ) -> Result<Caller, Response<Body>> {
         let h = req.headers();
         let presented = h
             .get(AUTHORIZATION)
@@ -266,7 +300,15 @@ impl Gateway {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .or_else(|| h.get("x-api-key").and_then(|v| v.to_str().ok()))
             .map(str::trim);
-        let denied = || reply::error(dialect, StatusCode::UNAUTHORIZED, "authentication_error", "invalid_api_key", "invalid API key");
+        let denied = || {
+            reply::error(
+                dialect,
+                StatusCode::UNAUTHORIZED,
+                "authentication_error",
+                "invalid_api_key",
+                "invalid API key",
+            )
+        };
         let key = presented.ok_or_else(denied)?;
         match self.vault.verify_key(key) {
             Ok(k) => {
@@ -278,7 +320,13 @@ impl Gateway {
             Err(VaultError::Denied(_) | VaultError::Revoked(_)) => Err(denied()),
             Err(e) => {
                 eprintln!("dlpjet gateway: key check failed: {e}");
-                Err(reply::error(dialect, StatusCode::SERVICE_UNAVAILABLE, "api_error", "vault_unavailable", "the key store is unavailable"))
+                Err(reply::error(
+                    dialect,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "api_error",
+                    "vault_unavailable",
+                    "the key store is unavailable",
+                ))
             }
         }
     }
@@ -287,19 +335,47 @@ impl Gateway {
     fn tenant(&self, name: &str) -> Tenant {
         let set = self.policy.load();
         set.tenant(name).or_else(|_| set.tenant(DEFAULT_TENANT)).cloned().unwrap_or_else(|_| {
-            PolicySet::from_toml(REDACT_ALL, None).ok().and_then(|s| s.tenant(DEFAULT_TENANT).ok().cloned()).expect("the built-in default policy compiles")
+            PolicySet::from_toml(REDACT_ALL, None)
+                .ok()
+                .and_then(|s| s.tenant(DEFAULT_TENANT).ok().cloned())
+                .expect("the built-in default policy compiles")
         })
     }
 
     async fn read_body(&self, req: Request<Incoming>, dialect: Dialect) -> Result<Bytes, Response<Body>> {
         let lim = &self.config.limits;
         let encoding = req.headers().get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
-        let too_large = || reply::error(dialect, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", "body_too_large", &format!("request body larger than {} bytes", lim.max_body_bytes));
-        let collected = tokio::time::timeout(lim.body_timeout(), Limited::new(req.into_body(), lim.max_body_bytes).collect()).await;
+        let too_large = || {
+            reply::error(
+                dialect,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "invalid_request_error",
+                "body_too_large",
+                &format!("request body larger than {} bytes", lim.max_body_bytes),
+            )
+        };
+        let collected =
+            tokio::time::timeout(lim.body_timeout(), Limited::new(req.into_body(), lim.max_body_bytes).collect()).await;
         let raw = match collected {
-            Err(_) => return Err(reply::error(dialect, StatusCode::REQUEST_TIMEOUT, "invalid_request_error", "body_timeout", "request body not received in time")),
+            Err(_) => {
+                return Err(reply::error(
+                    dialect,
+                    StatusCode::REQUEST_TIMEOUT,
+                    "invalid_request_error",
+                    "body_timeout",
+                    "request body not received in time",
+                ))
+            }
             Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return Err(too_large()),
-            Ok(Err(_)) => return Err(reply::error(dialect, StatusCode::BAD_REQUEST, "invalid_request_error", "body_unreadable", "request body could not be read")),
+            Ok(Err(_)) => {
+                return Err(reply::error(
+                    dialect,
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_error",
+                    "body_unreadable",
+                    "request body could not be read",
+                ))
+            }
             Ok(Ok(b)) => b.to_bytes(),
         };
         let inflate = |r: &mut dyn Read| -> Result<Bytes, Response<Body>> {
@@ -307,8 +383,20 @@ impl Gateway {
             let mut out = Vec::new();
             let read = r.take(cap as u64 + 1).read_to_end(&mut out);
             match read {
-                Err(_) => Err(reply::error(dialect, StatusCode::BAD_REQUEST, "invalid_request_error", "bad_encoding", "request body could not be decompressed")),
-                Ok(_) if out.len() > cap => Err(reply::error(dialect, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", "inflate_limit", "decompressed request body too large or too compressible")),
+                Err(_) => Err(reply::error(
+                    dialect,
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_error",
+                    "bad_encoding",
+                    "request body could not be decompressed",
+                )),
+                Ok(_) if out.len() > cap => Err(reply::error(
+                    dialect,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "invalid_request_error",
+                    "inflate_limit",
+                    "decompressed request body too large or too compressible",
+                )),
                 Ok(_) => Ok(Bytes::from(out)),
             }
         };
@@ -316,7 +404,13 @@ impl Gateway {
             None | Some("identity") => Ok(raw),
             Some("gzip") => inflate(&mut flate2::read::GzDecoder::new(&raw[..])),
             Some("deflate") => inflate(&mut flate2::read::ZlibDecoder::new(&raw[..])),
-            Some(other) => Err(reply::error(dialect, StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request_error", "unsupported_encoding", &format!("content encoding {other:?} is not supported (gzip, deflate)"))),
+            Some(other) => Err(reply::error(
+                dialect,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "invalid_request_error",
+                "unsupported_encoding",
+                &format!("content encoding {other:?} is not supported (gzip, deflate)"),
+            )),
         }
     }
 
@@ -335,15 +429,28 @@ impl Gateway {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let body = self.read_body(req, dialect).await?;
-        let bad = |code: &str, msg: String| reply::error(dialect, StatusCode::BAD_REQUEST, "invalid_request_error", code, &msg);
-        let doc = json::parse(&body, self.config.limits.max_json_depth).map_err(|e| bad(e.code(), format!("request body: {e}")))?;
+        let bad = |code: &str, msg: String| {
+            reply::error(dialect, StatusCode::BAD_REQUEST, "invalid_request_error", code, &msg)
+        };
+        let doc = json::parse(&body, self.config.limits.max_json_depth)
+            .map_err(|e| bad(e.code(), format!("request body: {e}")))?;
         if !matches!(doc.value, json::Value::Object(_)) {
             return Err(bad("invalid_request", "request body: not a JSON object".into()));
         }
-        let alias = doc.get("model").and_then(Node::as_str).ok_or_else(|| bad("invalid_request", "request body: \"model\" (a string) is required".into()))?.to_string();
+        let alias = doc
+            .get("model")
+            .and_then(Node::as_str)
+            .ok_or_else(|| bad("invalid_request", "request body: \"model\" (a string) is required".into()))?
+            .to_string();
         rec.model = Some(alias.clone());
         let Some(model) = self.config.models.get(&alias) else {
-            return Err(reply::error(dialect, StatusCode::NOT_FOUND, "not_found_error", "model_not_found", &format!("unknown model {alias:?}")));
+            return Err(reply::error(
+                dialect,
+                StatusCode::NOT_FOUND,
+                "not_found_error",
+                "model_not_found",
+                &format!("unknown model {alias:?}"),
+            ));
         };
         let stream = doc.get("stream").and_then(Node::as_bool).unwrap_or(false);
         let tenant = self.tenant(&caller.key.tenant);
@@ -358,8 +465,13 @@ impl Gateway {
             return Err(blocked(dialect, &reason, "request"));
         }
         let body = verdict.body.clone().map(Bytes::from).unwrap_or(body);
-        let doc = if verdict.body.is_some() { json::parse(&body, self.config.limits.max_json_depth).map_err(|e| bad(e.code(), e.to_string()))? } else { doc };
-        let warned: Vec<String> = verdict.hits.iter().filter(|(_, h)| h.action == Some(Action::Warn)).map(|(d, _)| d.clone()).collect();
+        let doc = if verdict.body.is_some() {
+            json::parse(&body, self.config.limits.max_json_depth).map_err(|e| bad(e.code(), e.to_string()))?
+        } else {
+            doc
+        };
+        let warned: Vec<String> =
+            verdict.hits.iter().filter(|(_, h)| h.action == Some(Action::Warn)).map(|(d, _)| d.clone()).collect();
 
         // Upstreams in order, until one answers with something other than a retryable failure.
         let mut last_error = None;
@@ -376,7 +488,15 @@ impl Gateway {
             }
             let mut out_req = match builder.body(Full::new(Bytes::from(out_body))) {
                 Ok(r) => r,
-                Err(_) => return Err(reply::error(dialect, StatusCode::BAD_GATEWAY, "api_error", "bad_upstream_url", "upstream URL is invalid")),
+                Err(_) => {
+                    return Err(reply::error(
+                        dialect,
+                        StatusCode::BAD_GATEWAY,
+                        "api_error",
+                        "bad_upstream_url",
+                        "upstream URL is invalid",
+                    ))
+                }
             };
             // The provider key goes on the outbound request only, marked sensitive.
             let who = Accessor::tenant(caller.key.tenant.clone());
@@ -419,10 +539,17 @@ impl Gateway {
             };
             let status = resp.status();
             if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                last_error = Some((StatusCode::BAD_GATEWAY, if status.is_server_error() { "upstream_error" } else { "upstream_rate_limited" }));
+                last_error = Some((
+                    StatusCode::BAD_GATEWAY,
+                    if status.is_server_error() { "upstream_error" } else { "upstream_rate_limited" },
+                ));
                 continue;
             }
-            let is_stream = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/event-stream"));
+            let is_stream = resp
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/event-stream"));
             let mut r = if is_stream && status.is_success() {
                 let protocol = match shape {
                     Shape::MessagesRequest => Protocol::Anthropic,
@@ -453,10 +580,22 @@ impl Gateway {
     ) -> Result<Response<Body>, Response<Body>> {
         let status = resp.status();
         let content_type = resp.headers().get(CONTENT_TYPE).cloned();
-        let read = tokio::time::timeout(self.config.limits.upstream_idle(), Limited::new(resp.into_body(), 64 << 20).collect()).await;
+        let read = tokio::time::timeout(
+            self.config.limits.upstream_idle(),
+            Limited::new(resp.into_body(), 64 << 20).collect(),
+        )
+        .await;
         let body = match read {
             Ok(Ok(b)) => b.to_bytes(),
-            _ => return Err(reply::error(dialect, StatusCode::BAD_GATEWAY, "api_error", "upstream_body", "the provider's answer could not be read")),
+            _ => {
+                return Err(reply::error(
+                    dialect,
+                    StatusCode::BAD_GATEWAY,
+                    "api_error",
+                    "upstream_body",
+                    "the provider's answer could not be read",
+                ))
+            }
         };
         let mut out = body.clone();
         if status.is_success() {
@@ -466,7 +605,15 @@ impl Gateway {
                 Shape::MessagesRequest => Some(Shape::MessagesResponse),
                 _ => None,
             };
-            let doc = json::parse(&body, self.config.limits.max_json_depth).map_err(|_| reply::error(dialect, StatusCode::BAD_GATEWAY, "api_error", "upstream_body", "the provider's answer is not well-formed JSON"))?;
+            let doc = json::parse(&body, self.config.limits.max_json_depth).map_err(|_| {
+                reply::error(
+                    dialect,
+                    StatusCode::BAD_GATEWAY,
+                    "api_error",
+                    "upstream_body",
+                    "the provider's answer is not well-formed JSON",
+                )
+            })?;
             usage_of(&doc, rec);
             if let Some(shape) = shape {
                 let v = inspect(tenant, Direction::Outbound, &body, &doc, shape);
@@ -492,7 +639,14 @@ impl Gateway {
 
     /// A streamed answer: filtered event by event on a task of its own, which writes the audit
     /// record when the stream ends.
-    fn stream_response(self: Arc<Self>, resp: Response<Incoming>, protocol: Protocol, tenant: &Tenant, model: crate::config::Model, mut rec: Record) -> Response<Body> {
+    fn stream_response(
+        self: Arc<Self>,
+        resp: Response<Incoming>,
+        protocol: Protocol,
+        tenant: &Tenant,
+        model: crate::config::Model,
+        mut rec: Record,
+    ) -> Response<Body> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
         let mut filter = StreamFilter::new(protocol, tenant, self.config.limits.max_json_depth);
         let idle = self.config.limits.upstream_idle();
@@ -521,7 +675,10 @@ impl Gateway {
                         // The provider broke off: end with an error event, after what is settled.
                         let _ = filter.finish(&mut out);
                         let msg = r#"{"error":{"message":"the provider's stream broke off","type":"upstream_error","code":"upstream_stream"}}"#;
-                        crate::sse::write_event(&mut out, &crate::sse::Event { data: msg.into(), ..Default::default() });
+                        crate::sse::write_event(
+                            &mut out,
+                            &crate::sse::Event { data: msg.into(), ..Default::default() },
+                        );
                         true
                     }
                 };
@@ -558,7 +715,9 @@ impl Gateway {
     fn write_audit(&self, rec: &Record) {
         let Some(log) = &self.audit else { return };
         let action = EventAction::of(rec.action.unwrap_or(Action::Allow));
-        let mut e = AuditEvent::new(rec.tenant.clone(), action).target(rec.path.clone()).detail("instance", self.config.instance.clone());
+        let mut e = AuditEvent::new(rec.tenant.clone(), action)
+            .target(rec.path.clone())
+            .detail("instance", self.config.instance.clone());
         if let Some(k) = &rec.key_id {
             e = e.actor(format!("key:{k}"));
         }
@@ -569,7 +728,13 @@ impl Gateway {
             e = e.detail("blocked", b.clone());
         }
         for (d, (n, a)) in &rec.hits {
-            e.dlp.push(DetectorResult { detector: d.clone(), count: *n, action: a.as_str().into(), offsets: Vec::new(), fingerprints: Vec::new() });
+            e.dlp.push(DetectorResult {
+                detector: d.clone(),
+                count: *n,
+                action: a.as_str().into(),
+                offsets: Vec::new(),
+                fingerprints: Vec::new(),
+            });
         }
         e = e.gateway(GatewayInfo {
             model: rec.model.clone(),
@@ -607,7 +772,13 @@ fn blocked(dialect: Dialect, reason: &BlockReason, what: &str) -> Response<Body>
         BlockReason::Detector { detector, .. } => detector.to_string(),
         r => r.code().to_string(),
     };
-    reply::error(dialect, StatusCode::FORBIDDEN, "dlp_blocked", &code, &format!("the {what} was blocked by the data loss prevention policy: {reason}"))
+    reply::error(
+        dialect,
+        StatusCode::FORBIDDEN,
+        "dlp_blocked",
+        &code,
+        &format!("the {what} was blocked by the data loss prevention policy: {reason}"),
+    )
 }
 
 fn with_warning(mut r: Response<Body>, warned: &[String]) -> Response<Body> {

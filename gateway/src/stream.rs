@@ -138,7 +138,9 @@ impl StreamFilter {
         self.stopped = true;
         self.open.clear();
         let (kind, message) = match &s {
-            Stop::Blocked(r) => ("dlp_blocked", format!("the response was blocked by the data loss prevention policy: {r}")),
+            Stop::Blocked(r) => {
+                ("dlp_blocked", format!("the response was blocked by the data loss prevention policy: {r}"))
+            }
             Stop::Malformed(m) => ("upstream_error", format!("the provider's stream could not be read: {m}")),
         };
         let code = match &s {
@@ -296,7 +298,8 @@ impl StreamFilter {
             }
             let finished = choice.get("finish_reason").is_some_and(|f| !f.is_null());
             if finished {
-                let keys: Vec<_> = self.open.range((idx, Slot::Content)..=(idx, Slot::Thinking)).map(|(k, _)| *k).collect();
+                let keys: Vec<_> =
+                    self.open.range((idx, Slot::Content)..=(idx, Slot::Thinking)).map(|(k, _)| *k).collect();
                 for key in keys {
                     let field = fields.iter().find(|(k, _)| *k == key).map(|(_, n)| *n);
                     if let Some(rest) = self.close_into(key, field, edits)? {
@@ -339,7 +342,8 @@ impl StreamFilter {
                 }
             }
             "content_block_stop" => {
-                let keys: Vec<_> = self.open.range((idx, Slot::Content)..=(idx, Slot::Thinking)).map(|(k, _)| *k).collect();
+                let keys: Vec<_> =
+                    self.open.range((idx, Slot::Content)..=(idx, Slot::Thinking)).map(|(k, _)| *k).collect();
                 for key in keys {
                     if let Some(rest) = self.close_into(key, None, edits)? {
                         before.push(self.synthetic(key, &rest));
@@ -500,7 +504,9 @@ mod tests {
 
     #[test]
     fn anthropic_stream() {
-        let mut s = String::from("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":7}}}\n\n");
+        let mut s = String::from(
+            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":7}}}\n\n",
+        );
         s.push_str("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
         for p in ["to jane@ex", "ample.org"] {
             let d = serde_json::json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":p}});

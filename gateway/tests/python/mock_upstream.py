@@ -1,0 +1,125 @@
+"""A stand-in for AI providers on loopback that speaks their real wire formats: OpenAI's chat
+completions, completions, embeddings (JSON and server-sent events) and Anthropic's messages
+(JSON and its event stream). Tests set what it answers and read what it was sent."""
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Upstream:
+    def __init__(self):
+        self.reply = "Hello from the provider."
+        self.chunk = 4  # characters per streamed delta
+        self.status = 200  # answer with this status instead (fallback tests)
+        self.received = []  # (path, headers dict, body bytes)
+        self.lock = threading.Lock()
+        up = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                with up.lock:
+                    up.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                if up.status != 200:
+                    return self.send_json(up.status, {"error": {"message": "upstream failure", "type": "server_error"}})
+                req = json.loads(body)
+                if self.path == "/v1/chat/completions":
+                    return self.chat(req)
+                if self.path == "/v1/completions":
+                    return self.send_json(200, {"id": "cmpl-1", "object": "text_completion", "created": 1, "model": req["model"],
+                                                "choices": [{"index": 0, "text": up.reply, "finish_reason": "stop", "logprobs": None}],
+                                                "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}})
+                if self.path == "/v1/embeddings":
+                    return self.send_json(200, {"object": "list", "model": req["model"],
+                                                "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
+                                                "usage": {"prompt_tokens": 2, "total_tokens": 2}})
+                if self.path == "/v1/messages":
+                    return self.messages(req)
+                self.send_json(404, {"error": {"message": "no such route"}})
+
+            def send_json(self, status, obj):
+                data = json.dumps(obj).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def start_stream(self):
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("cache-control", "no-cache")
+                self.send_header("connection", "close")
+                self.end_headers()
+
+            def pieces(self):
+                t = up.reply
+                return [t[i:i + up.chunk] for i in range(0, len(t), up.chunk)]
+
+            def chat(self, req):
+                usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
+                if not req.get("stream"):
+                    return self.send_json(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": req["model"],
+                                                "choices": [{"index": 0, "message": {"role": "assistant", "content": up.reply},
+                                                             "finish_reason": "stop", "logprobs": None}],
+                                                "usage": usage})
+                self.start_stream()
+                base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": req["model"]}
+                first = dict(base, choices=[{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}])
+                events = [first]
+                for p in self.pieces():
+                    events.append(dict(base, choices=[{"index": 0, "delta": {"content": p}, "finish_reason": None}]))
+                events.append(dict(base, choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+                if (req.get("stream_options") or {}).get("include_usage"):
+                    events.append(dict(base, choices=[], usage=usage))
+                # CRLF line endings and a keep-alive comment, as some providers send.
+                self.wfile.write(b": keep-alive\r\n\r\n")
+                for e in events:
+                    self.wfile.write(b"data: " + json.dumps(e).encode() + b"\r\n\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"data: [DONE]\r\n\r\n")
+                self.wfile.flush()
+
+            def messages(self, req):
+                if not req.get("stream"):
+                    return self.send_json(200, {"id": "msg_1", "type": "message", "role": "assistant", "model": req["model"],
+                                                "content": [{"type": "text", "text": up.reply}], "stop_reason": "end_turn",
+                                                "stop_sequence": None, "usage": {"input_tokens": 9, "output_tokens": 4}})
+                self.start_stream()
+
+                def ev(name, obj):
+                    self.wfile.write(f"event: {name}\ndata: {json.dumps(obj)}\n\n".encode())
+                    self.wfile.flush()
+                ev("message_start", {"type": "message_start", "message": {
+                    "id": "msg_1", "type": "message", "role": "assistant", "model": req["model"], "content": [],
+                    "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 9, "output_tokens": 1}}})
+                ev("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}})
+                ev("ping", {"type": "ping"})
+                for p in self.pieces():
+                    ev("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": p}})
+                ev("content_block_stop", {"type": "content_block_stop", "index": 0})
+                ev("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                     "usage": {"output_tokens": 4}})
+                ev("message_stop", {"type": "message_stop"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def bodies(self):
+        with self.lock:
+            return [json.loads(b) for _, _, b in self.received]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
