@@ -763,3 +763,35 @@ fn vault_and_keys_commands() {
         assert!(!bytes.windows(c.len()).any(|w| w == c.as_bytes()), "{c}");
     }
 }
+
+#[test]
+fn gateway_start_errors_are_one_line_and_name_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |config: &str| {
+        let out = dlpjet()
+            .args(["gateway", "--config", config])
+            .current_dir(dir.path())
+            .env_remove("DLPJET_VAULT_MASTER_KEY")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty(), "nothing is listening");
+        String::from_utf8(out.stderr).unwrap()
+    };
+    assert_eq!(run("missing.toml"), "dlpjet: missing.toml: cannot read: no such file or directory\n");
+    let vault = "listen = \"127.0.0.1:0\"\n[vault]\npath = \"v.db\"\n";
+    std::fs::write(
+        dir.path().join("kind.toml"),
+        format!("{vault}[[upstreams]]\nname = \"a\"\nkind = \"gemini\"\nbase_url = \"http://x/v1\"\nkey = \"k\"\n"),
+    )
+    .unwrap();
+    let err = run("kind.toml");
+    assert!(
+        err.starts_with("dlpjet: kind.toml: upstreams[0].kind: line 6, column 8: unknown variant `gemini`"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+    std::fs::write(dir.path().join("nokey.toml"), vault).unwrap();
+    assert_eq!(run("nokey.toml"), "dlpjet: vault: master key: DLPJET_VAULT_MASTER_KEY is not set\n");
+    assert!(!dir.path().join("v.db").exists(), "no vault file is created without a key");
+}

@@ -60,9 +60,45 @@ impl<'a> TextIndex<'a> {
     }
 }
 
+/// The length of an incomplete UTF-8 sequence at the end of `b` (0 to 3): the bytes a
+/// streamed text must hold back so that no character is split between two outputs.
+///
+/// ```
+/// let s = "a🙂".as_bytes();
+/// assert_eq!(dlpjet::offsets::incomplete_tail(&s[..3]), 2);
+/// assert_eq!(dlpjet::offsets::incomplete_tail(s), 0);
+/// ```
+pub fn incomplete_tail(b: &[u8]) -> usize {
+    for back in 1..=b.len().min(3) {
+        let c = b[b.len() - back];
+        if c & 0xC0 == 0x80 {
+            continue; // a continuation byte: look further back for the lead byte
+        }
+        let need = match c {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        return if need > back { back } else { 0 };
+    }
+    0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn incomplete_utf8_tails() {
+        let s = "a🙂é".as_bytes();
+        assert_eq!(incomplete_tail(s), 0);
+        assert_eq!(incomplete_tail(&s[..2]), 1);
+        assert_eq!(incomplete_tail(&s[..4]), 3);
+        assert_eq!(incomplete_tail(&s[..5]), 0);
+        assert_eq!(incomplete_tail(&s[..6]), 1);
+        assert_eq!(incomplete_tail(b""), 0);
+    }
 
     #[test]
     fn offsets_count_code_points_and_utf16_units() {

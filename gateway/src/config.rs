@@ -37,6 +37,9 @@ pub struct ConfigError {
     pub file: String,
     /// What is wrong, with the field's path and position when known.
     pub message: String,
+    /// The I/O error, when the file could not be read.
+    #[source]
+    pub source: Option<std::io::Error>,
 }
 
 /// Which wire format an upstream speaks.
@@ -208,9 +211,12 @@ impl Config {
     /// Reads and checks `path`; relative paths in it are taken from its directory.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError { file: file.clone(), message: format!("cannot read: {e}") })?;
-        let mut c = Config::from_toml(&text).map_err(|message| ConfigError { file, message })?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            message: "cannot read".into(),
+            source: Some(e),
+        })?;
+        let mut c = Config::from_toml(&text).map_err(|message| ConfigError { file, message, source: None })?;
         let base = path.parent().unwrap_or(Path::new("."));
         let resolve = |p: &mut PathBuf| {
             if p.is_relative() {

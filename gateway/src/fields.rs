@@ -5,7 +5,7 @@
 //! syntax around them are never touched, so the body that goes on is the body that came in
 //! with exactly the decided strings changed.
 
-use crate::json::{quote, splice, Node, Value};
+use crate::json::{quote, Node, Value};
 use dlpjet::policy::{Action, BlockReason, Direction, Tenant};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -150,14 +150,14 @@ pub struct Verdict {
     pub blocked: Option<BlockReason>,
     /// Findings per detector.
     pub hits: BTreeMap<String, Hits>,
-    /// The rewritten body, when something was redacted.
-    pub body: Option<Vec<u8>>,
+    /// The redacted strings: byte span in the body → the JSON literal that replaces it
+    /// (in document order; empty when nothing was redacted). See [`crate::json::splice`].
+    pub edits: Vec<(Range<usize>, Vec<u8>)>,
 }
 
-/// Applies `tenant`'s policy to every text field of `doc` (parsed from `body`).
-pub fn inspect(tenant: &Tenant, direction: Direction, body: &[u8], doc: &Node, shape: Shape) -> Verdict {
-    let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
-    let mut v = Verdict { action: Action::Allow, blocked: None, hits: BTreeMap::new(), body: None };
+/// Applies `tenant`'s policy to every text field of `doc`; stops at the first blocked one.
+pub fn inspect(tenant: &Tenant, direction: Direction, doc: &Node, shape: Shape) -> Verdict {
+    let mut v = Verdict { action: Action::Allow, blocked: None, hits: BTreeMap::new(), edits: Vec::new() };
     for field in text_fields(doc, shape) {
         let Some(text) = field.as_str() else { continue };
         let d = tenant.evaluate(direction, text.as_bytes());
@@ -167,17 +167,14 @@ pub fn inspect(tenant: &Tenant, direction: Direction, body: &[u8], doc: &Node, s
             h.action = h.action.max(Some(f.action));
         }
         v.action = v.action.max(d.action);
-        if d.action == Action::Block {
-            v.blocked = d.reason;
-            v.body = None;
+        if let Some(reason) = d.reason.filter(|_| d.action == Action::Block) {
+            v.blocked = Some(reason);
+            v.edits.clear();
             return v;
         }
         if let Some(r) = &d.redacted {
-            edits.push((field.span.clone(), quote(&String::from_utf8_lossy(r))));
+            v.edits.push((field.span.clone(), quote(&String::from_utf8_lossy(r))));
         }
-    }
-    if !edits.is_empty() {
-        v.body = Some(splice(body, &edits));
     }
     v
 }
@@ -228,10 +225,10 @@ mod tests {
         let tenant = policy.tenant("default").unwrap();
         let body = br#"{"model":"jane@example.org","messages":[{"role":"user","content":"mail jane@example.org"}]}"#;
         let doc = parse(body, 64).unwrap();
-        let v = inspect(tenant, Direction::Inbound, body, &doc, Shape::ChatRequest);
+        let v = inspect(tenant, Direction::Inbound, &doc, Shape::ChatRequest);
         assert_eq!(v.action, Action::Redact);
         assert_eq!(v.hits["email"], Hits { count: 1, action: Some(Action::Redact) });
-        let out = String::from_utf8(v.body.unwrap()).unwrap();
+        let out = String::from_utf8(crate::json::splice(body, &v.edits)).unwrap();
         assert_eq!(out, r#"{"model":"jane@example.org","messages":[{"role":"user","content":"mail [EMAIL]"}]}"#);
     }
 }

@@ -37,16 +37,16 @@ pub enum StartError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     /// The policy file.
-    #[error("{0}")]
+    #[error(transparent)]
     Policy(#[from] dlpjet::policy::PolicyError),
     /// The vault.
-    #[error("vault: {0}")]
+    #[error("vault")]
     Vault(#[from] VaultError),
     /// The audit log.
-    #[error("audit log: {0}")]
+    #[error("audit log")]
     Audit(#[from] dlpjet::audit::AuditError),
     /// Listening.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Listen {
         /// The address.
         addr: SocketAddr,
@@ -73,12 +73,6 @@ impl std::fmt::Debug for Gateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Gateway").field("config", &self.config_path).finish_non_exhaustive()
     }
-}
-
-/// Who is calling, from their API key.
-#[derive(Clone, Debug)]
-struct Caller {
-    key: ApiKey,
 }
 
 /// What one request did, for its audit record.
@@ -292,7 +286,7 @@ impl Gateway {
         req: &Request<Incoming>,
         dialect: Dialect,
         rec: &mut Record,
-    ) -> Result<Caller, Response<Body>> {
+    ) -> Result<ApiKey, Response<Body>> {
         let h = req.headers();
         let presented = h
             .get(AUTHORIZATION)
@@ -315,7 +309,7 @@ impl Gateway {
                 rec.tenant = k.tenant.clone();
                 rec.key_id = Some(k.id.clone());
                 rec.user = Some(k.user.clone());
-                Ok(Caller { key: k })
+                Ok(k)
             }
             Err(VaultError::Denied(_) | VaultError::Revoked(_)) => Err(denied()),
             Err(e) => {
@@ -334,12 +328,8 @@ impl Gateway {
     /// The tenant's compiled policy (the default tenant when the policy has no section for it).
     fn tenant(&self, name: &str) -> Tenant {
         let set = self.policy.load();
-        set.tenant(name).or_else(|_| set.tenant(DEFAULT_TENANT)).cloned().unwrap_or_else(|_| {
-            PolicySet::from_toml(REDACT_ALL, None)
-                .ok()
-                .and_then(|s| s.tenant(DEFAULT_TENANT).ok().cloned())
-                .expect("the built-in default policy compiles")
-        })
+        // Every compiled policy has the default tenant (the `[default]` section, possibly empty).
+        set.tenant(name).or_else(|_| set.tenant(DEFAULT_TENANT)).cloned().expect("a policy set has the default tenant")
     }
 
     async fn read_body(&self, req: Request<Incoming>, dialect: Dialect) -> Result<Bytes, Response<Body>> {
@@ -419,7 +409,7 @@ impl Gateway {
         req: Request<Incoming>,
         shape: Shape,
         dialect: Dialect,
-        caller: Caller,
+        caller: ApiKey,
         rec: &mut Record,
     ) -> Result<(Response<Body>, bool), Response<Body>> {
         let passthrough: Vec<(hyper::header::HeaderName, HeaderValue)> = req
@@ -453,23 +443,16 @@ impl Gateway {
             ));
         };
         let stream = doc.get("stream").and_then(Node::as_bool).unwrap_or(false);
-        let tenant = self.tenant(&caller.key.tenant);
+        let tenant = self.tenant(&caller.tenant);
 
         // DLP on the way in.
-        let verdict = inspect(&tenant, Direction::Inbound, &body, &doc, shape);
+        let verdict = inspect(&tenant, Direction::Inbound, &doc, shape);
         merge_hits(rec, &verdict);
         rec.action = Some(verdict.action);
-        if verdict.action == Action::Block {
-            let reason = verdict.blocked.clone().unwrap_or(BlockReason::InputTooLarge { limit: 0 });
+        if let Some(reason) = &verdict.blocked {
             rec.block = Some(reason.to_string());
-            return Err(blocked(dialect, &reason, "request"));
+            return Err(blocked(dialect, reason, "request"));
         }
-        let body = verdict.body.clone().map(Bytes::from).unwrap_or(body);
-        let doc = if verdict.body.is_some() {
-            json::parse(&body, self.config.limits.max_json_depth).map_err(|e| bad(e.code(), e.to_string()))?
-        } else {
-            doc
-        };
         let warned: Vec<String> =
             verdict.hits.iter().filter(|(_, h)| h.action == Some(Action::Warn)).map(|(d, _)| d.clone()).collect();
 
@@ -477,7 +460,7 @@ impl Gateway {
         let mut last_error = None;
         for target in &model.route {
             let Some(up) = self.config.upstreams.iter().find(|u| u.name == target.upstream) else { continue };
-            let out_body = outbound_body(&body, &doc, target, up.kind, stream);
+            let out_body = outbound_body(&body, &doc, &verdict.edits, target, up.kind, stream);
             let url = format!("{}{}", up.base_url.trim_end_matches('/'), upstream_path(shape));
             let mut builder = Request::post(&url).header(CONTENT_TYPE, "application/json");
             for (k, v) in &passthrough {
@@ -499,7 +482,7 @@ impl Gateway {
                 }
             };
             // The provider key goes on the outbound request only, marked sensitive.
-            let who = Accessor::tenant(caller.key.tenant.clone());
+            let who = Accessor::tenant(caller.tenant.clone());
             let header = self.vault.use_proxied(&who, &up.key, |k| {
                 let value = match up.kind {
                     ProviderKind::OpenAi => [b"Bearer ".as_slice(), k].concat(),
@@ -616,16 +599,15 @@ impl Gateway {
             })?;
             usage_of(&doc, rec);
             if let Some(shape) = shape {
-                let v = inspect(tenant, Direction::Outbound, &body, &doc, shape);
+                let v = inspect(tenant, Direction::Outbound, &doc, shape);
                 merge_hits(rec, &v);
                 rec.action = rec.action.max(Some(v.action));
-                if v.action == Action::Block {
-                    let reason = v.blocked.clone().unwrap_or(BlockReason::InputTooLarge { limit: 0 });
+                if let Some(reason) = &v.blocked {
                     rec.block = Some(reason.to_string());
-                    return Err(blocked(dialect, &reason, "response"));
+                    return Err(blocked(dialect, reason, "response"));
                 }
-                if let Some(b) = v.body {
-                    out = Bytes::from(b);
+                if !v.edits.is_empty() {
+                    out = Bytes::from(splice(&body, &v.edits));
                 }
             }
         }
@@ -690,7 +672,6 @@ impl Gateway {
                     break;
                 }
             }
-            drop(tx);
             rec.input_tokens = filter.usage.input;
             rec.output_tokens = filter.usage.output;
             rec.cost = cost(&model, (filter.usage.input, filter.usage.output));
@@ -702,6 +683,9 @@ impl Gateway {
             rec.action = rec.action.max(Some(filter.action));
             rec.status = if client_gone { 499 } else { status.as_u16() };
             gw.write_audit(&rec);
+            // The stream ends for the client once its record is written, so a graceful
+            // shutdown (which waits for open responses) never closes the log before it.
+            drop(tx);
         });
         let mut r = Response::new(ChannelBody(rx).boxed_unsync());
         *r.status_mut() = status;
@@ -799,10 +783,18 @@ fn upstream_path(shape: Shape) -> &'static str {
     }
 }
 
-/// The body for one upstream: the model name it knows, and (OpenAI streams) a request for
-/// usage in the stream so cost can be metered.
-fn outbound_body(body: &[u8], doc: &Node, target: &Target, kind: ProviderKind, stream: bool) -> Vec<u8> {
-    let mut edits = Vec::new();
+/// The body for one upstream: the policy's redactions (`redacted`), the model name that
+/// upstream knows, and (OpenAI streams) a request for usage in the stream so cost can be
+/// metered — all spliced into the caller's body in one pass.
+fn outbound_body(
+    body: &[u8],
+    doc: &Node,
+    redacted: &[(std::ops::Range<usize>, Vec<u8>)],
+    target: &Target,
+    kind: ProviderKind,
+    stream: bool,
+) -> Vec<u8> {
+    let mut edits = redacted.to_vec();
     if let Some(m) = doc.get("model") {
         edits.push((m.span.clone(), quote(&target.model)));
     }

@@ -57,13 +57,24 @@ pub enum Stop {
     Malformed(String),
 }
 
+/// One text being streamed: its policy evaluation, and the start of a UTF-8 character whose
+/// rest the policy has not released yet (a character is never split between two events).
+#[derive(Debug)]
+struct Text {
+    policy: PolicyStream,
+    carry: Vec<u8>,
+}
+
+/// Edits to one event's data: byte span → the text (unquoted) that replaces the string there.
+type Edits = Vec<(Range<usize>, String)>;
+
 /// Filters one provider stream.
 #[derive(Debug)]
 pub struct StreamFilter {
     protocol: Protocol,
     tenant: Tenant,
     reader: sse::Reader,
-    open: BTreeMap<(u64, Slot), PolicyStream>,
+    open: BTreeMap<(u64, Slot), Text>,
     max_depth: usize,
     /// Findings per detector, with the strictest action taken.
     pub hits: BTreeMap<String, (usize, Action)>,
@@ -187,7 +198,7 @@ impl StreamFilter {
         }
         let data = e.data.as_bytes();
         let doc = json::parse(data, self.max_depth).map_err(|err| Stop::Malformed(format!("event data: {err}")))?;
-        let mut edits: Vec<(Range<usize>, Vec<u8>)> = Vec::new();
+        let mut edits = Edits::new();
         let mut before = Vec::new();
         match self.protocol {
             Protocol::OpenAiChat | Protocol::OpenAiCompletion => {
@@ -202,6 +213,7 @@ impl StreamFilter {
         if edits.is_empty() {
             sse::write_event(out, &e);
         } else {
+            let mut edits: Vec<_> = edits.into_iter().map(|(r, t)| (r, quote(&t))).collect();
             edits.sort_by_key(|(r, _)| r.start);
             let data = splice(data, &edits);
             let data = String::from_utf8(data).map_err(|_| Stop::Malformed("rewritten event is not UTF-8".into()))?;
@@ -211,23 +223,25 @@ impl StreamFilter {
     }
 
     /// Feeds one delta string; the released text replaces it in the event.
-    fn feed(&mut self, key: (u64, Slot), node: &Node, edits: &mut Vec<(Range<usize>, Vec<u8>)>) -> Result<(), Stop> {
+    fn feed(&mut self, key: (u64, Slot), node: &Node, edits: &mut Edits) -> Result<(), Stop> {
         let Some(text) = node.as_str() else { return Ok(()) };
-        let stream = self.open.entry(key).or_insert_with(|| self.tenant.stream(Direction::Outbound));
-        let mut released = Vec::with_capacity(text.len());
-        let r = stream.push(text.as_bytes(), &mut released);
-        if let Err(b) = r {
-            return Err(Stop::Blocked(b.reason));
-        }
-        edits.push((node.span.clone(), quote(&String::from_utf8_lossy(&released))));
+        let t = self
+            .open
+            .entry(key)
+            .or_insert_with(|| Text { policy: self.tenant.stream(Direction::Outbound), carry: Vec::new() });
+        let mut released = std::mem::take(&mut t.carry);
+        t.policy.push(text.as_bytes(), &mut released).map_err(|b| Stop::Blocked(b.reason))?;
+        let keep = dlpjet::offsets::incomplete_tail(&released);
+        t.carry.extend_from_slice(&released[released.len() - keep..]);
+        released.truncate(released.len() - keep);
+        edits.push((node.span.clone(), String::from_utf8_lossy(&released).into_owned()));
         Ok(())
     }
 
     /// Ends one text: the rest of it, now settled.
     fn close(&mut self, key: (u64, Slot)) -> Result<String, Stop> {
-        let Some(stream) = self.open.remove(&key) else { return Ok(String::new()) };
-        let mut rest = Vec::new();
-        let d = stream.finish(&mut rest);
+        let Some(Text { policy, carry: mut rest }) = self.open.remove(&key) else { return Ok(String::new()) };
+        let d = policy.finish(&mut rest);
         for f in &d.findings {
             let h = self.hits.entry(f.finding.detector.to_string()).or_insert((0, Action::Allow));
             h.0 += 1;
@@ -246,28 +260,20 @@ impl StreamFilter {
         &mut self,
         key: (u64, Slot),
         field: Option<&Node>,
-        edits: &mut [(Range<usize>, Vec<u8>)],
+        edits: &mut Edits,
     ) -> Result<Option<String>, Stop> {
         let rest = self.close(key)?;
         if rest.is_empty() {
             return Ok(None);
         }
         if let Some(edit) = field.and_then(|f| edits.iter_mut().find(|(r, _)| *r == f.span)) {
-            // The edit holds the released text as a JSON literal: extend it.
-            let mut text: String = serde_json::from_slice(&edit.1).unwrap_or_default();
-            text.push_str(&rest);
-            edit.1 = quote(&text);
+            edit.1.push_str(&rest);
             return Ok(None);
         }
         Ok(Some(rest))
     }
 
-    fn openai(
-        &mut self,
-        doc: &Node,
-        edits: &mut Vec<(Range<usize>, Vec<u8>)>,
-        before: &mut Vec<sse::Event>,
-    ) -> Result<(), Stop> {
+    fn openai(&mut self, doc: &Node, edits: &mut Edits, before: &mut Vec<sse::Event>) -> Result<(), Stop> {
         if let Some(u) = doc.get("usage") {
             self.usage.input = u.get("prompt_tokens").and_then(Node::as_u64).or(self.usage.input);
             self.usage.output = u.get("completion_tokens").and_then(Node::as_u64).or(self.usage.output);
@@ -315,7 +321,7 @@ impl StreamFilter {
         &mut self,
         e: &sse::Event,
         doc: &Node,
-        edits: &mut Vec<(Range<usize>, Vec<u8>)>,
+        edits: &mut Edits,
         before: &mut Vec<sse::Event>,
     ) -> Result<(), Stop> {
         let kind = doc.get("type").and_then(Node::as_str).or(e.event.as_deref()).unwrap_or_default();
@@ -479,6 +485,20 @@ mod tests {
         let (out, r) = run(Protocol::OpenAiChat, &s, &[]);
         r.unwrap();
         assert_eq!(client_text(&out), ("write to [EMAIL] today".into(), false));
+    }
+
+    #[test]
+    fn characters_are_never_split_between_events() {
+        let text: String = "写信给🙂é ".repeat(60) + "jane@example.org" + &"é🙂".repeat(40);
+        let chars: Vec<char> = text.chars().collect();
+        let expected = text.replace("jane@example.org", "[EMAIL]");
+        for k in 1..8 {
+            let pieces: Vec<String> = chars.chunks(k).map(|c| c.iter().collect()).collect();
+            let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
+            let (out, r) = run(Protocol::OpenAiChat, &openai_stream(&refs), &[]);
+            r.unwrap();
+            assert_eq!(client_text(&out).0, expected, "{k} characters per delta");
+        }
     }
 
     #[test]

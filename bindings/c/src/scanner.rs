@@ -113,6 +113,34 @@ pub(crate) unsafe fn scanner_ref<'a>(scanner: *const dlpjet_scanner) -> Result<&
     unsafe { scanner.as_ref() }.ok_or_else(|| Failure::null("scanner"))
 }
 
+/// The scanner, the input and the direction every one-shot call starts from.
+///
+/// # Safety
+/// `scanner` is NULL or a live scanner; `data` is NULL (with `len` 0) or points to `len`
+/// readable bytes that stay valid for `'a`.
+unsafe fn call_args<'a>(
+    scanner: *const dlpjet_scanner,
+    direction: dlpjet_direction,
+    data: *const u8,
+    len: usize,
+) -> Result<(&'a dlpjet_scanner, &'a [u8], Direction), Failure> {
+    // SAFETY: the caller's contract for both pointers.
+    let (s, text) = unsafe { (scanner_ref(scanner)?, bytes(data, len, "data")?) };
+    Ok((s, text, crate::input::direction(direction)?))
+}
+
+/// Checks a caller-supplied output buffer: `len` (named `len_name`) must be writable, and
+/// `out` may be NULL only with `capacity` 0.
+fn caller_buffer<T>(out: *mut T, capacity: usize, len: *mut usize, len_name: &'static str) -> Result<(), Failure> {
+    if len.is_null() {
+        return Err(Failure::null(len_name));
+    }
+    if out.is_null() && capacity > 0 {
+        return Err(Failure::null("out"));
+    }
+    Ok(())
+}
+
 impl dlpjet_scanner {
     /// The findings of `text` with their actions, as the policy's decision would have them
     /// (the size limit applied), or the reason the input is blocked outright.
@@ -144,14 +172,8 @@ pub unsafe extern "C" fn dlpjet_scan(
 ) -> dlpjet_status {
     guard(|| {
         // SAFETY: the caller's contract for every pointer.
-        let (s, text) = unsafe { (scanner_ref(scanner)?, bytes(data, len, "data")?) };
-        let d = crate::input::direction(direction)?;
-        if count.is_null() {
-            return Err(Failure::null("count"));
-        }
-        if out.is_null() && capacity > 0 {
-            return Err(Failure::null("out"));
-        }
+        let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
+        caller_buffer(out, capacity, count, "count")?;
         let found = match s.findings(d, text) {
             Ok(f) => f,
             Err(reason) => {
@@ -194,8 +216,7 @@ pub unsafe extern "C" fn dlpjet_scan_alloc(
 ) -> dlpjet_status {
     guard(|| {
         // SAFETY: the caller's contract for every pointer.
-        let (s, text) = unsafe { (scanner_ref(scanner)?, bytes(data, len, "data")?) };
-        let d = crate::input::direction(direction)?;
+        let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
         if out.is_null() {
             return Err(Failure::null("out"));
         }
@@ -244,14 +265,8 @@ pub unsafe extern "C" fn dlpjet_redact(
 ) -> dlpjet_status {
     guard(|| {
         // SAFETY: the caller's contract for every pointer.
-        let (s, text) = unsafe { (scanner_ref(scanner)?, bytes(data, len, "data")?) };
-        let d = crate::input::direction(direction)?;
-        if out_len.is_null() {
-            return Err(Failure::null("out_len"));
-        }
-        if out.is_null() && capacity > 0 {
-            return Err(Failure::null("out"));
-        }
+        let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
+        caller_buffer(out, capacity, out_len, "out_len")?;
         let decision = match redacted(s, d, text) {
             Ok(d) => d,
             Err(reason) => {
@@ -296,8 +311,7 @@ pub unsafe extern "C" fn dlpjet_redact_alloc(
 ) -> dlpjet_status {
     guard(|| {
         // SAFETY: the caller's contract for every pointer.
-        let (s, text) = unsafe { (scanner_ref(scanner)?, bytes(data, len, "data")?) };
-        let d = crate::input::direction(direction)?;
+        let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
         if out.is_null() || out_len.is_null() {
             return Err(Failure::null(if out.is_null() { "out" } else { "out_len" }));
         }
@@ -333,8 +347,7 @@ pub unsafe extern "C" fn dlpjet_evaluate(
 ) -> dlpjet_status {
     guard(|| {
         // SAFETY: the caller's contract for every pointer.
-        let (s, text) = unsafe { (scanner_ref(scanner)?, bytes(data, len, "data")?) };
-        let d = crate::input::direction(direction)?;
+        let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
         if out.is_null() {
             return Err(Failure::null("out"));
         }

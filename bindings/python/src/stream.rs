@@ -3,7 +3,7 @@
 use crate::errors::{blocked, guard};
 use crate::findings::{Decision, Finding};
 use crate::text::{output, Input};
-use engine::offsets::{units_in, Unit};
+use engine::offsets::{incomplete_tail, units_in, Unit};
 use engine::policy::{Direction, PolicyStream, Tenant};
 use engine::{Event, StreamScanner};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -169,24 +169,6 @@ impl RedactStream {
     }
 }
 
-/// The length of an incomplete UTF-8 sequence at the end of `b` (0 to 3).
-fn incomplete_tail(b: &[u8]) -> usize {
-    for back in 1..=b.len().min(3) {
-        let c = b[b.len() - back];
-        if c & 0xC0 == 0x80 {
-            continue; // a continuation byte: look further back for the lead byte
-        }
-        let need = match c {
-            0xC0..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            0xF0..=0xF7 => 4,
-            _ => 1,
-        };
-        return if need > back { back } else { 0 };
-    }
-    0
-}
-
 #[pymethods]
 impl RedactStream {
     /// Applies the policy to the next chunk (``str`` or ``bytes``, the same kind as the first)
@@ -229,21 +211,5 @@ impl RedactStream {
     #[getter]
     fn held_back(&self) -> usize {
         self.inner.as_ref().map_or(0, |s| s.held_back()) + self.carry.len()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::incomplete_tail;
-
-    #[test]
-    fn incomplete_utf8_tails() {
-        let s = "a🙂é".as_bytes();
-        assert_eq!(incomplete_tail(s), 0);
-        assert_eq!(incomplete_tail(&s[..2]), 1);
-        assert_eq!(incomplete_tail(&s[..4]), 3);
-        assert_eq!(incomplete_tail(&s[..5]), 0);
-        assert_eq!(incomplete_tail(&s[..6]), 1);
-        assert_eq!(incomplete_tail(b""), 0);
     }
 }

@@ -244,4 +244,3 @@ def test_audit_records_and_the_key_canary(gateway, upstreams):
     everything = "\n".join(responses) + stderr + json.dumps(records)
     for s in (CANARY, EMAIL, "4111 1111"):
         assert s not in everything
-    assert CANARY[:16] not in (gateway.audit / "LOCK").read_text() if (gateway.audit / "LOCK").exists() else True
