@@ -17,6 +17,15 @@ use std::sync::Arc;
 /// Inputs at least this long are scanned with the GIL released.
 const DETACH_AT: usize = 32 * 1024;
 
+/// Runs `work` on `hay`, with the GIL released when `hay` is long enough for that to pay.
+fn detached<T: Send>(py: Python<'_>, hay: &[u8], work: impl FnOnce() -> T + Send) -> T {
+    if hay.len() >= DETACH_AT {
+        py.detach(work)
+    } else {
+        work()
+    }
+}
+
 /// Where a policy came from.
 enum Source {
     Text(String),
@@ -145,11 +154,7 @@ impl Scanner {
             let d = crate::text::direction(direction)?;
             let input = Input::of(text, "scan()")?;
             let hay = &input.data[..];
-            let found = if hay.len() >= DETACH_AT {
-                py.detach(|| self.tenant.findings(d, hay))
-            } else {
-                self.tenant.findings(d, hay)
-            };
+            let found = detached(py, hay, || self.tenant.findings(d, hay));
             let found = found.map_err(|r| blocked(py, &r))?;
             let mut ix = input.text.then(|| TextIndex::new(hay, Unit::CodePoint));
             Ok(found.iter().map(|f| Finding::new(&f.finding, f.action, hay, ix.as_mut())).collect())
@@ -165,11 +170,7 @@ impl Scanner {
             let input = Input::of(text, "redact()")?;
             let hay = &input.data[..];
             let mut out = Vec::with_capacity(hay.len() + 16);
-            let decision = if hay.len() >= DETACH_AT {
-                py.detach(|| self.tenant.evaluate_into(d, hay, &mut out))
-            } else {
-                self.tenant.evaluate_into(d, hay, &mut out)
-            };
+            let decision = detached(py, hay, || self.tenant.evaluate_into(d, hay, &mut out));
             if let Some(r) = decision.reason.filter(|_| decision.action == Action::Block) {
                 return Err(blocked(py, &r));
             }
@@ -189,11 +190,7 @@ impl Scanner {
             let d = crate::text::direction(direction)?;
             let input = Input::of(text, "evaluate()")?;
             let hay = &input.data[..];
-            let decision = if hay.len() >= DETACH_AT {
-                py.detach(|| self.tenant.evaluate(d, hay))
-            } else {
-                self.tenant.evaluate(d, hay)
-            };
+            let decision = detached(py, hay, || self.tenant.evaluate(d, hay));
             Decision::new(py, &decision, hay, input.text)
         })
     }
