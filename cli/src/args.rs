@@ -290,10 +290,10 @@ pub enum KeysCommand {
         /// Seconds until it expires.
         #[arg(long)]
         ttl: Option<u64>,
-        /// Requests per minute (overrides the tenant's).
+        /// Requests per minute through the gateway (instead of its per-key default).
         #[arg(long)]
         rate: Option<u32>,
-        /// Spending limit (overrides the tenant's).
+        /// Spending cap in the gateway's budget window (the tenant's cap still applies).
         #[arg(long)]
         budget: Option<f64>,
     },

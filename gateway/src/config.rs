@@ -21,6 +21,16 @@
 //!
 //! [models."gpt-4o-mini"]            # what callers ask for
 //! route = [{ upstream = "openai", model = "gpt-4o-mini" }]
+//! input_price = 0.15                # per million tokens, for budgets
+//! output_price = 0.60
+//!
+//! [rate_limits]                     # token buckets; 429 with Retry-After
+//! per_key = { requests_per_minute = 600 }
+//! per_ip = { requests_per_minute = 1200, burst = 200 }
+//!
+//! [budgets]                         # needs [audit]: spend is counted from it
+//! period = "month"                  # day | month | total
+//! tenants = { acme = 500.0 }
 //! ```
 
 use serde::Deserialize;
@@ -88,6 +98,12 @@ pub struct Config {
     /// Model aliases callers use, each an ordered list of upstreams to try.
     #[serde(default)]
     pub models: BTreeMap<String, Model>,
+    /// Request rates per API key, user, tenant and client address.
+    #[serde(default)]
+    pub rate_limits: RateLimits,
+    /// Spending caps.
+    #[serde(default)]
+    pub budgets: Budgets,
 }
 
 fn default_instance() -> String {
@@ -166,6 +182,80 @@ impl Limits {
     /// `upstream_idle_ms` as a duration.
     pub fn upstream_idle(&self) -> Duration {
         Duration::from_millis(self.upstream_idle_ms)
+    }
+}
+
+/// `[rate_limits]`: token buckets per scope. A scope without an entry is not limited; an API
+/// key's own `rate_limit` (requests per minute, set with `dlpjet keys create --rate`) replaces
+/// `per_key` for that key.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Per API key.
+    #[serde(default)]
+    pub per_key: Option<Rate>,
+    /// Per user (over all of the user's keys).
+    #[serde(default)]
+    pub per_user: Option<Rate>,
+    /// Per tenant (over all of its users).
+    #[serde(default)]
+    pub per_tenant: Option<Rate>,
+    /// Per client IP address, checked before authentication.
+    #[serde(default)]
+    pub per_ip: Option<Rate>,
+}
+
+/// One token bucket's parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rate {
+    /// The sustained rate.
+    pub requests_per_minute: u32,
+    /// How many requests may come at once after a quiet spell (default: a minute's worth).
+    #[serde(default)]
+    pub burst: Option<u32>,
+}
+
+/// `[budgets]`: spending caps, in the currency of the models' prices.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Budgets {
+    /// The window spend is counted over: `"day"` and `"month"` start at midnight UTC,
+    /// `"total"` never resets.
+    pub period: Period,
+    /// The cap of each tenant.
+    pub tenants: BTreeMap<String, f64>,
+    /// Output tokens assumed for a request that does not set `max_tokens`, when estimating
+    /// what it may cost before it is sent.
+    pub default_output_tokens: u64,
+}
+
+impl Default for Budgets {
+    fn default() -> Budgets {
+        Budgets { period: Period::Month, tenants: BTreeMap::new(), default_output_tokens: 4096 }
+    }
+}
+
+/// A budget window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    /// From midnight UTC.
+    Day,
+    /// From the first of the month, midnight UTC.
+    Month,
+    /// Since the audit log began.
+    Total,
+}
+
+impl Period {
+    /// The name used in messages: `"day"`, `"month"`, `"total"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Month => "month",
+            Period::Total => "total",
+        }
     }
 }
 
@@ -282,6 +372,27 @@ impl Config {
                 return Err(format!("models.{alias}: prices cannot be negative"));
             }
         }
+        let rates = &self.rate_limits;
+        for (name, r) in [
+            ("per_key", &rates.per_key),
+            ("per_user", &rates.per_user),
+            ("per_tenant", &rates.per_tenant),
+            ("per_ip", &rates.per_ip),
+        ] {
+            if let Some(r) = r {
+                if r.requests_per_minute == 0 || r.burst == Some(0) {
+                    return Err(format!("rate_limits.{name}: requests_per_minute and burst must be positive"));
+                }
+            }
+        }
+        if !self.budgets.tenants.is_empty() && self.audit.is_none() {
+            return Err("budgets: spend is counted from the audit log, so budgets need an [audit] section".into());
+        }
+        for (tenant, cap) in &self.budgets.tenants {
+            if !(cap.is_finite() && *cap >= 0.0) {
+                return Err(format!("budgets.tenants.{tenant}: a budget is a non-negative amount"));
+            }
+        }
         if self.limits.max_json_depth == 0 || self.limits.max_body_bytes == 0 {
             return Err("limits: max_json_depth and max_body_bytes must be positive".into());
         }
@@ -334,5 +445,25 @@ mod tests {
         assert_eq!(e, "models.m.route[0].upstream: no upstream named \"b\"");
         let e = Config::from_toml(&format!("{GOOD}\nbogus = 1")).unwrap_err();
         assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn reads_limits_and_budgets() {
+        let c = Config::from_toml(&format!(
+            "{GOOD}\n[audit]\ndir = \"a\"\n[rate_limits]\nper_ip = {{ requests_per_minute = 60 }}\n\
+             [budgets]\nperiod = \"day\"\ntenants = {{ acme = 2.5 }}\n"
+        ))
+        .unwrap();
+        assert_eq!(c.rate_limits.per_ip, Some(Rate { requests_per_minute: 60, burst: None }));
+        assert!(c.rate_limits.per_key.is_none());
+        assert_eq!((c.budgets.period, c.budgets.tenants["acme"]), (Period::Day, 2.5));
+        let e = Config::from_toml(&format!("{GOOD}\n[rate_limits]\nper_user = {{ requests_per_minute = 0 }}\n"))
+            .unwrap_err();
+        assert_eq!(e, "rate_limits.per_user: requests_per_minute and burst must be positive");
+        let e = Config::from_toml(&format!("{GOOD}\n[budgets]\ntenants = {{ acme = 1.0 }}\n")).unwrap_err();
+        assert_eq!(e, "budgets: spend is counted from the audit log, so budgets need an [audit] section");
+        let e = Config::from_toml(&format!("{GOOD}\n[audit]\ndir = \"a\"\n[budgets]\ntenants = {{ acme = -1.0 }}\n"))
+            .unwrap_err();
+        assert_eq!(e, "budgets.tenants.acme: a budget is a non-negative amount");
     }
 }

@@ -8,9 +8,11 @@
 //! streams), [`fields`] (which strings of a provider's JSON are text, and the policy applied to
 //! them), [`stream`] (DLP over streamed answers), [`config`], [`server`].
 
+pub mod budget;
 pub mod config;
 pub mod fields;
 pub mod json;
+pub mod ratelimit;
 pub mod reply;
 pub mod server;
 pub mod sse;

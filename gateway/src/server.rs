@@ -5,9 +5,11 @@
 // request and goes straight to the client, so boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
+use crate::budget::{Budgets, Hold};
 use crate::config::{Config, ProviderKind, Target};
 use crate::fields::{inspect, Shape, Verdict};
 use crate::json::{self, quote, splice, Node};
+use crate::ratelimit::{self, RateLimiter};
 use crate::reply::{self, Body, ChannelBody, Dialect};
 use crate::stream::{Protocol, StreamFilter};
 use arc_swap::ArcSwap;
@@ -67,6 +69,8 @@ pub struct Gateway {
     audit: Option<AuditLog>,
     client: Client<HttpConnector, Full<Bytes>>,
     requests: AtomicU64,
+    limiter: RateLimiter,
+    budgets: Arc<Budgets>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -95,6 +99,8 @@ struct Record {
     user_agent: Option<String>,
     request_id: String,
     started: Option<Instant>,
+    /// The request's cost estimate, held against its budgets until the cost is known.
+    hold: Option<Hold>,
 }
 
 impl Gateway {
@@ -118,7 +124,12 @@ impl Gateway {
         http.set_connect_timeout(Some(Duration::from_secs(10)));
         http.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(90)).build(http);
+        let budgets =
+            Budgets::load(config.budgets.clone(), config.audit.as_ref().map(|a| a.dir.as_path()), now_micros())
+                .map_err(StartError::Other)?;
         Ok(Gateway {
+            limiter: RateLimiter::new(config.rate_limits.clone()),
+            budgets: Arc::new(budgets),
             config,
             config_path,
             policy: ArcSwap::from_pointee(policy),
@@ -207,7 +218,7 @@ impl Gateway {
         // A stream writes its record when it ends; every authenticated request has one.
         if !streamed && !rec.tenant.is_empty() {
             rec.status = resp.status().as_u16();
-            self.write_audit(&rec);
+            self.write_audit(&mut rec);
         }
         Ok(resp)
     }
@@ -217,11 +228,27 @@ impl Gateway {
     async fn route(self: &Arc<Self>, req: Request<Incoming>, rec: &mut Record) -> (Response<Body>, bool) {
         let path = req.uri().path().to_string();
         let dialect = if path == "/v1/messages" { Dialect::Anthropic } else { Dialect::OpenAi };
+        if path != "/healthz" {
+            if let Some(ip) = &rec.client_ip {
+                if let Err(l) = self.limiter.check_ip(ip, Instant::now()) {
+                    return (rate_limited(dialect, l), false);
+                }
+            }
+        }
         let shape = match (req.method(), path.as_str()) {
             (&Method::GET, "/healthz") => return (reply::json(StatusCode::OK, r#"{"status":"ok"}"#), false),
             (&Method::GET, "/v1/models") => {
                 return match self.authenticate(&req, dialect, rec) {
-                    Ok(_) => (self.models(), false),
+                    Ok(caller) => match self.limiter.check_caller(
+                        &caller.id,
+                        caller.rate_limit,
+                        &caller.tenant,
+                        &caller.user,
+                        Instant::now(),
+                    ) {
+                        Ok(()) => (self.models(), false),
+                        Err(l) => (rate_limited(dialect, l), false),
+                    },
                     Err(r) => (r, false),
                 };
             }
@@ -260,6 +287,11 @@ impl Gateway {
             Ok(c) => c,
             Err(r) => return (r, false),
         };
+        if let Err(l) =
+            self.limiter.check_caller(&caller.id, caller.rate_limit, &caller.tenant, &caller.user, Instant::now())
+        {
+            return (rate_limited(dialect, l), false);
+        }
         match self.proxy(req, shape, dialect, caller, rec).await {
             Ok(r) => r,
             Err(r) => (r, false),
@@ -444,6 +476,29 @@ impl Gateway {
         };
         let stream = doc.get("stream").and_then(Node::as_bool).unwrap_or(false);
         let tenant = self.tenant(&caller.tenant);
+
+        // What the request may cost, held against the tenant's and the key's budgets.
+        let estimate = estimate_cost(model, &doc, body.len(), shape, self.budgets.default_output_tokens());
+        match self.budgets.hold(&caller.tenant, &caller.id, caller.budget, estimate, now_micros()) {
+            Ok(h) => rec.hold = Some(h),
+            Err(e) => {
+                let mut r = reply::error(
+                    dialect,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "insufficient_quota",
+                    "budget_exceeded",
+                    &format!(
+                        "the {}'s budget ({} per {}) would be exceeded by this request",
+                        e.scope,
+                        e.limit,
+                        e.period.as_str()
+                    ),
+                );
+                // The SDKs retry 429s unless told not to; waiting does not refill a budget.
+                r.headers_mut().insert("x-should-retry", HeaderValue::from_static("false"));
+                return Err(r);
+            }
+        }
 
         // DLP on the way in.
         let verdict = inspect(&tenant, Direction::Inbound, &doc, shape);
@@ -682,7 +737,7 @@ impl Gateway {
             }
             rec.action = rec.action.max(Some(filter.action));
             rec.status = if client_gone { 499 } else { status.as_u16() };
-            gw.write_audit(&rec);
+            gw.write_audit(&mut rec);
             // The stream ends for the client once its record is written, so a graceful
             // shutdown (which waits for open responses) never closes the log before it.
             drop(tx);
@@ -694,9 +749,13 @@ impl Gateway {
         r
     }
 
-    /// Appends the request's record. Appending waits for the group commit's fsync, so the
-    /// async worker thread is handed over to blocking work meanwhile.
-    fn write_audit(&self, rec: &Record) {
+    /// Settles the request's budget hold with its metered cost and appends its record.
+    /// Appending waits for the group commit's fsync, so the async worker thread is handed over
+    /// to blocking work meanwhile.
+    fn write_audit(&self, rec: &mut Record) {
+        if let Some(h) = rec.hold.take() {
+            h.settle(rec.cost.unwrap_or(0.0));
+        }
         let Some(log) = &self.audit else { return };
         let action = EventAction::of(rec.action.unwrap_or(Action::Allow));
         let mut e = AuditEvent::new(rec.tenant.clone(), action)
@@ -740,6 +799,42 @@ impl Gateway {
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, StartError> {
     tokio::signal::unix::signal(kind).map_err(|e| StartError::Other(format!("cannot install a signal handler: {e}")))
+}
+
+fn now_micros() -> i64 {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(t.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// 429 with `Retry-After` (whole seconds, rounded up).
+fn rate_limited(dialect: Dialect, l: ratelimit::Limited) -> Response<Body> {
+    let secs = l.retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    let mut r = reply::error(
+        dialect,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limit_error",
+        "rate_limit_exceeded",
+        &format!("rate limit per {} reached; retry in {secs} s", l.scope.as_str()),
+    );
+    r.headers_mut().insert(hyper::header::RETRY_AFTER, HeaderValue::from(secs));
+    r
+}
+
+/// The most a request can cost: its input counted as one token per three bytes of body (more
+/// than any provider's tokenizer makes of text), and the output it allows (`max_tokens` or its
+/// aliases, times `n` choices; `default_output_tokens` when it sets none).
+fn estimate_cost(model: &crate::config::Model, doc: &Node, body_len: usize, shape: Shape, default_out: u64) -> f64 {
+    let input = body_len.div_ceil(3) as u64;
+    let output = if shape == Shape::EmbeddingRequest {
+        0
+    } else {
+        let max = ["max_tokens", "max_completion_tokens", "max_output_tokens"]
+            .iter()
+            .find_map(|k| doc.get(k).and_then(Node::as_u64))
+            .unwrap_or(default_out);
+        max.saturating_mul(doc.get("n").and_then(Node::as_u64).unwrap_or(1).max(1))
+    };
+    cost(model, (Some(input), Some(output))).unwrap_or(0.0)
 }
 
 fn merge_hits(rec: &mut Record, v: &Verdict) {

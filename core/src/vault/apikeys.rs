@@ -63,9 +63,10 @@ pub struct ApiKey {
     pub role: Role,
     /// Milliseconds since the epoch after which the key is refused.
     pub expires_ms: Option<i64>,
-    /// Requests per minute for this key, overriding the tenant's.
+    /// Requests per minute for this key; the gateway uses it instead of its per-key default.
     pub rate_limit: Option<u32>,
-    /// Spending limit for this key, overriding the tenant's.
+    /// Spending cap for this key in the gateway's budget window (the tenant's cap still
+    /// applies to the tenant's total).
     pub budget: Option<f64>,
     /// When it was issued (milliseconds since the epoch).
     pub created_ms: i64,

@@ -38,7 +38,7 @@ def dlpjet_bin():
 class Gateway:
     """A running gateway and what it stands on."""
 
-    def __init__(self, tmp, primary, backup):
+    def __init__(self, tmp, primary, backup, extra=""):
         self.bin = dlpjet_bin()
         self.tmp = tmp
         self.primary, self.backup = primary, backup
@@ -86,8 +86,12 @@ input_price = 2.0
 output_price = 8.0
 [models.claude-test]
 route = [{{ upstream = "anthropic", model = "claude-real" }}]
+{extra}
 """)
         self.stderr = open(tmp / "gateway.stderr", "w+")
+        self.start()
+
+    def start(self):
         self.proc = subprocess.Popen([self.bin, "gateway", "--config", str(self.config)],
                                      stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         line = self.proc.stdout.readline()
@@ -100,8 +104,8 @@ route = [{{ upstream = "anthropic", model = "claude-real" }}]
         extra = ["--store", str(self.store), "--master-key-file", str(self.master)] if vault else []
         return subprocess.run([self.bin, *args, *extra], input=input, capture_output=True, text=True, check=check)
 
-    def create_key(self, tenant, user):
-        out = self.run("keys", "create", "--tenant", tenant, "--user", user).stdout
+    def create_key(self, tenant, user, *extra):
+        out = self.run("keys", "create", "--tenant", tenant, "--user", user, *extra).stdout
         return out.strip().splitlines()[0]
 
     def records(self):
@@ -134,6 +138,21 @@ def gateway(tmp_path, upstreams):
     yield gw
     if gw.proc.poll() is None:
         gw.stop()
+
+
+@pytest.fixture
+def make_gateway(tmp_path, upstreams):
+    """A gateway with extra configuration text appended (rate limits, budgets)."""
+    started = []
+
+    def make(extra):
+        gw = Gateway(tmp_path, *upstreams, extra=extra)
+        started.append(gw)
+        return gw
+    yield make
+    for gw in started:
+        if gw.proc.poll() is None:
+            gw.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,276 @@
+//! Spending caps per tenant and per API key.
+//!
+//! Before a request is sent, what it may cost is estimated (its size in tokens, at most, plus
+//! the output it asks for) and held against every cap it falls under; a request whose hold
+//! would take spend past a cap is refused. When the answer's usage is known the hold is
+//! replaced by the metered cost. Concurrent requests therefore overshoot a cap by no more than
+//! one request's underestimate.
+//!
+//! Spend is counted from the audit log, which has every request's metered cost: at start the
+//! gateway sums the records of the current window, so a restart does not reset a budget.
+
+use crate::config::{Budgets as BudgetConfig, Period};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// A cap that a request would take past its limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exceeded {
+    /// `"tenant"` or `"key"`.
+    pub scope: &'static str,
+    /// The cap.
+    pub limit: f64,
+    /// Its window.
+    pub period: Period,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Start of the current window, microseconds since the epoch.
+    window: i64,
+    /// Metered spend in the window, per scope (`tenant:NAME`, `key:ID`).
+    spent: HashMap<String, f64>,
+    /// Estimates of requests in flight, per scope.
+    held: HashMap<String, f64>,
+}
+
+/// The gateway's budgets.
+#[derive(Debug)]
+pub struct Budgets {
+    config: BudgetConfig,
+    state: Mutex<State>,
+}
+
+/// An estimate held against the caps until the request's cost is known. Dropping it without
+/// [`Hold::settle`] releases the estimate and records no spend (the request never reached a
+/// provider, or reached none that reported usage).
+#[derive(Debug)]
+pub struct Hold {
+    owner: Arc<Budgets>,
+    scopes: [String; 2],
+    estimate: f64,
+    cost: f64,
+}
+
+impl Hold {
+    /// Replaces the estimate by the metered cost.
+    pub fn settle(mut self, cost: f64) {
+        self.cost = cost;
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let mut s = self.owner.lock();
+        for scope in &self.scopes {
+            if let Some(h) = s.held.get_mut(scope) {
+                *h = (*h - self.estimate).max(0.0);
+            }
+            *s.spent.entry(scope.clone()).or_default() += self.cost;
+        }
+    }
+}
+
+impl Budgets {
+    /// Budgets as configured, with the spend of the current window read from the audit log in
+    /// `audit_dir` (none when there is no log yet).
+    ///
+    /// # Errors
+    /// The log cannot be read.
+    pub fn load(config: BudgetConfig, audit_dir: Option<&Path>, now_micros: i64) -> Result<Budgets, String> {
+        let window = window_start(config.period, now_micros);
+        let mut spent: HashMap<String, f64> = HashMap::new();
+        if let Some(dir) = audit_dir.filter(|d| d.exists()) {
+            let filter = dlpjet::audit::Filter { since: Some(window), ..Default::default() };
+            dlpjet::audit::query(dir, &filter, |_, e, _| {
+                if let Some(cost) = e.gateway.as_ref().and_then(|g| g.cost) {
+                    *spent.entry(format!("tenant:{}", e.tenant)).or_default() += cost;
+                    if let Some(actor) = &e.actor {
+                        *spent.entry(actor.clone()).or_default() += cost;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| format!("cannot count spend from the audit log: {e}"))?;
+        }
+        Ok(Budgets { config, state: Mutex::new(State { window, spent, held: HashMap::new() }) })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Output tokens assumed when a request does not say.
+    pub fn default_output_tokens(&self) -> u64 {
+        self.config.default_output_tokens
+    }
+
+    /// Holds `estimate` against the tenant's cap and the key's (`key_cap`, from the vault).
+    ///
+    /// # Errors
+    /// [`Exceeded`] when spend plus holds plus `estimate` would pass a cap; nothing is held.
+    pub fn hold(
+        self: &Arc<Self>,
+        tenant: &str,
+        key_id: &str,
+        key_cap: Option<f64>,
+        estimate: f64,
+        now_micros: i64,
+    ) -> Result<Hold, Exceeded> {
+        let scopes = [format!("tenant:{tenant}"), format!("key:{key_id}")];
+        let caps = [("tenant", self.config.tenants.get(tenant).copied()), ("key", key_cap)];
+        let mut s = self.lock();
+        let window = window_start(self.config.period, now_micros);
+        if window > s.window {
+            s.window = window;
+            s.spent.clear();
+        }
+        for (scope, (name, cap)) in scopes.iter().zip(caps) {
+            let Some(limit) = cap else { continue };
+            let used = s.spent.get(scope).copied().unwrap_or(0.0) + s.held.get(scope).copied().unwrap_or(0.0);
+            if used + estimate > limit {
+                return Err(Exceeded { scope: name, limit, period: self.config.period });
+            }
+        }
+        for scope in &scopes {
+            *s.held.entry(scope.clone()).or_default() += estimate;
+        }
+        drop(s);
+        Ok(Hold { owner: self.clone(), scopes, estimate, cost: 0.0 })
+    }
+
+    /// Metered spend of a scope (`tenant:NAME` or `key:ID`) in the current window.
+    pub fn spent(&self, scope: &str) -> f64 {
+        self.lock().spent.get(scope).copied().unwrap_or(0.0)
+    }
+}
+
+/// The start of the window holding `micros` (UTC).
+pub fn window_start(period: Period, micros: i64) -> i64 {
+    const DAY: i64 = 86_400_000_000;
+    let day = micros.div_euclid(DAY);
+    match period {
+        Period::Total => i64::MIN,
+        Period::Day => day * DAY,
+        Period::Month => {
+            let (y, m, _) = civil_from_days(day);
+            days_from_civil(y, m, 1) * DAY
+        }
+    }
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// (year, month, day) → days since 1970-01-01.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * if m > 2 { m - 3 } else { m + 9 } + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn budgets(period: Period, cap: f64) -> Arc<Budgets> {
+        let config =
+            BudgetConfig { period, tenants: BTreeMap::from([("acme".to_string(), cap)]), default_output_tokens: 100 };
+        Arc::new(Budgets::load(config, None, 0).unwrap())
+    }
+
+    #[test]
+    fn windows_start_at_midnight_and_on_the_first() {
+        let t = dlpjet::audit::parse_rfc3339("2026-11-23T17:45:43Z").unwrap();
+        let day = dlpjet::audit::parse_rfc3339("2026-11-23T00:00:00Z").unwrap();
+        let month = dlpjet::audit::parse_rfc3339("2026-11-01T00:00:00Z").unwrap();
+        assert_eq!(window_start(Period::Day, t), day);
+        assert_eq!(window_start(Period::Month, t), month);
+        let march = dlpjet::audit::parse_rfc3339("2024-03-01T00:00:00Z").unwrap();
+        let leap = dlpjet::audit::parse_rfc3339("2024-02-29T23:59:59Z").unwrap();
+        assert_eq!(window_start(Period::Month, march), march);
+        assert_eq!(window_start(Period::Month, leap), dlpjet::audit::parse_rfc3339("2024-02-01T00:00:00Z").unwrap());
+        assert_eq!(window_start(Period::Total, t), i64::MIN);
+        for z in [-800_000i64, -1, 0, 59, 60, 19_000, 2_000_000] {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+    }
+
+    #[test]
+    fn holds_count_until_settled_and_refusals_hold_nothing() {
+        let b = budgets(Period::Total, 1.0);
+        let h1 = b.hold("acme", "k1", None, 0.4, 0).unwrap();
+        let h2 = b.hold("acme", "k2", None, 0.4, 0).unwrap();
+        // 0.8 held: a third estimate of 0.4 would pass the cap.
+        let e = b.hold("acme", "k3", None, 0.4, 0).unwrap_err();
+        assert_eq!((e.scope, e.limit), ("tenant", 1.0));
+        h1.settle(0.1);
+        drop(h2);
+        assert!((b.spent("tenant:acme") - 0.1).abs() < 1e-12);
+        assert!((b.spent("key:k1") - 0.1).abs() < 1e-12);
+        // 0.1 spent, nothing held.
+        let h3 = b.hold("acme", "k3", None, 0.9, 0).unwrap();
+        h3.settle(0.9);
+        assert_eq!(b.hold("acme", "k3", None, 0.01, 0).unwrap_err().scope, "tenant");
+        // Tenants without a cap are not limited; their spend is still counted.
+        b.hold("other", "k9", None, 1e9, 0).unwrap().settle(5.0);
+        assert_eq!(b.spent("tenant:other"), 5.0);
+    }
+
+    #[test]
+    fn a_keys_cap_applies_to_that_key() {
+        let b = budgets(Period::Total, 100.0);
+        b.hold("acme", "k1", Some(0.5), 0.3, 0).unwrap().settle(0.3);
+        let e = b.hold("acme", "k1", Some(0.5), 0.3, 0).unwrap_err();
+        assert_eq!((e.scope, e.limit), ("key", 0.5));
+        b.hold("acme", "k2", Some(0.5), 0.3, 0).unwrap();
+    }
+
+    #[test]
+    fn a_new_window_starts_from_nothing() {
+        let b = budgets(Period::Day, 1.0);
+        let day = 86_400_000_000;
+        b.hold("acme", "k", None, 1.0, 10).unwrap().settle(1.0);
+        assert!(b.hold("acme", "k", None, 0.5, 20).is_err());
+        b.hold("acme", "k", None, 0.5, day + 1).unwrap();
+    }
+
+    #[test]
+    fn concurrent_holds_never_overshoot() {
+        let b = budgets(Period::Total, 10.0);
+        let granted = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let (b, granted) = (&b, &granted);
+                s.spawn(move || {
+                    for i in 0..200 {
+                        if let Ok(h) = b.hold("acme", &format!("k{t}-{i}"), None, 0.1, 0) {
+                            granted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            h.settle(0.1);
+                        }
+                    }
+                });
+            }
+        });
+        let spent = b.spent("tenant:acme");
+        assert!(spent <= 10.0 + 1e-9, "{spent}");
+        assert!(granted.into_inner() >= 99);
+    }
+}
