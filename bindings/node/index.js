@@ -12,7 +12,7 @@ const { Transform } = require('node:stream');
 const native = require('./native.js');
 
 const DIRECTIONS = { inbound: 0, outbound: 1, both: 2 };
-const ACTIONS = ['allow', 'warn', 'redact', 'block'];
+const ACTIONS = ['allow', 'warn', 'redact', 'block', 'tokenize'];
 
 const STARS = '********************';
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/gu;

@@ -160,7 +160,7 @@ pub struct AuditQueryArgs {
     pub tenant: Option<String>,
     #[arg(long)]
     pub actor: Option<String>,
-    /// allow, warn, redact, block, scan, policy_change, key_issued, key_revoked, vault_read,
+    /// allow, warn, tokenize, redact, block, scan, policy_change, key_issued, key_revoked, vault_read,
     /// vault_write, login.
     #[arg(long)]
     pub action: Option<String>,

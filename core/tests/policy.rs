@@ -37,7 +37,7 @@ const BROKEN: &[Broken] = &[
 action = "explode"
 "#,
         kind: PolicyErrorKind::InvalidValue,
-        error: "policy.toml:3:10: tenants.acme.detectors.credit_card.action: unknown variant `explode`, expected one of `allow`, `warn`, `redact`, `block`",
+        error: "policy.toml:3:10: tenants.acme.detectors.credit_card.action: unknown variant `explode`, expected one of `allow`, `warn`, `tokenize`, `redact`, `block`",
     },
     Broken {
         name: "bad_allow_regex",
@@ -224,7 +224,16 @@ redact = "pseudonym"
 redact = "pseudonym"
 "#,
         kind: PolicyErrorKind::MissingKey,
-        error: "policy.toml:3:10: default.detectors.email.redact: the pseudonym style needs `pseudonym_key = { env = \"VAR\" }` or `{ file = \"path\" }` in the policy",
+        error: "policy.toml:3:10: default.detectors.email.redact: the pseudonym style and the tokenize action need `pseudonym_key = { env = \"VAR\" }` or `{ file = \"path\" }` in the policy",
+    },
+    Broken {
+        name: "tokenize_without_key",
+        text: r#"version = 1
+[default]
+default_action = "tokenize"
+"#,
+        kind: PolicyErrorKind::MissingKey,
+        error: "policy.toml:3:18: default.default_action: the pseudonym style and the tokenize action need `pseudonym_key = { env = \"VAR\" }` or `{ file = \"path\" }` in the policy",
     },
     Broken {
         name: "self_cycle",
@@ -588,6 +597,44 @@ fn pseudonyms_are_stable_within_a_tenant_and_differ_across_tenants() {
 }
 
 #[test]
+fn tokenize_writes_the_tenants_stable_token_whatever_the_style() {
+    std::env::set_var("DLPJET_TEST_TOKEN_KEY", "a token key of more than sixteen bytes");
+    let p = policy(
+        r#"
+        version = 1
+        [default]
+        pseudonym_key = { env = "DLPJET_TEST_TOKEN_KEY" }
+        [default.detectors.email]
+        action = "tokenize"
+        redact = "mask"
+        [default.detectors.phone]
+        action = "redact"
+        [tenants.b]
+        "#,
+    );
+    let t = p.tenant(DEFAULT_TENANT).unwrap();
+    let text = b"mail Jane@Example.org or call +1 212 555 0147";
+    let d = t.evaluate(Direction::Inbound, text);
+    // The strictest action wins: a redaction is stricter than a token.
+    assert_eq!(d.action, Action::Redact);
+    assert_eq!(ids(&d), [("email", Action::Tokenize), ("phone", Action::Redact)]);
+    let email = &d.findings[0].finding;
+    let token = t.token(email, email.bytes(text)).unwrap();
+    let expected = [&b"mail "[..], &token, b" or call [PHONE]"].concat();
+    assert_eq!(d.redacted.as_deref(), Some(&expected[..]));
+    let token = String::from_utf8(token).unwrap();
+    assert!(token.len() == 24 && token.starts_with("[EMAIL:") && token.ends_with(']'), "{token}");
+    // The same address in other letters gets the same token; another tenant another one.
+    let d2 = t.evaluate(Direction::Inbound, b"jane@example.org");
+    assert_eq!(d2.action, Action::Tokenize);
+    assert_eq!(d2.redacted.unwrap(), token.as_bytes());
+    let b = p.tenant("b").unwrap();
+    assert_ne!(b.evaluate(Direction::Inbound, b"jane@example.org").redacted.unwrap(), token.as_bytes());
+    // Detectors that are not tokenized have no token.
+    assert!(t.token(&d.findings[1].finding, d.findings[1].finding.bytes(text)).is_none());
+}
+
+#[test]
 fn pseudonym_keys_come_from_the_environment() {
     std::env::set_var("DLPJET_TEST_POLICY_KEY", "an environment key of enough bytes");
     let p = policy(
@@ -804,6 +851,9 @@ const STREAM_POLICY: &str = r#"
 version = 1
 [default]
 default_action = "warn"
+pseudonym_key = { env = "DLPJET_TEST_STREAM_KEY" }
+[default.detectors.us_ssn]
+action = "tokenize"
 [default.detectors.email]
 action = "redact"
 [default.detectors.phone]
@@ -871,7 +921,10 @@ proptest! {
         capped in any::<bool>(),
     ) {
         static P: std::sync::OnceLock<PolicySet> = std::sync::OnceLock::new();
-        let p = P.get_or_init(|| policy(STREAM_POLICY));
+        let p = P.get_or_init(|| {
+            std::env::set_var("DLPJET_TEST_STREAM_KEY", "a stream test key of enough bytes");
+            policy(STREAM_POLICY)
+        });
         let t = p.tenant(if capped { "capped" } else { DEFAULT_TENANT }).unwrap();
         let data = parts.concat().into_bytes();
         let whole = t.evaluate(Direction::Inbound, &data);

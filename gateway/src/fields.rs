@@ -6,6 +6,7 @@
 //! with exactly the decided strings changed.
 
 use crate::json::{quote, Node, Value};
+use crate::tokens::Tokens;
 use dlpjet::policy::{Action, BlockReason, Direction, Tenant};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -155,8 +156,17 @@ pub struct Verdict {
     pub edits: Vec<(Range<usize>, Vec<u8>)>,
 }
 
+/// What [`inspect`] does with tokens.
+#[derive(Debug)]
+pub enum TokenUse<'a> {
+    /// A request: the tokens its `tokenize` findings become are recorded with their values.
+    Record(&'a mut Tokens),
+    /// An answer: the tokens of its request are put back (after the policy has decided).
+    Restore(&'a Tokens),
+}
+
 /// Applies `tenant`'s policy to every text field of `doc`; stops at the first blocked one.
-pub fn inspect(tenant: &Tenant, direction: Direction, doc: &Node, shape: Shape) -> Verdict {
+pub fn inspect(tenant: &Tenant, direction: Direction, doc: &Node, shape: Shape, mut tokens: TokenUse<'_>) -> Verdict {
     let mut v = Verdict { action: Action::Allow, blocked: None, hits: BTreeMap::new(), edits: Vec::new() };
     for field in text_fields(doc, shape) {
         let Some(text) = field.as_str() else { continue };
@@ -165,6 +175,12 @@ pub fn inspect(tenant: &Tenant, direction: Direction, doc: &Node, shape: Shape) 
             let h = v.hits.entry(f.finding.detector.to_string()).or_default();
             h.count += 1;
             h.action = h.action.max(Some(f.action));
+            if let (Action::Tokenize, TokenUse::Record(t)) = (f.action, &mut tokens) {
+                let value = f.finding.bytes(text.as_bytes());
+                if let Some(token) = tenant.token(&f.finding, value) {
+                    t.insert(token, value);
+                }
+            }
         }
         v.action = v.action.max(d.action);
         if let Some(reason) = d.reason.filter(|_| d.action == Action::Block) {
@@ -172,7 +188,11 @@ pub fn inspect(tenant: &Tenant, direction: Direction, doc: &Node, shape: Shape) 
             v.edits.clear();
             return v;
         }
-        if let Some(r) = &d.redacted {
+        let restored = match &tokens {
+            TokenUse::Restore(t) => t.restore(d.redacted.as_deref().unwrap_or(text.as_bytes())),
+            TokenUse::Record(_) => None,
+        };
+        if let Some(r) = restored.as_ref().or(d.redacted.as_ref()) {
             v.edits.push((field.span.clone(), quote(&String::from_utf8_lossy(r))));
         }
     }
@@ -225,10 +245,40 @@ mod tests {
         let tenant = policy.tenant("default").unwrap();
         let body = br#"{"model":"jane@example.org","messages":[{"role":"user","content":"mail jane@example.org"}]}"#;
         let doc = parse(body, 64).unwrap();
-        let v = inspect(tenant, Direction::Inbound, &doc, Shape::ChatRequest);
+        let v = inspect(tenant, Direction::Inbound, &doc, Shape::ChatRequest, TokenUse::Record(&mut Tokens::default()));
         assert_eq!(v.action, Action::Redact);
         assert_eq!(v.hits["email"], Hits { count: 1, action: Some(Action::Redact) });
         let out = String::from_utf8(crate::json::splice(body, &v.edits)).unwrap();
         assert_eq!(out, r#"{"model":"jane@example.org","messages":[{"role":"user","content":"mail [EMAIL]"}]}"#);
+    }
+
+    #[test]
+    fn tokens_of_the_request_come_back_in_the_answer() {
+        std::env::set_var("DLPJET_GATEWAY_FIELDS_KEY", "a key of at least sixteen bytes");
+        let policy = PolicySet::from_toml(
+            "version = 1\n[default]\npseudonym_key = { env = \"DLPJET_GATEWAY_FIELDS_KEY\" }\n\
+             [default.detectors.email]\naction = \"tokenize\"\n",
+            None,
+        )
+        .unwrap();
+        let tenant = policy.tenant("default").unwrap();
+        let body = br#"{"model":"m","messages":[{"role":"user","content":"mail \"jane@example.org\" and a@b.io"}]}"#;
+        let doc = parse(body, 64).unwrap();
+        let mut tokens = Tokens::default();
+        let v = inspect(tenant, Direction::Inbound, &doc, Shape::ChatRequest, TokenUse::Record(&mut tokens));
+        assert_eq!(v.action, Action::Tokenize);
+        assert_eq!(tokens.len(), 2);
+        let sent = String::from_utf8(crate::json::splice(body, &v.edits)).unwrap();
+        assert!(!sent.contains("jane@") && !sent.contains("a@b.io") && sent.contains("[EMAIL:"), "{sent}");
+        // The provider answers with the tokens: they come back as the caller's values.
+        let sent_doc = parse(sent.as_bytes(), 64).unwrap();
+        let content = sent_doc.get("messages").unwrap().items()[0].get("content").unwrap();
+        let tokenized = content.as_str().unwrap();
+        let answer =
+            format!(r#"{{"choices":[{{"message":{{"content":{}}}}}]}}"#, String::from_utf8(quote(tokenized)).unwrap());
+        let doc = parse(answer.as_bytes(), 64).unwrap();
+        let v = inspect(tenant, Direction::Outbound, &doc, Shape::ChatResponse, TokenUse::Restore(&tokens));
+        let back = String::from_utf8(crate::json::splice(answer.as_bytes(), &v.edits)).unwrap();
+        assert_eq!(back, r#"{"choices":[{"message":{"content":"mail \"jane@example.org\" and a@b.io"}}]}"#);
     }
 }

@@ -7,11 +7,12 @@
 
 use crate::budget::{Budgets, Hold};
 use crate::config::{Config, ProviderKind, Target};
-use crate::fields::{inspect, Shape, Verdict};
+use crate::fields::{inspect, Shape, TokenUse, Verdict};
 use crate::json::{self, quote, splice, Node};
 use crate::ratelimit::{self, RateLimiter};
 use crate::reply::{self, Body, ChannelBody, Dialect};
 use crate::stream::{Protocol, StreamFilter};
+use crate::tokens::Tokens;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use dlpjet::audit::{AuditEvent, AuditLog, DetectorResult, EventAction, GatewayInfo, Options};
@@ -501,7 +502,10 @@ impl Gateway {
         }
 
         // DLP on the way in.
-        let verdict = inspect(&tenant, Direction::Inbound, &doc, shape);
+        let mut tokens = Tokens::default();
+        let verdict = inspect(&tenant, Direction::Inbound, &doc, shape, TokenUse::Record(&mut tokens));
+        // Held for this request only; the values are wiped when it ends.
+        let tokens = Arc::new(tokens);
         merge_hits(rec, &verdict);
         rec.action = Some(verdict.action);
         if let Some(reason) = &verdict.blocked {
@@ -594,10 +598,17 @@ impl Gateway {
                     Shape::CompletionRequest => Protocol::OpenAiCompletion,
                     _ => Protocol::OpenAiChat,
                 };
-                let r = self.clone().stream_response(resp, protocol, &tenant, model.clone(), std::mem::take(rec));
+                let r = self.clone().stream_response(
+                    resp,
+                    protocol,
+                    &tenant,
+                    tokens.clone(),
+                    model.clone(),
+                    std::mem::take(rec),
+                );
                 return Ok((with_warning(r, &warned), true));
             } else {
-                self.whole_response(resp, shape, dialect, &tenant, rec).await?
+                self.whole_response(resp, shape, dialect, &tenant, &tokens, rec).await?
             };
             rec.cost = cost(model, (rec.input_tokens, rec.output_tokens));
             r = with_warning(r, &warned);
@@ -614,6 +625,7 @@ impl Gateway {
         shape: Shape,
         dialect: Dialect,
         tenant: &Tenant,
+        tokens: &Tokens,
         rec: &mut Record,
     ) -> Result<Response<Body>, Response<Body>> {
         let status = resp.status();
@@ -654,7 +666,7 @@ impl Gateway {
             })?;
             usage_of(&doc, rec);
             if let Some(shape) = shape {
-                let v = inspect(tenant, Direction::Outbound, &doc, shape);
+                let v = inspect(tenant, Direction::Outbound, &doc, shape, TokenUse::Restore(tokens));
                 merge_hits(rec, &v);
                 rec.action = rec.action.max(Some(v.action));
                 if let Some(reason) = &v.blocked {
@@ -681,11 +693,12 @@ impl Gateway {
         resp: Response<Incoming>,
         protocol: Protocol,
         tenant: &Tenant,
+        tokens: Arc<Tokens>,
         model: crate::config::Model,
         mut rec: Record,
     ) -> Response<Body> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-        let mut filter = StreamFilter::new(protocol, tenant, self.config.limits.max_json_depth);
+        let mut filter = StreamFilter::new(protocol, tenant, self.config.limits.max_json_depth).restoring(tokens);
         let idle = self.config.limits.upstream_idle();
         let status = resp.status();
         let gw = self.clone();

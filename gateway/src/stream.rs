@@ -10,9 +10,11 @@
 
 use crate::json::{self, quote, splice, Node};
 use crate::sse::{self, Item};
+use crate::tokens::{Restorer, Tokens};
 use dlpjet::policy::{Action, BlockReason, Direction, PolicyStream, Tenant};
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Which provider stream is being read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,11 +59,13 @@ pub enum Stop {
     Malformed(String),
 }
 
-/// One text being streamed: its policy evaluation, and the start of a UTF-8 character whose
-/// rest the policy has not released yet (a character is never split between two events).
+/// One text being streamed: its policy evaluation, the restoring of the request's tokens in
+/// what the policy releases, and the start of a UTF-8 character whose rest has not been
+/// released yet (a character is never split between two events).
 #[derive(Debug)]
 struct Text {
     policy: PolicyStream,
+    restore: Option<Restorer>,
     carry: Vec<u8>,
 }
 
@@ -85,6 +89,8 @@ pub struct StreamFilter {
     /// The last event's data (OpenAI), the envelope for text flushed at the end.
     last: Option<String>,
     stopped: bool,
+    /// The request's tokens, put back into the answer.
+    tokens: Option<Arc<Tokens>>,
 }
 
 impl StreamFilter {
@@ -101,7 +107,15 @@ impl StreamFilter {
             usage: Usage::default(),
             last: None,
             stopped: false,
+            tokens: None,
         }
+    }
+
+    /// Puts the request's `tokens` back where the answer's text repeats them (after the
+    /// policy has decided on the text as the provider wrote it).
+    pub fn restoring(mut self, tokens: Arc<Tokens>) -> StreamFilter {
+        self.tokens = (!tokens.is_empty()).then_some(tokens);
+        self
     }
 
     /// Reads the next bytes of the provider's stream and appends what may go to the client to
@@ -225,12 +239,20 @@ impl StreamFilter {
     /// Feeds one delta string; the released text replaces it in the event.
     fn feed(&mut self, key: (u64, Slot), node: &Node, edits: &mut Edits) -> Result<(), Stop> {
         let Some(text) = node.as_str() else { return Ok(()) };
-        let t = self
-            .open
-            .entry(key)
-            .or_insert_with(|| Text { policy: self.tenant.stream(Direction::Outbound), carry: Vec::new() });
+        let t = self.open.entry(key).or_insert_with(|| Text {
+            policy: self.tenant.stream(Direction::Outbound),
+            restore: self.tokens.clone().map(Restorer::new),
+            carry: Vec::new(),
+        });
         let mut released = std::mem::take(&mut t.carry);
-        t.policy.push(text.as_bytes(), &mut released).map_err(|b| Stop::Blocked(b.reason))?;
+        match &mut t.restore {
+            None => t.policy.push(text.as_bytes(), &mut released).map_err(|b| Stop::Blocked(b.reason))?,
+            Some(r) => {
+                let mut settled = Vec::new();
+                t.policy.push(text.as_bytes(), &mut settled).map_err(|b| Stop::Blocked(b.reason))?;
+                r.push(&settled, &mut released);
+            }
+        }
         let keep = dlpjet::offsets::incomplete_tail(&released);
         t.carry.extend_from_slice(&released[released.len() - keep..]);
         released.truncate(released.len() - keep);
@@ -240,8 +262,19 @@ impl StreamFilter {
 
     /// Ends one text: the rest of it, now settled.
     fn close(&mut self, key: (u64, Slot)) -> Result<String, Stop> {
-        let Some(Text { policy, carry: mut rest }) = self.open.remove(&key) else { return Ok(String::new()) };
-        let d = policy.finish(&mut rest);
+        let Some(Text { policy, restore, carry: mut rest }) = self.open.remove(&key) else {
+            return Ok(String::new());
+        };
+        let d = match restore {
+            None => policy.finish(&mut rest),
+            Some(mut r) => {
+                let mut settled = Vec::new();
+                let d = policy.finish(&mut settled);
+                r.push(&settled, &mut rest);
+                r.finish(&mut rest);
+                d
+            }
+        };
         for f in &d.findings {
             let h = self.hits.entry(f.finding.detector.to_string()).or_insert((0, Action::Allow));
             h.0 += 1;
@@ -550,6 +583,38 @@ mod tests {
         let (out, r) = run(Protocol::OpenAiChat, "data: {not json\n\n", &[]);
         assert!(matches!(r, Err(Stop::Malformed(_))));
         assert!(client_text(&out).1);
+    }
+
+    #[test]
+    fn tokens_split_at_every_offset_come_back_as_values() {
+        std::env::set_var("DLPJET_GATEWAY_STREAM_KEY", "a key of at least sixteen bytes");
+        let p = PolicySet::from_toml(
+            "version = 1\n[default]\npseudonym_key = { env = \"DLPJET_GATEWAY_STREAM_KEY\" }\n\
+             [default.detectors.email]\naction = \"tokenize\"\n",
+            None,
+        )
+        .unwrap();
+        let tenant = p.tenant("default").unwrap();
+        let value = "jane@example.org";
+        let d = tenant.evaluate(Direction::Inbound, value.as_bytes());
+        let token = String::from_utf8(d.redacted.unwrap()).unwrap();
+        let mut tokens = Tokens::default();
+        tokens.insert(token.clone().into_bytes(), value.as_bytes());
+        let tokens = Arc::new(tokens);
+        let text = format!("Dear {token}, [note] I wrote to {token}.");
+        let expected = format!("Dear {value}, [note] I wrote to {value}.");
+        // Every split of the text into two deltas, and every split of the wire into two reads.
+        for at in 0..=text.len() {
+            let s = openai_stream(&[&text[..at], &text[at..]]);
+            for cut in [0, s.len() / 3, s.len() / 2] {
+                let mut f = StreamFilter::new(Protocol::OpenAiChat, tenant, 64).restoring(tokens.clone());
+                let mut out = Vec::new();
+                f.push(&s.as_bytes()[..cut], &mut out).unwrap();
+                f.push(&s.as_bytes()[cut..], &mut out).unwrap();
+                f.finish(&mut out).unwrap();
+                assert_eq!(client_text(&out), (expected.clone(), false), "split at {at}, read cut at {cut}");
+            }
+        }
     }
 
     proptest::proptest! {

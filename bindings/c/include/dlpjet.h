@@ -134,6 +134,11 @@ typedef uint32_t dlpjet_direction;
 // Stop the text.
 #define DLPJET_BLOCK 3
 
+// Replace the finding with the tenant's stable token for it and let the rest through.
+// (Numbered after block to keep the older values; strictness is allow < warn < tokenize <
+// redact < block.)
+#define DLPJET_TOKENIZE 4
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -200,15 +205,17 @@ size_t dlpjet_decision_findings_len(const dlpjet_decision *d);
 // `d` is NULL or a live decision.
 const dlpjet_finding *dlpjet_decision_finding(const dlpjet_decision *d, size_t index);
 
-// When the decision's action is `DLPJET_REDACT` (from dlpjet_evaluate): points `*data` at the
-// redacted text and writes its length to `*len`, and returns true; the bytes are valid until
-// the decision is freed. Otherwise returns false and writes nothing: pass the input on
+// When the decision's action is `DLPJET_REDACT` or `DLPJET_TOKENIZE` (from dlpjet_evaluate):
+// points `*data` at the rewritten text and writes its length to `*len`, and returns true; the
+// bytes are valid until the decision is freed. Otherwise returns false and writes nothing: pass the input on
 // unchanged (or not at all, when blocked). Decisions from streams never hold a text; the
 // stream's output is already redacted.
 //
 // # Safety
 // `d` is NULL or a live decision; `data` and `len` are NULL or writable.
-bool dlpjet_decision_redacted(const dlpjet_decision *d, const uint8_t **data, size_t *len);
+bool dlpjet_decision_redacted(const dlpjet_decision *d,
+                              const uint8_t **data,
+                              size_t *len);
 
 // Why the text was blocked (`"credit_card (2 hits)"`, `"input larger than 1048576 bytes"`),
 // or NULL when it was not. Never holds the sensitive value. Valid until the decision is freed.
@@ -408,7 +415,8 @@ size_t dlpjet_stream_held_back(const dlpjet_stream *stream);
 // `stream` is NULL or came from dlpjet_stream_new and is freed once.
 void dlpjet_stream_free(dlpjet_stream *stream);
 
-// An action's name as written in policies (`"allow"`, `"warn"`, `"redact"`, `"block"`), or
+// An action's name as written in policies (`"allow"`, `"warn"`, `"redact"`, `"block"`,
+// `"tokenize"`), or
 // NULL for an unknown value. Static.
 const char *dlpjet_action_name(dlpjet_action action);
 

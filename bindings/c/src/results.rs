@@ -124,9 +124,9 @@ pub unsafe extern "C" fn dlpjet_decision_finding(d: *const dlpjet_decision, inde
     })
 }
 
-/// When the decision's action is `DLPJET_REDACT` (from dlpjet_evaluate): points `*data` at the
-/// redacted text and writes its length to `*len`, and returns true; the bytes are valid until
-/// the decision is freed. Otherwise returns false and writes nothing: pass the input on
+/// When the decision's action is `DLPJET_REDACT` or `DLPJET_TOKENIZE` (from dlpjet_evaluate):
+/// points `*data` at the rewritten text and writes its length to `*len`, and returns true; the
+/// bytes are valid until the decision is freed. Otherwise returns false and writes nothing: pass the input on
 /// unchanged (or not at all, when blocked). Decisions from streams never hold a text; the
 /// stream's output is already redacted.
 ///

@@ -26,17 +26,23 @@ pub const DLPJET_WARN: dlpjet_action = 1;
 pub const DLPJET_REDACT: dlpjet_action = 2;
 /// Stop the text.
 pub const DLPJET_BLOCK: dlpjet_action = 3;
+/// Replace the finding with the tenant's stable token for it and let the rest through.
+/// (Numbered after block to keep the older values; strictness is allow < warn < tokenize <
+/// redact < block.)
+pub const DLPJET_TOKENIZE: dlpjet_action = 4;
 
 pub(crate) fn action(a: Action) -> dlpjet_action {
     match a {
         Action::Allow => DLPJET_ALLOW,
         Action::Warn => DLPJET_WARN,
+        Action::Tokenize => DLPJET_TOKENIZE,
         Action::Redact => DLPJET_REDACT,
         Action::Block => DLPJET_BLOCK,
     }
 }
 
-/// An action's name as written in policies (`"allow"`, `"warn"`, `"redact"`, `"block"`), or
+/// An action's name as written in policies (`"allow"`, `"warn"`, `"redact"`, `"block"`,
+/// `"tokenize"`), or
 /// NULL for an unknown value. Static.
 #[no_mangle]
 pub extern "C" fn dlpjet_action_name(action: dlpjet_action) -> *const c_char {
@@ -45,6 +51,7 @@ pub extern "C" fn dlpjet_action_name(action: dlpjet_action) -> *const c_char {
         DLPJET_WARN => "warn\0",
         DLPJET_REDACT => "redact\0",
         DLPJET_BLOCK => "block\0",
+        DLPJET_TOKENIZE => "tokenize\0",
         _ => return std::ptr::null(),
     };
     name.as_ptr().cast()

@@ -128,7 +128,7 @@ impl Ids {
 }
 
 /// The action names, in the order of their codes in [`Packed`].
-const ACTIONS: [&str; 4] = ["allow", "warn", "redact", "block"];
+const ACTIONS: [&str; 5] = ["allow", "warn", "redact", "block", "tokenize"];
 
 fn action_code(a: Action) -> f64 {
     ACTIONS.iter().position(|n| *n == a.as_str()).unwrap_or(3) as f64

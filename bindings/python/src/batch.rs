@@ -20,13 +20,14 @@ const BLOCK_ROWS: usize = 512;
 const BLOCK_BYTES: usize = 128 * 1024;
 
 /// The action names, in the order of their codes in the batch results.
-pub const ACTIONS: [&str; 4] = ["allow", "warn", "redact", "block"];
+pub const ACTIONS: [&str; 5] = ["allow", "warn", "redact", "block", "tokenize"];
 
 fn action_code(a: Action) -> i8 {
     match a {
         Action::Allow => 0,
         Action::Warn => 1,
         Action::Redact => 2,
+        Action::Tokenize => 4,
         _ => 3,
     }
 }
@@ -421,13 +422,13 @@ fn redact_part(t: &Tenant, rows: &[Option<Row<'_>>], d: Direction) -> RedactPart
             Some(row) => {
                 let at = p.data.len();
                 let decision = t.evaluate_into(d, row.data, &mut p.data);
-                if row.text && decision.action == Action::Redact && std::str::from_utf8(&p.data[at..]).is_err() {
+                if row.text && decision.action.rewrites() && std::str::from_utf8(&p.data[at..]).is_err() {
                     // A text row stays valid UTF-8 whatever a rewrite did at a boundary.
                     let fixed = String::from_utf8_lossy(&p.data[at..]).into_owned();
                     p.data.truncate(at);
                     p.data.extend_from_slice(fixed.as_bytes());
                 }
-                (decision.action != Action::Block, decision.action == Action::Redact)
+                (decision.action != Action::Block, decision.action.rewrites())
             }
         };
         p.present.push(present);

@@ -174,7 +174,7 @@ impl Scanner {
             if let Some(r) = decision.reason.filter(|_| decision.action == Action::Block) {
                 return Err(blocked(py, &r));
             }
-            if decision.action != Action::Redact && matches!(input.data, Cow::Borrowed(_)) {
+            if !decision.action.rewrites() && matches!(input.data, Cow::Borrowed(_)) {
                 // Nothing to rewrite: the very object passed in (a str or bytes).
                 return Ok(text.clone());
             }

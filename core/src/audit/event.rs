@@ -25,6 +25,8 @@ pub enum EventAction {
     Allow,
     /// A text was let through with findings flagged.
     Warn,
+    /// A text was passed on with findings replaced by tokens (restored for the caller).
+    Tokenize,
     /// A text was passed on with findings rewritten.
     Redact,
     /// A text was stopped.
@@ -51,6 +53,7 @@ impl EventAction {
         match self {
             EventAction::Allow => "allow",
             EventAction::Warn => "warn",
+            EventAction::Tokenize => "tokenize",
             EventAction::Redact => "redact",
             EventAction::Block => "block",
             EventAction::Scan => "scan",
@@ -68,6 +71,7 @@ impl EventAction {
         [
             EventAction::Allow,
             EventAction::Warn,
+            EventAction::Tokenize,
             EventAction::Redact,
             EventAction::Block,
             EventAction::Scan,
@@ -87,6 +91,7 @@ impl EventAction {
         match a {
             PolicyAction::Allow => EventAction::Allow,
             PolicyAction::Warn => EventAction::Warn,
+            PolicyAction::Tokenize => EventAction::Tokenize,
             PolicyAction::Redact => EventAction::Redact,
             _ => EventAction::Block,
         }

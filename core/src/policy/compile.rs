@@ -122,6 +122,37 @@ impl Tenant {
         (f.confidence >= min).then_some(action)
     }
 
+    /// The token that the `tokenize` action writes for finding `f` with matched bytes `value`,
+    /// or `None` when the tenant does not tokenize its detector. Stable: one value (in any
+    /// of its spellings, for numbers and e-mail addresses) always gets one token per tenant.
+    ///
+    /// ```
+    /// use dlpjet::policy::{Action, Direction, PolicySet};
+    /// std::env::set_var("DOC_TOKEN_KEY", "0123456789abcdef0123456789abcdef");
+    /// let policy = PolicySet::from_toml(
+    ///     "version = 1\n[default]\ndefault_action = \"tokenize\"\npseudonym_key = { env = \"DOC_TOKEN_KEY\" }",
+    ///     None,
+    /// )?;
+    /// let tenant = policy.tenant("default")?;
+    /// let text = b"mail a@b.io";
+    /// let d = tenant.evaluate(Direction::Inbound, text);
+    /// assert_eq!(d.action, Action::Tokenize);
+    /// let f = &d.findings[0].finding;
+    /// let token = tenant.token(f, &text[f.start..f.end]).unwrap();
+    /// assert_eq!(d.redacted.unwrap(), [&b"mail "[..], &token].concat());
+    /// assert!(token.starts_with(b"[EMAIL:"));
+    /// # Ok::<(), dlpjet::policy::PolicyError>(())
+    /// ```
+    pub fn token(&self, f: &crate::Finding, value: &[u8]) -> Option<Vec<u8>> {
+        if self.plan(&f.detector)?.action != Action::Tokenize {
+            return None;
+        }
+        let lane = self.inner.lanes.iter().find(|l| l.scanner.detectors().any(|d| d == &*f.detector))?;
+        let mut out = Vec::new();
+        lane.redactor.replace(f, value, &mut out);
+        Some(out)
+    }
+
     /// The action for detectors the policy does not mention.
     pub fn default_action(&self) -> Action {
         self.inner.default_action
@@ -427,6 +458,11 @@ impl Context<'_> {
             }
         }
 
+        let tenant_path = if eff.name == super::DEFAULT_TENANT {
+            FieldPath::root().key("default")
+        } else {
+            FieldPath::root().key("tenants").key(&eff.name)
+        };
         // The plan of each enabled detector.
         let tenant_min = match &eff.min_confidence {
             Some(c) => confidence(c).map_err(|m| self.err(PolicyErrorKind::InvalidValue, &c.path, m))?,
@@ -441,7 +477,21 @@ impl Context<'_> {
                 None => tenant_min,
             };
             let keep_last = rule.and_then(|r| r.keep_last.as_ref());
+            let action = rule
+                .and_then(|r| r.action.as_ref().map(|a| a.value))
+                .or_else(|| import_action.get(id).copied())
+                .unwrap_or(eff.default_action);
             let style = match rule.and_then(|r| r.redact.as_ref()) {
+                // A token is the pseudonym, whatever the style says for redaction.
+                _ if action == Action::Tokenize => {
+                    if pseudonym_at.is_none() {
+                        pseudonym_at = Some(match rule.and_then(|r| r.action.as_ref()) {
+                            Some(a) => a.path.clone(),
+                            None => tenant_path.key("default_action"),
+                        });
+                    }
+                    Style::Pseudonym
+                }
                 None => Style::Label,
                 Some(s) => {
                     if s.value == StyleName::Pseudonym && pseudonym_at.is_none() {
@@ -465,10 +515,6 @@ impl Context<'_> {
                     ));
                 }
             }
-            let action = rule
-                .and_then(|r| r.action.as_ref().map(|a| a.value))
-                .or_else(|| import_action.get(id).copied())
-                .unwrap_or(eff.default_action);
             let direction = rule.and_then(|r| r.direction.as_ref().map(|d| d.value)).unwrap_or(Direction::Both);
             plans.insert(id.as_str().into(), DetectorPlan { id: id.clone(), action, min_confidence, style, direction });
         }
@@ -499,11 +545,6 @@ impl Context<'_> {
         };
 
         // One scanner per distinct detector set.
-        let tenant_path = if eff.name == super::DEFAULT_TENANT {
-            FieldPath::root().key("default")
-        } else {
-            FieldPath::root().key("tenants").key(&eff.name)
-        };
         let mut built: Vec<(Vec<String>, Arc<Lane>)> = Vec::new();
         let mut lanes = Vec::new();
         for way in [Direction::Inbound, Direction::Outbound, Direction::Both] {
@@ -667,7 +708,7 @@ impl Context<'_> {
             return Err(self.err(
                 PolicyErrorKind::MissingKey,
                 used_at,
-                "the pseudonym style needs `pseudonym_key = { env = \"VAR\" }` or `{ file = \"path\" }` in the policy",
+                "the pseudonym style and the tokenize action need `pseudonym_key = { env = \"VAR\" }` or `{ file = \"path\" }` in the policy",
             ));
         };
         let (cache_key, material) = match (&src.value.env, &src.value.file) {

@@ -62,7 +62,8 @@ pub struct Decision {
     pub action: Action,
     /// Every finding that passed its detector's minimum confidence, with its action.
     pub findings: Vec<DecidedFinding>,
-    /// The text with the `redact` findings rewritten, when the action is `redact`.
+    /// The text with the `redact` and `tokenize` findings rewritten, when the action is one
+    /// of those.
     pub redacted: Option<Vec<u8>>,
     /// Why, when the action is `block`.
     pub reason: Option<BlockReason>,
@@ -112,7 +113,7 @@ impl Tenant {
     /// Applies the tenant's policy to `text` travelling `direction`.
     pub fn evaluate(&self, direction: Direction, text: &[u8]) -> Decision {
         let mut d = self.decide(direction, text);
-        if d.action == Action::Redact {
+        if d.action.rewrites() {
             let mut out = Vec::with_capacity(text.len());
             self.lane(direction).rewrite(&d.findings, text, &mut out);
             d.redacted = Some(out);
@@ -139,7 +140,7 @@ impl Tenant {
         let d = self.decide(direction, text);
         match d.action {
             Action::Block => {}
-            Action::Redact => self.lane(direction).rewrite(&d.findings, text, out),
+            Action::Tokenize | Action::Redact => self.lane(direction).rewrite(&d.findings, text, out),
             _ => out.extend_from_slice(text),
         }
         d
@@ -193,11 +194,11 @@ impl Tenant {
 }
 
 impl Lane {
-    /// Appends `text` with its `redact` findings rewritten to `out`.
+    /// Appends `text` with its `redact` and `tokenize` findings rewritten to `out`.
     fn rewrite(&self, findings: &[DecidedFinding], text: &[u8], out: &mut Vec<u8>) {
         out.reserve(text.len());
         let mut at = 0;
-        for f in findings.iter().filter(|f| f.action == Action::Redact) {
+        for f in findings.iter().filter(|f| f.action.rewrites()) {
             let f = &f.finding;
             out.extend_from_slice(&text[at..f.start]);
             self.redactor.replace(f, &text[f.start..f.end], out);

@@ -14,6 +14,11 @@ pub enum Action {
     Allow,
     /// Let it through and flag it.
     Warn,
+    /// Replace the finding with the tenant's stable token for it (`[EMAIL:kcmfpbhdaalognei]`,
+    /// the pseudonym style under the tenant's `pseudonym_key`) and let the rest through. A
+    /// holder of the mapping — the gateway, for the length of a request — can put the value
+    /// back where the token comes back.
+    Tokenize,
     /// Rewrite the finding (in its detector's redaction style) and let the rest through.
     Redact,
     /// Stop the text.
@@ -21,14 +26,21 @@ pub enum Action {
 }
 
 impl Action {
-    /// The action's name as written in policies: `"allow"`, `"warn"`, `"redact"`, `"block"`.
+    /// The action's name as written in policies: `"allow"`, `"warn"`, `"tokenize"`, `"redact"`,
+    /// `"block"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Allow => "allow",
             Action::Warn => "warn",
+            Action::Tokenize => "tokenize",
             Action::Redact => "redact",
             Action::Block => "block",
         }
+    }
+
+    /// Whether the action rewrites the finding (`tokenize`, `redact`).
+    pub fn rewrites(self) -> bool {
+        matches!(self, Action::Tokenize | Action::Redact)
     }
 }
 

@@ -1,5 +1,5 @@
 //! Per-tenant policy: which detectors run on which texts, and what happens on a hit
-//! (allow, warn, redact, block).
+//! (allow, warn, tokenize, redact, block).
 //!
 //! A policy file (TOML) has a `version`, a `[default]` policy, and `[tenants.NAME]` policies
 //! that inherit from `default` (or from the tenant named in `inherits`) and override pieces
@@ -20,7 +20,7 @@
 //! limits = { max_input_bytes = 1048576, on_exceed = "block" }  # or "truncate"
 //!
 //! [default.detectors.credit_card]
-//! action = "redact"                    # allow | warn | redact | block
+//! action = "redact"                    # allow | warn | tokenize | redact | block
 //! redact = "partial"                   # mask | partial | label | pseudonym | remove
 //! keep_last = 4
 //! min_confidence = 0.8

@@ -161,7 +161,7 @@ fn release(
                     Action::Block => {
                         *blocked = Some(BlockReason::Detector { detector: f.detector.clone(), hits: 1 });
                     }
-                    Action::Redact => lane.redactor.replace(f, v, out),
+                    Action::Tokenize | Action::Redact => lane.redactor.replace(f, v, out),
                     Action::Allow | Action::Warn => out.extend_from_slice(v),
                 }
                 findings.push(DecidedFinding { finding: f.clone(), action });

@@ -38,7 +38,7 @@ def dlpjet_bin():
 class Gateway:
     """A running gateway and what it stands on."""
 
-    def __init__(self, tmp, primary, backup, extra=""):
+    def __init__(self, tmp, primary, backup, extra="", policy=POLICY):
         self.bin = dlpjet_bin()
         self.tmp = tmp
         self.primary, self.backup = primary, backup
@@ -48,7 +48,7 @@ class Gateway:
         self.key = self.create_key("acme", "alice")
         for upstream in ("primary", "backup", "anthropic"):
             self.run("vault", "put", "--tenant", "acme", "--id", upstream, input=CANARY)
-        (tmp / "policy.toml").write_text(POLICY)
+        (tmp / "policy.toml").write_text(policy)
         self.audit = tmp / "audit"
         self.config = tmp / "gateway.toml"
         self.config.write_text(f"""
@@ -145,8 +145,8 @@ def make_gateway(tmp_path, upstreams):
     """A gateway with extra configuration text appended (rate limits, budgets)."""
     started = []
 
-    def make(extra):
-        gw = Gateway(tmp_path, *upstreams, extra=extra)
+    def make(extra, policy=POLICY):
+        gw = Gateway(tmp_path, *upstreams, extra=extra, policy=policy)
         started.append(gw)
         return gw
     yield make

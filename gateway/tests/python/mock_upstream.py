@@ -12,6 +12,7 @@ class Upstream:
         self.reply = "Hello from the provider."
         self.chunk = 4  # characters per streamed delta
         self.status = 200  # answer with this status instead (fallback tests)
+        self.echo = False  # answer with the last message's text instead of `reply`
         self.received = []  # (path, headers dict, body bytes)
         self.lock = threading.Lock()
         up = self
@@ -29,11 +30,15 @@ class Upstream:
                 if up.status != 200:
                     return self.send_json(up.status, {"error": {"message": "upstream failure", "type": "server_error"}})
                 req = json.loads(body)
+                self.text = up.reply
+                if up.echo and req.get("messages"):
+                    content = req["messages"][-1]["content"]
+                    self.text = "You said: " + (content if isinstance(content, str) else content[0]["text"])
                 if self.path == "/v1/chat/completions":
                     return self.chat(req)
                 if self.path == "/v1/completions":
                     return self.send_json(200, {"id": "cmpl-1", "object": "text_completion", "created": 1, "model": req["model"],
-                                                "choices": [{"index": 0, "text": up.reply, "finish_reason": "stop", "logprobs": None}],
+                                                "choices": [{"index": 0, "text": self.text, "finish_reason": "stop", "logprobs": None}],
                                                 "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}})
                 if self.path == "/v1/embeddings":
                     return self.send_json(200, {"object": "list", "model": req["model"],
@@ -59,14 +64,14 @@ class Upstream:
                 self.end_headers()
 
             def pieces(self):
-                t = up.reply
+                t = self.text
                 return [t[i:i + up.chunk] for i in range(0, len(t), up.chunk)]
 
             def chat(self, req):
                 usage = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
                 if not req.get("stream"):
                     return self.send_json(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": req["model"],
-                                                "choices": [{"index": 0, "message": {"role": "assistant", "content": up.reply},
+                                                "choices": [{"index": 0, "message": {"role": "assistant", "content": self.text},
                                                              "finish_reason": "stop", "logprobs": None}],
                                                 "usage": usage})
                 self.start_stream()
@@ -89,7 +94,7 @@ class Upstream:
             def messages(self, req):
                 if not req.get("stream"):
                     return self.send_json(200, {"id": "msg_1", "type": "message", "role": "assistant", "model": req["model"],
-                                                "content": [{"type": "text", "text": up.reply}], "stop_reason": "end_turn",
+                                                "content": [{"type": "text", "text": self.text}], "stop_reason": "end_turn",
                                                 "stop_sequence": None, "usage": {"input_tokens": 9, "output_tokens": 4}})
                 self.start_stream()
 
