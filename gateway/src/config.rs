@@ -28,6 +28,9 @@
 //! per_key = { requests_per_minute = 600 }
 //! per_ip = { requests_per_minute = 1200, burst = 200 }
 //!
+//! [cors]                            # browsers: off unless origins are listed
+//! allow_origins = ["https://chat.example.com"]
+//!
 //! [budgets]                         # needs [audit]: spend is counted from it
 //! period = "month"                  # day | month | total
 //! tenants = { acme = 500.0 }
@@ -104,6 +107,33 @@ pub struct Config {
     /// Spending caps.
     #[serde(default)]
     pub budgets: Budgets,
+    /// Whether `GET /metrics` serves Prometheus metrics (default true).
+    #[serde(default = "yes")]
+    pub metrics: bool,
+    /// Cross-origin requests from browsers; refused unless an origin is listed.
+    #[serde(default)]
+    pub cors: Cors,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[cors]`
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cors {
+    /// Origins allowed to call the gateway from a browser (`"https://app.example.com"`),
+    /// compared exactly; none by default.
+    #[serde(default)]
+    pub allow_origins: Vec<String>,
+    /// How long a browser may cache a preflight answer, in seconds.
+    #[serde(default = "default_cors_max_age")]
+    pub max_age_secs: u32,
+}
+
+fn default_cors_max_age() -> u32 {
+    600
 }
 
 fn default_instance() -> String {
@@ -370,6 +400,17 @@ impl Config {
             }
             if m.input_price < 0.0 || m.output_price < 0.0 {
                 return Err(format!("models.{alias}: prices cannot be negative"));
+            }
+        }
+        for (i, o) in self.cors.allow_origins.iter().enumerate() {
+            let ok = (o.starts_with("https://") || o.starts_with("http://"))
+                && !o.ends_with('/')
+                && !o.contains('*')
+                && o.bytes().all(|b| b.is_ascii_graphic());
+            if !ok {
+                return Err(format!(
+                    "cors.allow_origins[{i}]: {o:?} is not an origin (scheme://host[:port], no path, no wildcard)"
+                ));
             }
         }
         let rates = &self.rate_limits;

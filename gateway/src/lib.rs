@@ -12,6 +12,7 @@ pub mod budget;
 pub mod config;
 pub mod fields;
 pub mod json;
+pub mod metrics;
 pub mod ratelimit;
 pub mod reply;
 pub mod server;

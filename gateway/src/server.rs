@@ -9,6 +9,7 @@ use crate::budget::{Budgets, Hold};
 use crate::config::{Config, ProviderKind, Target};
 use crate::fields::{inspect, Shape, TokenUse, Verdict};
 use crate::json::{self, quote, splice, Node};
+use crate::metrics::Metrics;
 use crate::ratelimit::{self, RateLimiter};
 use crate::reply::{self, Body, ChannelBody, Dialect};
 use crate::stream::{Protocol, StreamFilter};
@@ -72,6 +73,7 @@ pub struct Gateway {
     requests: AtomicU64,
     limiter: RateLimiter,
     budgets: Arc<Budgets>,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -130,6 +132,7 @@ impl Gateway {
                 .map_err(StartError::Other)?;
         Ok(Gateway {
             limiter: RateLimiter::new(config.rate_limits.clone()),
+            metrics: Metrics::default(),
             budgets: Arc::new(budgets),
             config,
             config_path,
@@ -211,7 +214,26 @@ impl Gateway {
             ..Record::default()
         };
         let request_id = rec.request_id.clone();
-        let (mut resp, streamed) = self.route(req, &mut rec).await;
+        let label = route_label(req.uri().path());
+        let origin = req.headers().get(hyper::header::ORIGIN).cloned();
+        let allowed_origin =
+            origin.filter(|o| self.config.cors.allow_origins.iter().any(|a| a.as_bytes() == o.as_bytes()));
+        let (mut resp, streamed) = if req.method() == Method::OPTIONS && !self.config.cors.allow_origins.is_empty() {
+            (self.preflight(&req, allowed_origin.is_some()), false)
+        } else {
+            self.route(req, &mut rec).await
+        };
+        if let Some(o) = allowed_origin {
+            let h = resp.headers_mut();
+            h.insert(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+            h.insert(
+                hyper::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("x-request-id, x-dlpjet-warning, retry-after"),
+            );
+        }
+        if !self.config.cors.allow_origins.is_empty() {
+            resp.headers_mut().append(hyper::header::VARY, HeaderValue::from_static("origin"));
+        }
         reply::secure(&mut resp, false);
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             resp.headers_mut().insert("x-request-id", v);
@@ -221,7 +243,26 @@ impl Gateway {
             rec.status = resp.status().as_u16();
             self.write_audit(&mut rec);
         }
+        self.metrics.request(label, resp.status().as_u16(), rec.started.map(|t| t.elapsed()).unwrap_or_default());
         Ok(resp)
+    }
+
+    /// The answer to a browser's preflight: what a listed origin may send; nothing for others
+    /// (the browser then refuses the request).
+    fn preflight(&self, req: &Request<Incoming>, allowed: bool) -> Response<Body> {
+        let mut r = Response::new(reply::full(Bytes::new()));
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        if allowed {
+            let h = r.headers_mut();
+            h.insert(hyper::header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+            let asked = req.headers().get(hyper::header::ACCESS_CONTROL_REQUEST_HEADERS).cloned();
+            h.insert(
+                hyper::header::ACCESS_CONTROL_ALLOW_HEADERS,
+                asked.unwrap_or(HeaderValue::from_static("authorization, content-type, x-api-key")),
+            );
+            h.insert(hyper::header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(self.config.cors.max_age_secs));
+        }
+        r
     }
 
     /// Dispatches on the path. The `bool` is true when the response is a stream that writes
@@ -229,15 +270,21 @@ impl Gateway {
     async fn route(self: &Arc<Self>, req: Request<Incoming>, rec: &mut Record) -> (Response<Body>, bool) {
         let path = req.uri().path().to_string();
         let dialect = if path == "/v1/messages" { Dialect::Anthropic } else { Dialect::OpenAi };
-        if path != "/healthz" {
+        if path != "/healthz" && path != "/metrics" {
             if let Some(ip) = &rec.client_ip {
                 if let Err(l) = self.limiter.check_ip(ip, Instant::now()) {
-                    return (rate_limited(dialect, l), false);
+                    return (self.rate_limited(dialect, l), false);
                 }
             }
         }
         let shape = match (req.method(), path.as_str()) {
             (&Method::GET, "/healthz") => return (reply::json(StatusCode::OK, r#"{"status":"ok"}"#), false),
+            (&Method::GET, "/metrics") if self.config.metrics => {
+                let mut r = Response::new(reply::full(self.metrics.render()));
+                r.headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+                return (r, false);
+            }
             (&Method::GET, "/v1/models") => {
                 return match self.authenticate(&req, dialect, rec) {
                     Ok(caller) => match self.limiter.check_caller(
@@ -248,7 +295,7 @@ impl Gateway {
                         Instant::now(),
                     ) {
                         Ok(()) => (self.models(), false),
-                        Err(l) => (rate_limited(dialect, l), false),
+                        Err(l) => (self.rate_limited(dialect, l), false),
                     },
                     Err(r) => (r, false),
                 };
@@ -291,7 +338,7 @@ impl Gateway {
         if let Err(l) =
             self.limiter.check_caller(&caller.id, caller.rate_limit, &caller.tenant, &caller.user, Instant::now())
         {
-            return (rate_limited(dialect, l), false);
+            return (self.rate_limited(dialect, l), false);
         }
         match self.proxy(req, shape, dialect, caller, rec).await {
             Ok(r) => r,
@@ -483,6 +530,7 @@ impl Gateway {
         match self.budgets.hold(&caller.tenant, &caller.id, caller.budget, estimate, now_micros()) {
             Ok(h) => rec.hold = Some(h),
             Err(e) => {
+                self.metrics.limited("budget");
                 let mut r = reply::error(
                     dialect,
                     StatusCode::TOO_MANY_REQUESTS,
@@ -506,7 +554,7 @@ impl Gateway {
         let verdict = inspect(&tenant, Direction::Inbound, &doc, shape, TokenUse::Record(&mut tokens));
         // Held for this request only; the values are wiped when it ends.
         let tokens = Arc::new(tokens);
-        merge_hits(rec, &verdict);
+        self.merge_hits(rec, &verdict, "inbound");
         rec.action = Some(verdict.action);
         if let Some(reason) = &verdict.blocked {
             rec.block = Some(reason.to_string());
@@ -557,6 +605,7 @@ impl Gateway {
                     v
                 }
                 Ok(Err(_)) | Err(_) => {
+                    self.metrics.upstream_error(&up.name, "key_unavailable");
                     last_error = Some((StatusCode::BAD_GATEWAY, "provider_key_unavailable"));
                     continue;
                 }
@@ -570,10 +619,12 @@ impl Gateway {
             let sent = tokio::time::timeout(self.config.limits.upstream_timeout(), self.client.request(out_req)).await;
             let resp = match sent {
                 Err(_) => {
+                    self.metrics.upstream_error(&up.name, "timeout");
                     last_error = Some((StatusCode::GATEWAY_TIMEOUT, "upstream_timeout"));
                     continue;
                 }
                 Ok(Err(_)) => {
+                    self.metrics.upstream_error(&up.name, "unreachable");
                     last_error = Some((StatusCode::BAD_GATEWAY, "upstream_unreachable"));
                     continue;
                 }
@@ -581,6 +632,8 @@ impl Gateway {
             };
             let status = resp.status();
             if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                self.metrics
+                    .upstream_error(&up.name, if status.is_server_error() { "status_5xx" } else { "status_429" });
                 last_error = Some((
                     StatusCode::BAD_GATEWAY,
                     if status.is_server_error() { "upstream_error" } else { "upstream_rate_limited" },
@@ -667,7 +720,7 @@ impl Gateway {
             usage_of(&doc, rec);
             if let Some(shape) = shape {
                 let v = inspect(tenant, Direction::Outbound, &doc, shape, TokenUse::Restore(tokens));
-                merge_hits(rec, &v);
+                self.merge_hits(rec, &v, "outbound");
                 rec.action = rec.action.max(Some(v.action));
                 if let Some(reason) = &v.blocked {
                     rec.block = Some(reason.to_string());
@@ -702,10 +755,12 @@ impl Gateway {
         let idle = self.config.limits.upstream_idle();
         let status = resp.status();
         let gw = self.clone();
+        self.metrics.stream_opened();
         tokio::spawn(async move {
             let mut body = resp.into_body();
             let mut out = Vec::new();
             let mut client_gone = false;
+            let mut first_event = None;
             loop {
                 let frame = tokio::time::timeout(idle, body.frame()).await;
                 out.clear();
@@ -722,6 +777,7 @@ impl Gateway {
                         true
                     }
                     Ok(Some(Err(_))) | Err(_) => {
+                        gw.metrics.upstream_error(rec.provider.as_deref().unwrap_or_default(), "stream_broken");
                         // The provider broke off: end with an error event, after what is settled.
                         let _ = filter.finish(&mut out);
                         let msg = r#"{"error":{"message":"the provider's stream broke off","type":"upstream_error","code":"upstream_stream"}}"#;
@@ -732,9 +788,14 @@ impl Gateway {
                         true
                     }
                 };
-                if !out.is_empty() && tx.send(Bytes::copy_from_slice(&out)).await.is_err() {
-                    client_gone = true;
-                    break;
+                if !out.is_empty() {
+                    if tx.send(Bytes::copy_from_slice(&out)).await.is_err() {
+                        client_gone = true;
+                        break;
+                    }
+                    if first_event.is_none() {
+                        first_event = rec.started.map(|t| t.elapsed());
+                    }
                 }
                 if done {
                     break;
@@ -744,6 +805,7 @@ impl Gateway {
             rec.output_tokens = filter.usage.output;
             rec.cost = cost(&model, (filter.usage.input, filter.usage.output));
             for (d, (n, a)) in &filter.hits {
+                gw.metrics.findings("outbound", d, a.as_str(), *n);
                 let e = rec.hits.entry(d.clone()).or_insert((0, *a));
                 e.0 += n;
                 e.1 = e.1.max(*a);
@@ -751,6 +813,7 @@ impl Gateway {
             rec.action = rec.action.max(Some(filter.action));
             rec.status = if client_gone { 499 } else { status.as_u16() };
             gw.write_audit(&mut rec);
+            gw.metrics.stream_closed(rec.started.map(|t| t.elapsed()).unwrap_or_default(), first_event);
             // The stream ends for the client once its record is written, so a graceful
             // shutdown (which waits for open responses) never closes the log before it.
             drop(tx);
@@ -760,6 +823,20 @@ impl Gateway {
         r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
         r.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
         r
+    }
+
+    /// A request refused by a rate limit.
+    fn rate_limited(&self, dialect: Dialect, l: ratelimit::Limited) -> Response<Body> {
+        self.metrics.limited(l.scope.as_str());
+        rate_limited(dialect, l)
+    }
+
+    /// Adds a verdict's findings to the request's record and the metrics.
+    fn merge_hits(&self, rec: &mut Record, v: &Verdict, direction: &'static str) {
+        for (d, h) in &v.hits {
+            self.metrics.findings(direction, d, h.action.unwrap_or(Action::Allow).as_str(), h.count);
+        }
+        merge_hits(rec, v);
     }
 
     /// Settles the request's budget hold with its metered cost and appends its record.
@@ -848,6 +925,20 @@ fn estimate_cost(model: &crate::config::Model, doc: &Node, body_len: usize, shap
         max.saturating_mul(doc.get("n").and_then(Node::as_u64).unwrap_or(1).max(1))
     };
     cost(model, (Some(input), Some(output))).unwrap_or(0.0)
+}
+
+/// Which route a path is, for metrics.
+fn route_label(path: &str) -> &'static str {
+    match path {
+        "/healthz" => "healthz",
+        "/metrics" => "metrics",
+        "/v1/models" => "models",
+        "/v1/chat/completions" => "chat_completions",
+        "/v1/completions" => "completions",
+        "/v1/embeddings" => "embeddings",
+        "/v1/messages" => "messages",
+        _ => "other",
+    }
 }
 
 fn merge_hits(rec: &mut Record, v: &Verdict) {
