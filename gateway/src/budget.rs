@@ -38,7 +38,7 @@ struct State {
 /// The gateway's budgets.
 #[derive(Debug)]
 pub struct Budgets {
-    config: BudgetConfig,
+    config: arc_swap::ArcSwap<BudgetConfig>,
     state: Mutex<State>,
 }
 
@@ -94,7 +94,16 @@ impl Budgets {
             })
             .map_err(|e| format!("cannot count spend from the audit log: {e}"))?;
         }
-        Ok(Budgets { config, state: Mutex::new(State { window, spent, held: HashMap::new() }) })
+        Ok(Budgets {
+            config: arc_swap::ArcSwap::from_pointee(config),
+            state: Mutex::new(State { window, spent, held: HashMap::new() }),
+        })
+    }
+
+    /// New caps (a configuration reload); spend and holds stay. The period must not change:
+    /// the spend counted so far belongs to the current one.
+    pub fn set_config(&self, config: BudgetConfig) {
+        self.config.store(Arc::new(config));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -103,7 +112,7 @@ impl Budgets {
 
     /// Output tokens assumed when a request does not say.
     pub fn default_output_tokens(&self) -> u64 {
-        self.config.default_output_tokens
+        self.config.load().default_output_tokens
     }
 
     /// Holds `estimate` against the tenant's cap and the key's (`key_cap`, from the vault).
@@ -119,9 +128,10 @@ impl Budgets {
         now_micros: i64,
     ) -> Result<Hold, Exceeded> {
         let scopes = [format!("tenant:{tenant}"), format!("key:{key_id}")];
-        let caps = [("tenant", self.config.tenants.get(tenant).copied()), ("key", key_cap)];
+        let config = self.config.load();
+        let caps = [("tenant", config.tenants.get(tenant).copied()), ("key", key_cap)];
         let mut s = self.lock();
-        let window = window_start(self.config.period, now_micros);
+        let window = window_start(config.period, now_micros);
         if window > s.window {
             s.window = window;
             s.spent.clear();
@@ -130,7 +140,7 @@ impl Budgets {
             let Some(limit) = cap else { continue };
             let used = s.spent.get(scope).copied().unwrap_or(0.0) + s.held.get(scope).copied().unwrap_or(0.0);
             if used + estimate > limit {
-                return Err(Exceeded { scope: name, limit, period: self.config.period });
+                return Err(Exceeded { scope: name, limit, period: config.period });
             }
         }
         for scope in &scopes {

@@ -31,6 +31,11 @@
 //! [cors]                            # browsers: off unless origins are listed
 //! allow_origins = ["https://chat.example.com"]
 //!
+//! [tls]                             # HTTPS on the listener when both are set
+//! cert_file = "cert.pem"
+//! key_file = "key.pem"
+//! upstream_ca_file = "corp-ca.pem"  # extra roots for https:// upstreams
+//!
 //! [budgets]                         # needs [audit]: spend is counted from it
 //! period = "month"                  # day | month | total
 //! tenants = { acme = 500.0 }
@@ -113,6 +118,26 @@ pub struct Config {
     /// Cross-origin requests from browsers; refused unless an origin is listed.
     #[serde(default)]
     pub cors: Cors,
+    /// TLS for the listener and for `https://` upstreams.
+    #[serde(default)]
+    pub tls: Tls,
+}
+
+/// `[tls]`
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// The listener's certificate chain (PEM, leaf first). With `key_file`, the gateway
+    /// serves HTTPS only (and sends HSTS).
+    #[serde(default)]
+    pub cert_file: Option<PathBuf>,
+    /// The listener's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// More certificate authorities (PEM) to trust for `https://` upstreams, besides the
+    /// Mozilla roots built in (a corporate proxy's CA, say).
+    #[serde(default)]
+    pub upstream_ca_file: Option<PathBuf>,
 }
 
 fn yes() -> bool {
@@ -141,7 +166,7 @@ fn default_instance() -> String {
 }
 
 /// `[vault]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VaultConfig {
     /// The vault's SQLite file.
@@ -152,7 +177,7 @@ pub struct VaultConfig {
 }
 
 /// `[audit]`
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditConfig {
     /// The audit log's directory.
@@ -353,6 +378,9 @@ impl Config {
         if let Some(a) = &mut c.audit {
             resolve(&mut a.dir);
         }
+        for p in [&mut c.tls.cert_file, &mut c.tls.key_file, &mut c.tls.upstream_ca_file].into_iter().flatten() {
+            resolve(p);
+        }
         Ok(c)
     }
 
@@ -381,13 +409,6 @@ impl Config {
             if !(u.base_url.starts_with("http://") || u.base_url.starts_with("https://")) {
                 return Err(format!("upstreams[{i}].base_url: {:?} is not an http:// or https:// URL", u.base_url));
             }
-            if u.base_url.starts_with("https://") {
-                return Err(format!(
-                    "upstreams[{i}].base_url: {:?}: this build speaks plain HTTP to upstreams only \
-                     (put a TLS-originating sidecar in front, or use http:// on a private network)",
-                    u.base_url
-                ));
-            }
         }
         for (alias, m) in &self.models {
             if m.route.is_empty() {
@@ -401,6 +422,9 @@ impl Config {
             if m.input_price < 0.0 || m.output_price < 0.0 {
                 return Err(format!("models.{alias}: prices cannot be negative"));
             }
+        }
+        if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
+            return Err("tls: cert_file and key_file go together".into());
         }
         for (i, o) in self.cors.allow_origins.iter().enumerate() {
             let ok = (o.starts_with("https://") || o.starts_with("http://"))

@@ -18,6 +18,7 @@ pub mod reply;
 pub mod server;
 pub mod sse;
 pub mod stream;
+pub mod tls;
 pub mod tokens;
 
 /// Runs the gateway configured by `config` until SIGINT or SIGTERM (what

@@ -96,7 +96,7 @@ fn sweep(map: &mut HashMap<String, Bucket>, per_sec: f64, burst: f64, now: Insta
 /// The gateway's rate limits.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    config: RateLimits,
+    config: arc_swap::ArcSwap<RateLimits>,
     keys: Table,
     users: Table,
     tenants: Table,
@@ -106,7 +106,13 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// Limits as configured.
     pub fn new(config: RateLimits) -> RateLimiter {
-        RateLimiter { config, ..RateLimiter::default() }
+        RateLimiter { config: arc_swap::ArcSwap::from_pointee(config), ..RateLimiter::default() }
+    }
+
+    /// New limits (a configuration reload). Buckets keep their levels; a bucket above its new
+    /// burst is cut down to it on its next request.
+    pub fn set_limits(&self, config: RateLimits) {
+        self.config.store(std::sync::Arc::new(config));
     }
 
     /// Takes a token from the client address's bucket.
@@ -114,7 +120,7 @@ impl RateLimiter {
     /// # Errors
     /// [`Limited`] when the address has used its rate.
     pub fn check_ip(&self, ip: &str, now: Instant) -> Result<(), Limited> {
-        match self.config.per_ip {
+        match self.config.load().per_ip {
             Some(rate) => self.ips.take(ip, rate, now).map_err(|retry_after| Limited { scope: Scope::Ip, retry_after }),
             None => Ok(()),
         }
@@ -133,13 +139,13 @@ impl RateLimiter {
         user: &str,
         now: Instant,
     ) -> Result<(), Limited> {
-        let key_rate =
-            key_rate.map(|rpm| Rate { requests_per_minute: rpm.max(1), burst: None }).or(self.config.per_key);
+        let config = self.config.load();
+        let key_rate = key_rate.map(|rpm| Rate { requests_per_minute: rpm.max(1), burst: None }).or(config.per_key);
         let user_id = format!("{tenant}\u{0}{user}");
         for (scope, table, id, rate) in [
             (Scope::Key, &self.keys, key_id, key_rate),
-            (Scope::User, &self.users, user_id.as_str(), self.config.per_user),
-            (Scope::Tenant, &self.tenants, tenant, self.config.per_tenant),
+            (Scope::User, &self.users, user_id.as_str(), config.per_user),
+            (Scope::Tenant, &self.tenants, tenant, config.per_tenant),
         ] {
             if let Some(rate) = rate {
                 table.take(id, rate, now).map_err(|retry_after| Limited { scope, retry_after })?;

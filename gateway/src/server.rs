@@ -23,6 +23,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
 use hyper::{Method, Request, Response, StatusCode};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::collections::BTreeMap;
@@ -62,14 +63,47 @@ pub enum StartError {
     Other(String),
 }
 
+type UpstreamClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// What a reload replaces: the configuration and what is built from it. Each request works
+/// with the one in force when it arrived.
+struct Live {
+    config: Config,
+    client: UpstreamClient,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl Live {
+    fn build(config: Config) -> Result<Live, StartError> {
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(Duration::from_secs(10)));
+        http.set_nodelay(true);
+        http.enforce_http(false);
+        let tls_client =
+            crate::tls::client_config(config.tls.upstream_ca_file.as_deref()).map_err(StartError::Other)?;
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls_client)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(90)).build(https);
+        let tls = match (&config.tls.cert_file, &config.tls.key_file) {
+            (Some(c), Some(k)) => {
+                Some(tokio_rustls::TlsAcceptor::from(crate::tls::server_config(c, k).map_err(StartError::Other)?))
+            }
+            _ => None,
+        };
+        Ok(Live { config, client, tls })
+    }
+}
+
 /// A running gateway's shared state.
 pub struct Gateway {
-    config: Config,
+    live: ArcSwap<Live>,
     config_path: PathBuf,
     policy: ArcSwap<PolicySet>,
     vault: Vault,
     audit: Option<AuditLog>,
-    client: Client<HttpConnector, Full<Bytes>>,
     requests: AtomicU64,
     limiter: RateLimiter,
     budgets: Arc<Budgets>,
@@ -110,10 +144,7 @@ impl Gateway {
     /// Reads the configuration, the policy, the vault and the audit log.
     pub fn open(config_path: PathBuf) -> Result<Gateway, StartError> {
         let config = Config::load(&config_path)?;
-        let policy = match &config.policy {
-            Some(p) => PolicySet::load(p)?,
-            None => PolicySet::from_toml(REDACT_ALL, None)?,
-        };
+        let policy = load_policy(&config)?;
         let master = match &config.vault.master_key_file {
             Some(f) => MasterKey::from_file(f)?,
             None => MasterKey::from_env(MASTER_KEY_ENV)?,
@@ -123,10 +154,6 @@ impl Gateway {
             Some(a) => Some(AuditLog::open(&a.dir, Options::default())?),
             None => None,
         };
-        let mut http = HttpConnector::new();
-        http.set_connect_timeout(Some(Duration::from_secs(10)));
-        http.set_nodelay(true);
-        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(90)).build(http);
         let budgets =
             Budgets::load(config.budgets.clone(), config.audit.as_ref().map(|a| a.dir.as_path()), now_micros())
                 .map_err(StartError::Other)?;
@@ -134,33 +161,54 @@ impl Gateway {
             limiter: RateLimiter::new(config.rate_limits.clone()),
             metrics: Metrics::default(),
             budgets: Arc::new(budgets),
-            config,
+            live: ArcSwap::from_pointee(Live::build(config)?),
             config_path,
             policy: ArcSwap::from_pointee(policy),
             vault,
             audit,
-            client,
             requests: AtomicU64::new(0),
         })
     }
 
-    /// Reads the policy file again; the policy in force stays when the new one has a mistake.
-    pub fn reload_policy(&self) -> Result<(), dlpjet::policy::PolicyError> {
-        if let Some(p) = &self.config.policy {
-            self.policy.store(Arc::new(PolicySet::load(p)?));
+    /// Reads the configuration file and the policy again and puts them in force for new
+    /// requests; requests and streams in flight finish with what they started with. Nothing
+    /// changes when either has a mistake, or when the change needs a restart (the listening
+    /// address, TLS on or off, the vault, the audit log, the budget period).
+    ///
+    /// # Errors
+    /// What is wrong, on one line.
+    pub fn reload(&self) -> Result<(), String> {
+        let config = Config::load(&self.config_path).map_err(|e| e.to_string())?;
+        let old = self.live.load();
+        let fixed = [
+            ("listen", config.listen == old.config.listen),
+            ("tls (on or off)", config.tls.cert_file.is_some() == old.config.tls.cert_file.is_some()),
+            ("vault", config.vault == old.config.vault),
+            ("audit", config.audit == old.config.audit),
+            ("budgets.period", config.budgets.period == old.config.budgets.period),
+        ];
+        if let Some((what, _)) = fixed.iter().find(|(_, same)| !same) {
+            return Err(format!("{}: {what} changed, which takes a restart", self.config_path.display()));
         }
+        let policy = load_policy(&config).map_err(|e| e.to_string())?;
+        let live = Live::build(config).map_err(|e| one_line(&e))?;
+        self.limiter.set_limits(live.config.rate_limits.clone());
+        self.budgets.set_config(live.config.budgets.clone());
+        self.policy.store(Arc::new(policy));
+        self.live.store(Arc::new(live));
         Ok(())
     }
 
     /// Serves until SIGINT or SIGTERM, then stops accepting and lets in-flight requests and
-    /// streams finish (for at most 30 s). SIGHUP reloads the policy. Prints the address it
-    /// listens on, on standard output, once it does.
+    /// streams finish (for at most 30 s). SIGHUP reloads the configuration and the policy.
+    /// Prints the address it listens on, on standard output, once it does.
     pub async fn serve(self: Arc<Self>) -> Result<(), StartError> {
-        let addr = self.config.listen;
+        let addr = self.live.load().config.listen;
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
         let local = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
-        println!("dlpjet gateway listening on http://{local}");
+        let scheme = if self.live.load().tls.is_some() { "https" } else { "http" };
+        println!("dlpjet gateway listening on {scheme}://{local}");
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
         let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -169,22 +217,26 @@ impl Gateway {
                 accepted = listener.accept() => {
                     let Ok((stream, peer)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
+                    let live = self.live.load_full();
+                    let watcher = graceful.watcher();
                     let gw = self.clone();
-                    let service = hyper::service::service_fn(move |req| gw.clone().handle(req, peer));
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(self.config.limits.header_timeout())
-                        .max_buf_size(64 << 10)
-                        .serve_connection(TokioIo::new(stream), service);
-                    let conn = graceful.watch(conn);
                     tokio::spawn(async move {
-                        let _ = conn.await;
+                        let timeout = live.config.limits.header_timeout();
+                        match &live.tls {
+                            None => gw.serve_connection(stream, peer, timeout, watcher).await,
+                            Some(acceptor) => {
+                                // The handshake counts against the header timeout (slowloris).
+                                if let Ok(Ok(tls)) = tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                                    gw.serve_connection(tls, peer, timeout, watcher).await;
+                                }
+                            }
+                        }
                     });
                 }
                 _ = hup.recv() => {
-                    match self.reload_policy() {
-                        Ok(()) => eprintln!("dlpjet gateway: policy reloaded"),
-                        Err(e) => eprintln!("dlpjet gateway: policy not reloaded: {e}"),
+                    match self.reload() {
+                        Ok(()) => eprintln!("dlpjet gateway: configuration and policy reloaded"),
+                        Err(e) => eprintln!("dlpjet gateway: not reloaded, the running configuration stays: {e}"),
                     }
                 }
                 _ = tokio::signal::ctrl_c() => break,
@@ -203,25 +255,46 @@ impl Gateway {
         Ok(())
     }
 
+    /// Serves one connection (plain or TLS) over HTTP/1.1.
+    async fn serve_connection<I>(
+        self: Arc<Self>,
+        io: I,
+        peer: SocketAddr,
+        header_timeout: Duration,
+        watcher: hyper_util::server::graceful::Watcher,
+    ) where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let gw = self.clone();
+        let service = hyper::service::service_fn(move |req| gw.clone().handle(req, peer));
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .max_buf_size(64 << 10)
+            .serve_connection(TokioIo::new(io), service);
+        let _ = watcher.watch(conn).await;
+    }
+
     async fn handle(self: Arc<Self>, req: Request<Incoming>, peer: SocketAddr) -> Result<Response<Body>, Infallible> {
         let n = self.requests.fetch_add(1, Ordering::Relaxed);
+        let live = self.live.load_full();
         let mut rec = Record {
             path: req.uri().path().to_string(),
             client_ip: Some(peer.ip().to_string()),
             user_agent: req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
-            request_id: format!("{}-{n:x}", self.config.instance),
+            request_id: format!("{}-{n:x}", live.config.instance),
             started: Some(Instant::now()),
             ..Record::default()
         };
         let request_id = rec.request_id.clone();
         let label = route_label(req.uri().path());
         let origin = req.headers().get(hyper::header::ORIGIN).cloned();
-        let allowed_origin =
-            origin.filter(|o| self.config.cors.allow_origins.iter().any(|a| a.as_bytes() == o.as_bytes()));
-        let (mut resp, streamed) = if req.method() == Method::OPTIONS && !self.config.cors.allow_origins.is_empty() {
-            (self.preflight(&req, allowed_origin.is_some()), false)
+        let cors = &live.config.cors;
+        let allowed_origin = origin.filter(|o| cors.allow_origins.iter().any(|a| a.as_bytes() == o.as_bytes()));
+        let (mut resp, streamed) = if req.method() == Method::OPTIONS && !cors.allow_origins.is_empty() {
+            (preflight(&req, allowed_origin.is_some(), cors.max_age_secs), false)
         } else {
-            self.route(req, &mut rec).await
+            self.route(req, &live, &mut rec).await
         };
         if let Some(o) = allowed_origin {
             let h = resp.headers_mut();
@@ -231,10 +304,10 @@ impl Gateway {
                 HeaderValue::from_static("x-request-id, x-dlpjet-warning, retry-after"),
             );
         }
-        if !self.config.cors.allow_origins.is_empty() {
+        if !cors.allow_origins.is_empty() {
             resp.headers_mut().append(hyper::header::VARY, HeaderValue::from_static("origin"));
         }
-        reply::secure(&mut resp, false);
+        reply::secure(&mut resp, live.tls.is_some());
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             resp.headers_mut().insert("x-request-id", v);
         }
@@ -246,28 +319,35 @@ impl Gateway {
         self.metrics.request(label, resp.status().as_u16(), rec.started.map(|t| t.elapsed()).unwrap_or_default());
         Ok(resp)
     }
+}
 
-    /// The answer to a browser's preflight: what a listed origin may send; nothing for others
-    /// (the browser then refuses the request).
-    fn preflight(&self, req: &Request<Incoming>, allowed: bool) -> Response<Body> {
-        let mut r = Response::new(reply::full(Bytes::new()));
-        *r.status_mut() = StatusCode::NO_CONTENT;
-        if allowed {
-            let h = r.headers_mut();
-            h.insert(hyper::header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
-            let asked = req.headers().get(hyper::header::ACCESS_CONTROL_REQUEST_HEADERS).cloned();
-            h.insert(
-                hyper::header::ACCESS_CONTROL_ALLOW_HEADERS,
-                asked.unwrap_or(HeaderValue::from_static("authorization, content-type, x-api-key")),
-            );
-            h.insert(hyper::header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(self.config.cors.max_age_secs));
-        }
-        r
+/// The answer to a browser's preflight: what a listed origin may send; nothing for others (the
+/// browser then refuses the request).
+fn preflight(req: &Request<Incoming>, allowed: bool, max_age_secs: u32) -> Response<Body> {
+    let mut r = Response::new(reply::full(Bytes::new()));
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    if allowed {
+        let h = r.headers_mut();
+        h.insert(hyper::header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+        let asked = req.headers().get(hyper::header::ACCESS_CONTROL_REQUEST_HEADERS).cloned();
+        h.insert(
+            hyper::header::ACCESS_CONTROL_ALLOW_HEADERS,
+            asked.unwrap_or(HeaderValue::from_static("authorization, content-type, x-api-key")),
+        );
+        h.insert(hyper::header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(max_age_secs));
     }
+    r
+}
 
+impl Gateway {
     /// Dispatches on the path. The `bool` is true when the response is a stream that writes
     /// its own audit record.
-    async fn route(self: &Arc<Self>, req: Request<Incoming>, rec: &mut Record) -> (Response<Body>, bool) {
+    async fn route(
+        self: &Arc<Self>,
+        req: Request<Incoming>,
+        live: &Arc<Live>,
+        rec: &mut Record,
+    ) -> (Response<Body>, bool) {
         let path = req.uri().path().to_string();
         let dialect = if path == "/v1/messages" { Dialect::Anthropic } else { Dialect::OpenAi };
         if path != "/healthz" && path != "/metrics" {
@@ -279,7 +359,7 @@ impl Gateway {
         }
         let shape = match (req.method(), path.as_str()) {
             (&Method::GET, "/healthz") => return (reply::json(StatusCode::OK, r#"{"status":"ok"}"#), false),
-            (&Method::GET, "/metrics") if self.config.metrics => {
+            (&Method::GET, "/metrics") if live.config.metrics => {
                 let mut r = Response::new(reply::full(self.metrics.render()));
                 r.headers_mut()
                     .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
@@ -294,7 +374,7 @@ impl Gateway {
                         &caller.user,
                         Instant::now(),
                     ) {
-                        Ok(()) => (self.models(), false),
+                        Ok(()) => (models(&live.config), false),
                         Err(l) => (self.rate_limited(dialect, l), false),
                     },
                     Err(r) => (r, false),
@@ -340,27 +420,28 @@ impl Gateway {
         {
             return (self.rate_limited(dialect, l), false);
         }
-        match self.proxy(req, shape, dialect, caller, rec).await {
+        match self.proxy(req, live, shape, dialect, caller, rec).await {
             Ok(r) => r,
             Err(r) => (r, false),
         }
     }
+}
 
-    fn models(&self) -> Response<Body> {
-        let data: Vec<String> = self
-            .config
-            .models
-            .keys()
-            .map(|m| {
-                format!(
-                    r#"{{"id":{},"object":"model","created":0,"owned_by":"dlpjet"}}"#,
-                    String::from_utf8_lossy(&quote(m))
-                )
-            })
-            .collect();
-        reply::json(StatusCode::OK, format!(r#"{{"object":"list","data":[{}]}}"#, data.join(",")))
-    }
+fn models(config: &Config) -> Response<Body> {
+    let data: Vec<String> = config
+        .models
+        .keys()
+        .map(|m| {
+            format!(
+                r#"{{"id":{},"object":"model","created":0,"owned_by":"dlpjet"}}"#,
+                String::from_utf8_lossy(&quote(m))
+            )
+        })
+        .collect();
+    reply::json(StatusCode::OK, format!(r#"{{"object":"list","data":[{}]}}"#, data.join(",")))
+}
 
+impl Gateway {
     fn authenticate(
         &self,
         req: &Request<Incoming>,
@@ -412,8 +493,12 @@ impl Gateway {
         set.tenant(name).or_else(|_| set.tenant(DEFAULT_TENANT)).cloned().expect("a policy set has the default tenant")
     }
 
-    async fn read_body(&self, req: Request<Incoming>, dialect: Dialect) -> Result<Bytes, Response<Body>> {
-        let lim = &self.config.limits;
+    async fn read_body(
+        &self,
+        req: Request<Incoming>,
+        lim: &crate::config::Limits,
+        dialect: Dialect,
+    ) -> Result<Bytes, Response<Body>> {
         let encoding = req.headers().get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
         let too_large = || {
             reply::error(
@@ -487,6 +572,7 @@ impl Gateway {
     async fn proxy(
         self: &Arc<Self>,
         req: Request<Incoming>,
+        live: &Arc<Live>,
         shape: Shape,
         dialect: Dialect,
         caller: ApiKey,
@@ -498,11 +584,12 @@ impl Gateway {
             .filter(|(k, _)| matches!(k.as_str(), "anthropic-version" | "anthropic-beta" | "openai-beta"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let body = self.read_body(req, dialect).await?;
+        let config = &live.config;
+        let body = self.read_body(req, &config.limits, dialect).await?;
         let bad = |code: &str, msg: String| {
             reply::error(dialect, StatusCode::BAD_REQUEST, "invalid_request_error", code, &msg)
         };
-        let doc = json::parse(&body, self.config.limits.max_json_depth)
+        let doc = json::parse(&body, config.limits.max_json_depth)
             .map_err(|e| bad(e.code(), format!("request body: {e}")))?;
         if !matches!(doc.value, json::Value::Object(_)) {
             return Err(bad("invalid_request", "request body: not a JSON object".into()));
@@ -513,7 +600,7 @@ impl Gateway {
             .ok_or_else(|| bad("invalid_request", "request body: \"model\" (a string) is required".into()))?
             .to_string();
         rec.model = Some(alias.clone());
-        let Some(model) = self.config.models.get(&alias) else {
+        let Some(model) = config.models.get(&alias) else {
             return Err(reply::error(
                 dialect,
                 StatusCode::NOT_FOUND,
@@ -566,7 +653,7 @@ impl Gateway {
         // Upstreams in order, until one answers with something other than a retryable failure.
         let mut last_error = None;
         for target in &model.route {
-            let Some(up) = self.config.upstreams.iter().find(|u| u.name == target.upstream) else { continue };
+            let Some(up) = config.upstreams.iter().find(|u| u.name == target.upstream) else { continue };
             let out_body = outbound_body(&body, &doc, &verdict.edits, target, up.kind, stream);
             let url = format!("{}{}", up.base_url.trim_end_matches('/'), upstream_path(shape));
             let mut builder = Request::post(&url).header(CONTENT_TYPE, "application/json");
@@ -616,7 +703,7 @@ impl Gateway {
             };
             out_req.headers_mut().insert(name, header);
             rec.provider = Some(up.name.clone());
-            let sent = tokio::time::timeout(self.config.limits.upstream_timeout(), self.client.request(out_req)).await;
+            let sent = tokio::time::timeout(config.limits.upstream_timeout(), live.client.request(out_req)).await;
             let resp = match sent {
                 Err(_) => {
                     self.metrics.upstream_error(&up.name, "timeout");
@@ -653,6 +740,7 @@ impl Gateway {
                 };
                 let r = self.clone().stream_response(
                     resp,
+                    &config.limits,
                     protocol,
                     &tenant,
                     tokens.clone(),
@@ -661,7 +749,7 @@ impl Gateway {
                 );
                 return Ok((with_warning(r, &warned), true));
             } else {
-                self.whole_response(resp, shape, dialect, &tenant, &tokens, rec).await?
+                self.whole_response(resp, &config.limits, shape, dialect, &tenant, &tokens, rec).await?
             };
             rec.cost = cost(model, (rec.input_tokens, rec.output_tokens));
             r = with_warning(r, &warned);
@@ -672,9 +760,11 @@ impl Gateway {
     }
 
     /// A non-streamed answer: read whole, inspected, passed on.
+    #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
     async fn whole_response(
         &self,
         resp: Response<Incoming>,
+        limits: &crate::config::Limits,
         shape: Shape,
         dialect: Dialect,
         tenant: &Tenant,
@@ -683,11 +773,8 @@ impl Gateway {
     ) -> Result<Response<Body>, Response<Body>> {
         let status = resp.status();
         let content_type = resp.headers().get(CONTENT_TYPE).cloned();
-        let read = tokio::time::timeout(
-            self.config.limits.upstream_idle(),
-            Limited::new(resp.into_body(), 64 << 20).collect(),
-        )
-        .await;
+        let read =
+            tokio::time::timeout(limits.upstream_idle(), Limited::new(resp.into_body(), 64 << 20).collect()).await;
         let body = match read {
             Ok(Ok(b)) => b.to_bytes(),
             _ => {
@@ -708,7 +795,7 @@ impl Gateway {
                 Shape::MessagesRequest => Some(Shape::MessagesResponse),
                 _ => None,
             };
-            let doc = json::parse(&body, self.config.limits.max_json_depth).map_err(|_| {
+            let doc = json::parse(&body, limits.max_json_depth).map_err(|_| {
                 reply::error(
                     dialect,
                     StatusCode::BAD_GATEWAY,
@@ -741,9 +828,11 @@ impl Gateway {
 
     /// A streamed answer: filtered event by event on a task of its own, which writes the audit
     /// record when the stream ends.
+    #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
     fn stream_response(
         self: Arc<Self>,
         resp: Response<Incoming>,
+        limits: &crate::config::Limits,
         protocol: Protocol,
         tenant: &Tenant,
         tokens: Arc<Tokens>,
@@ -751,8 +840,8 @@ impl Gateway {
         mut rec: Record,
     ) -> Response<Body> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-        let mut filter = StreamFilter::new(protocol, tenant, self.config.limits.max_json_depth).restoring(tokens);
-        let idle = self.config.limits.upstream_idle();
+        let mut filter = StreamFilter::new(protocol, tenant, limits.max_json_depth).restoring(tokens);
+        let idle = limits.upstream_idle();
         let status = resp.status();
         let gw = self.clone();
         self.metrics.stream_opened();
@@ -850,7 +939,7 @@ impl Gateway {
         let action = EventAction::of(rec.action.unwrap_or(Action::Allow));
         let mut e = AuditEvent::new(rec.tenant.clone(), action)
             .target(rec.path.clone())
-            .detail("instance", self.config.instance.clone());
+            .detail("instance", self.live.load().config.instance.clone());
         if let Some(k) = &rec.key_id {
             e = e.actor(format!("key:{k}"));
         }
@@ -885,6 +974,28 @@ impl Gateway {
             eprintln!("dlpjet gateway: audit record not written: {err}");
         }
     }
+}
+
+/// The policy a configuration names (every detector redacting when it names none).
+fn load_policy(config: &Config) -> Result<PolicySet, dlpjet::policy::PolicyError> {
+    match &config.policy {
+        Some(p) => PolicySet::load(p),
+        None => PolicySet::from_toml(REDACT_ALL, None),
+    }
+}
+
+/// An error and its causes on one line.
+fn one_line(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !s.contains(&text) {
+            s = format!("{s}: {text}");
+        }
+        cause = c.source();
+    }
+    s
 }
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::Signal, StartError> {

@@ -97,7 +97,7 @@ route = [{{ upstream = "anthropic", model = "claude-real" }}]
         line = self.proc.stdout.readline()
         assert line.startswith("dlpjet gateway listening on "), line
         self.url = line.split()[-1]
-        self.host, self.port = self.url.removeprefix("http://").split(":")
+        self.host, self.port = self.url.split("://")[1].split(":")
         self.port = int(self.port)
 
     def run(self, *args, input=None, vault=True, check=True):

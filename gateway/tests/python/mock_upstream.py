@@ -8,11 +8,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Upstream:
-    def __init__(self):
+    def __init__(self, tls=None):
+        """`tls`: an `ssl.SSLContext` to serve HTTPS with."""
+        self.tls = tls
         self.reply = "Hello from the provider."
         self.chunk = 4  # characters per streamed delta
         self.status = 200  # answer with this status instead (fallback tests)
         self.echo = False  # answer with the last message's text instead of `reply`
+        self.delay = 0.0  # seconds between streamed events
         self.received = []  # (path, headers dict, body bytes)
         self.lock = threading.Lock()
         up = self
@@ -88,6 +91,7 @@ class Upstream:
                 for e in events:
                     self.wfile.write(b"data: " + json.dumps(e).encode() + b"\r\n\r\n")
                     self.wfile.flush()
+                    time.sleep(up.delay)
                 self.wfile.write(b"data: [DONE]\r\n\r\n")
                 self.wfile.flush()
 
@@ -114,12 +118,14 @@ class Upstream:
                 ev("message_stop", {"type": "message_stop"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self):
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/v1"
 
     def bodies(self):
         with self.lock:
