@@ -63,6 +63,10 @@ pub enum StartError {
     Other(String),
 }
 
+/// The tenant of audit records of requests refused before a key was verified (no key, an
+/// unknown or revoked one, the address's rate limit). The presented key is never recorded.
+pub const UNAUTHENTICATED: &str = "(unauthenticated)";
+
 type UpstreamClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// What a reload replaces: the configuration and what is built from it. Each request works
@@ -291,7 +295,8 @@ impl Gateway {
         let origin = req.headers().get(hyper::header::ORIGIN).cloned();
         let cors = &live.config.cors;
         let allowed_origin = origin.filter(|o| cors.allow_origins.iter().any(|a| a.as_bytes() == o.as_bytes()));
-        let (mut resp, streamed) = if req.method() == Method::OPTIONS && !cors.allow_origins.is_empty() {
+        let is_preflight = req.method() == Method::OPTIONS && !cors.allow_origins.is_empty();
+        let (mut resp, streamed) = if is_preflight {
             (preflight(&req, allowed_origin.is_some(), cors.max_age_secs), false)
         } else {
             self.route(req, &live, &mut rec).await
@@ -311,8 +316,12 @@ impl Gateway {
         if let Ok(v) = HeaderValue::from_str(&request_id) {
             resp.headers_mut().insert("x-request-id", v);
         }
-        // A stream writes its record when it ends; every authenticated request has one.
-        if !streamed && !rec.tenant.is_empty() {
+        // Every request has a record — a stream writes its own when it ends — except health
+        // checks, metric scrapes and preflights, which carry no data and would drown the log.
+        if !streamed && !is_preflight && !matches!(label, "healthz" | "metrics") {
+            if rec.tenant.is_empty() {
+                rec.tenant = UNAUTHENTICATED.to_string();
+            }
             rec.status = resp.status().as_u16();
             self.write_audit(&mut rec);
         }

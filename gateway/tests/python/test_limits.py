@@ -69,6 +69,13 @@ def test_the_address_limit_applies_before_authentication(make_gateway):
     c = http.client.HTTPConnection(gw.host, gw.port, timeout=10)
     c.request("GET", "/healthz")
     assert c.getresponse().status == 200
+    # Refusals before authentication are audited too, without the key presented; health
+    # checks are not.
+    recs = gw.records()
+    assert [(r["tenant"], r["gateway"]["status"]) for r in recs] == [("(unauthenticated)", 401)] * 3 + [
+        ("(unauthenticated)", 429)]
+    assert all(r["gateway"]["client_ip"] == "127.0.0.1" and "actor" not in r for r in recs)
+    assert "dlpjet_live_not_a_key" not in json.dumps(recs)
 
 
 def test_a_spent_budget_refuses_and_survives_a_restart(make_gateway, upstreams):
