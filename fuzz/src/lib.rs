@@ -1,5 +1,8 @@
-//! Fuzz checks for dlpjet, shared by the cargo-fuzz targets and the regression replay test in
-//! `core/tests/fuzz_regressions.rs` (which includes `checks.rs` directly).
+//! Fuzz checks for dlpjet, shared by the cargo-fuzz targets and the regression replay tests in
+//! `core/tests/fuzz_regressions.rs` and `gateway/tests/fuzz_regressions.rs` (which include
+//! `checks.rs` and `gateway_checks.rs` directly).
 
 #[path = "checks.rs"]
 pub mod checks;
+#[path = "gateway_checks.rs"]
+pub mod gateway_checks;

@@ -67,6 +67,13 @@ pub enum JsonError {
         /// Offset of the escape.
         at: usize,
     },
+    /// A number too large for a double: readers disagree on it (infinity, an error, a big
+    /// integer).
+    #[error("number out of range at byte {at}")]
+    NumberOutOfRange {
+        /// Offset of the number.
+        at: usize,
+    },
     /// Arrays and objects nested deeper than the limit.
     #[error("nesting deeper than {limit} at byte {at}")]
     TooDeep {
@@ -85,6 +92,7 @@ impl JsonError {
             JsonError::Syntax { .. } => "invalid_json",
             JsonError::DuplicateKey { .. } => "duplicate_key",
             JsonError::LoneSurrogate { .. } => "lone_surrogate",
+            JsonError::NumberOutOfRange { .. } => "number_out_of_range",
             JsonError::TooDeep { .. } => "too_deep",
         }
     }
@@ -266,7 +274,11 @@ impl Parser<'_> {
             }
         }
         // The input was checked to be UTF-8 and these bytes are ASCII.
-        Ok(Value::Number(String::from_utf8_lossy(&self.s[start..self.i]).into_owned()))
+        let text = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
+        if !text.parse::<f64>().is_ok_and(f64::is_finite) {
+            return Err(JsonError::NumberOutOfRange { at: start });
+        }
+        Ok(Value::Number(text))
     }
 
     fn hex4(&mut self) -> Result<u16, JsonError> {
@@ -489,6 +501,8 @@ mod tests {
         assert_eq!(err(r#""\ud800""#), JsonError::LoneSurrogate { at: 1 });
         assert_eq!(err(r#""\udc00\ud800""#).code(), "lone_surrogate");
         assert_eq!(err(r#""\ud800\u0041""#).code(), "lone_surrogate");
+        assert_eq!(err("[1, 5e999]"), JsonError::NumberOutOfRange { at: 4 });
+        assert_eq!(err("-1e400").code(), "number_out_of_range");
         assert_eq!(err("[[[[[1]]]]]"), JsonError::TooDeep { at: 4, limit: 4 });
         assert_eq!(parse(b"\"\xff\"", 4).unwrap_err(), JsonError::Utf8 { at: 1 });
         for bad in ["", "[1,]", "{\"a\":1,}", "01", "1.", "-", "[1] x", "\"a\nb\"", "'a'", "{a:1}", "nul", "\"\\x\""] {

@@ -207,7 +207,8 @@ impl StreamFilter {
             return Ok(());
         }
         if e.data.is_empty() {
-            sse::write_event(out, &e);
+            // Event-stream readers do not dispatch an event without data (WHATWG), and the SDKs
+            // would fail to parse an empty one: nothing to pass on.
             return Ok(());
         }
         let data = e.data.as_bytes();

@@ -165,6 +165,7 @@ def test_unknown_and_revoked_keys(gateway, wait_for):
 @pytest.mark.parametrize("body,status,code", [
     (b'{"model":"gpt-test","model":"x","messages":[]}', 400, "duplicate_key"),
     (b'{"model":"gpt-test","messages":[{"role":"user","content":"\\ud800"}]}', 400, "lone_surrogate"),
+    (b'{"model":"gpt-test","temperature":1e999,"messages":[]}', 400, "number_out_of_range"),
     (b'{"model":"gpt-test","messages":' + b"[" * 40 + b"]" * 40 + b"}", 400, "too_deep"),
     (b'{"model":"gpt-test","messages":[{"role":"user","content":"\xff"}]}', 400, "invalid_utf8"),
     (b'{"model":"gpt-test",}', 400, "invalid_json"),
