@@ -182,3 +182,33 @@ impl StreamScanner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Scanner;
+
+    /// The hold-back is the minimal tail: numbers that no digit detector can take are settled
+    /// as soon as the character after them arrives, and only the last word can still become an
+    /// e-mail address or a literal's start (what a streamed answer's reader waits for).
+    #[test]
+    fn prose_numbers_are_not_held_back() {
+        let scanner = Scanner::new();
+        let mut s = scanner.stream();
+        s.push(b"Step 1 of word0 and word1 in 2024, then ");
+        assert_eq!(s.held_back(), 0);
+        // The start of a URL may be the start of a Slack webhook.
+        s.push(b"see https:/");
+        assert_eq!(s.held_back(), "https:/".len());
+        // A number that may still become a phone number waits for its window.
+        s.push(b"call 555 0147 and then a few more words");
+        assert!(s.held_back() >= 35, "held back {}", s.held_back());
+        // So does a word that may be an e-mail address's local part, only that word.
+        let mut s = scanner.stream();
+        s.push(b"write to jane.doe");
+        assert!((8..=16).contains(&s.held_back()), "held back {}", s.held_back());
+        // A digit at the very end of what has arrived waits for the next character.
+        let mut s = scanner.stream();
+        s.push(b"word0");
+        assert!(s.held_back() >= 1);
+    }
+}

@@ -8,6 +8,9 @@ use aho_corasick::{AhoCorasick, MatchKind};
 /// How far before its literal a candidate may start (`https://` before `hooks.slack.com`).
 pub(crate) const START_BACK: usize = 8;
 
+/// What may come before a Slack webhook's literal and belong to its finding.
+const SCHEMES: [&[u8]; 2] = [b"https://", b"http://"];
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     AwsId,
@@ -86,12 +89,20 @@ pub(crate) struct LitCursor {
     /// past them, so a private key waiting for its END line does not make the lane search the
     /// following bytes again on every chunk.
     pending: Vec<(usize, usize)>,
+    /// How many bytes before `from` a literal still to come may take into its finding (the
+    /// part of a URL scheme the data ends with).
+    from_back: usize,
 }
 
 impl LitCursor {
     /// The first position whose literal may still be unhandled.
     pub fn next(&self) -> usize {
         self.pending.iter().map(|&(a, _)| a).fold(self.from, usize::min)
+    }
+
+    /// The first position a candidate of this lane not yet found may start at.
+    pub fn frontier(&self) -> usize {
+        self.pending.iter().map(|&(a, _)| a.saturating_sub(START_BACK)).fold(self.from - self.from_back, usize::min)
     }
 }
 
@@ -100,6 +111,15 @@ pub(crate) struct LiteralLane {
     ac: AhoCorasick,
     kinds: Vec<(Kind, usize)>,
     max_lit: usize,
+    /// The literals, sorted, for telling whether the end of a chunk may be the start of one.
+    sorted: Vec<&'static [u8]>,
+    /// Whether the lane has the Slack webhook literal (whose finding starts at its URL scheme).
+    webhook: bool,
+    /// Bytes that start a literal.
+    first: [bool; 256],
+    /// Pairs of bytes that start a literal (bit `a << 8 | b`), which rule out most positions
+    /// at once.
+    pairs: Box<[u64; 1024]>,
 }
 
 /// Which literals a lane searches. Vendor prefixes and secret keywords are searched by two
@@ -114,7 +134,7 @@ pub(crate) enum Group {
 impl LiteralLane {
     pub fn new(enabled: u32, group: Group) -> Option<LiteralLane> {
         let on = |b: Builtin| enabled & (1 << b.index()) != 0;
-        let mut pats: Vec<&str> = Vec::new();
+        let mut pats: Vec<&'static str> = Vec::new();
         let mut kinds = Vec::new();
         let mut add = |list: &[&'static str], k: Kind| {
             if (k == Kind::Keyword) != (group == Group::Keywords) {
@@ -167,7 +187,21 @@ impl LiteralLane {
             .build(&pats)
             .expect("built-in literals always compile");
         let max_lit = pats.iter().map(|p| p.len()).max().unwrap_or(1);
-        Some(LiteralLane { ac, kinds, max_lit })
+        let mut first = [false; 256];
+        for p in &pats {
+            first[usize::from(p.as_bytes()[0])] = true;
+        }
+        let mut pairs = Box::new([0u64; 1024]);
+        for p in &pats {
+            if let [a, b, ..] = p.as_bytes() {
+                let bit = usize::from(*a) << 8 | usize::from(*b);
+                pairs[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        let mut sorted: Vec<&'static [u8]> = pats.iter().map(|p| p.as_bytes()).collect();
+        sorted.sort_unstable();
+        let webhook = kinds.iter().any(|&(k, _)| k == Kind::SlackWebhook);
+        Some(LiteralLane { ac, kinds, max_lit, sorted, first, pairs, webhook })
     }
 
     pub fn max_reach(&self) -> usize {
@@ -196,11 +230,13 @@ impl LiteralLane {
         });
         cur.pending = waiting;
         let mut last_end = cur.from;
+        let mut stopped = end;
         let input = aho_corasick::Input::new(buf).range(cur.from - base..buf.len());
         for m in self.ac.find_iter(input) {
             let a = base + m.start();
             let pid = m.pattern().as_usize();
             if !eof && a + self.max_lit > end {
+                stopped = a;
                 break;
             }
             if !eof && a + self.kinds[pid].0.reach() > end {
@@ -210,7 +246,47 @@ impl LiteralLane {
             }
             last_end = base + m.end();
         }
-        cur.from = if eof { end } else { last_end.max((end + 1).saturating_sub(self.max_lit)) };
+        // Resume at the first match not taken, or where the end of the data may be the
+        // start of a literal; not before the last match taken (the search does not overlap).
+        cur.from = if eof { end } else { last_end.max(stopped.min(self.partial_start(buf, base, end))) };
+        cur.from_back = if eof { 0 } else { self.scheme_before(buf, base, cur.from) };
+    }
+
+    /// How many bytes before `at` are the start of a URL scheme that a Slack webhook literal
+    /// at or after `at` would take into its finding (0 when the lane has no such literal).
+    fn scheme_before(&self, buf: &[u8], base: usize, at: usize) -> usize {
+        let before = &buf[..at - base];
+        if !self.webhook || !before.last().is_some_and(|b| b"htps:/".contains(b)) {
+            return 0;
+        }
+        (1..=START_BACK)
+            .rev()
+            .find(|&j| j <= before.len() && SCHEMES.iter().any(|s| s.len() >= j && before.ends_with(&s[..j])))
+            .unwrap_or(0)
+    }
+
+    /// The first offset from which the data to `end` is a proper prefix of a literal (a
+    /// literal the next chunk may complete), or `end` when there is none.
+    fn partial_start(&self, buf: &[u8], base: usize, end: usize) -> usize {
+        let from = (end + 1).saturating_sub(self.max_lit).max(base);
+        (from..end)
+            .find(|&p| {
+                let tail = &buf[p - base..];
+                let start = match tail {
+                    [a] => self.first[usize::from(*a)],
+                    [a, b, ..] => {
+                        let bit = usize::from(*a) << 8 | usize::from(*b);
+                        self.pairs[bit / 64] & (1 << (bit % 64)) != 0
+                    }
+                    [] => false,
+                };
+                // In sorted order, the first literal not below `tail` starts with it if any does.
+                start && {
+                    let i = self.sorted.partition_point(|l| *l < tail);
+                    self.sorted.get(i).is_some_and(|l| l.len() > tail.len() && l.starts_with(tail))
+                }
+            })
+            .unwrap_or(end)
     }
 
     /// Judges the literal `pid` found at absolute offset `a`.

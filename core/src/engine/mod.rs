@@ -33,6 +33,9 @@ const DIGIT_REACH: usize = 256;
 const AT_REACH: usize = detect::email::MAX_DOMAIN + 2 + detect::context::CONTEXT_WINDOW;
 /// How far after `:` the IPv6 detector looks.
 const COLON_REACH: usize = 2 * detect::ipv6::MAX_LEN + 2;
+/// Bytes past a digit run that [`plan`] may read when the character ending the run is not
+/// ASCII: that character (up to four bytes) covers the byte after it as well.
+const PLAN_MARGIN: usize = 4;
 /// How far before its anchor a digit candidate may start (`+`, `(`, IBAN country code).
 const DIGIT_START_BACK: usize = 2;
 /// How far before its anchor a punctuation candidate may start (email local part, IPv6).
@@ -45,7 +48,14 @@ const DIGIT_DETECTORS: [Builtin; 5] =
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Cursors {
     digit: usize,
+    /// No digit candidate not yet found can start before this: a `+` or `(` (phone) or two
+    /// capitals (IBAN country code) right before the digit cursor.
+    digit_start: usize,
     punct: usize,
+    /// No punctuation candidate not yet found can start before this: the start of the run of
+    /// address characters that ends at the punctuation cursor (an `@` or `:` still to come
+    /// can only take those as its local part or address).
+    punct_start: usize,
     lit: [literals::LitCursor; 2],
     /// One per regex lane.
     regex: Vec<usize>,
@@ -99,12 +109,22 @@ impl Engine {
     pub fn run(&self, buf: &[u8], base: usize, eof: bool, cur: &mut Cursors, sink: &mut Sink) {
         if self.digits {
             self.digit_lane(buf, base, eof, &mut cur.digit, sink);
+            let before = &buf[..cur.digit - base];
+            let lead = |b: &u8| matches!(b, b'+' | b'(') || b.is_ascii_uppercase();
+            cur.digit_start = cur.digit - before.iter().rev().take(DIGIT_START_BACK).take_while(|b| lead(b)).count();
         } else {
             cur.digit = base + buf.len();
+            cur.digit_start = cur.digit;
         }
         match self.punct {
-            Some((x, y)) => self.punct_lane(buf, base, eof, x, y, &mut cur.punct, sink),
-            None => cur.punct = base + buf.len(),
+            Some((x, y)) => {
+                self.punct_lane(buf, base, eof, x, y, &mut cur.punct, sink);
+                cur.punct_start = punct_start(buf, base, cur.punct);
+            }
+            None => {
+                cur.punct = base + buf.len();
+                cur.punct_start = cur.punct;
+            }
         }
         for (k, l) in self.literals.iter().enumerate() {
             l.run(buf, base, eof, &mut cur.lit[k], sink);
@@ -134,7 +154,15 @@ impl Engine {
 
     /// Absolute offset before which no future candidate can start.
     pub fn frontier(&self, cur: &Cursors) -> usize {
-        self.positions(cur).map(|(c, back)| c.saturating_sub(back)).min().unwrap_or(0)
+        let punct = cur.punct.saturating_sub(PUNCT_START_BACK).max(cur.punct_start);
+        let lits = cur.lit[..self.literals.len()].iter().map(literals::LitCursor::frontier);
+        [cur.digit.saturating_sub(DIGIT_START_BACK).max(cur.digit_start), punct]
+            .into_iter()
+            .chain(cur.regex.iter().copied())
+            .chain(lits)
+            .chain(cur.dict[..self.dicts.len()].iter().copied())
+            .min()
+            .unwrap_or(0)
     }
 
     /// Absolute offset of the first byte a later run may still read.
@@ -162,14 +190,28 @@ impl Engine {
                 pos = a + 1 + buf[rel + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
                 continue;
             }
-            if !eof && a + DIGIT_REACH > end {
-                *cursor = a;
-                return;
-            }
             let (w, ws) = Window::around(buf, base, a, DIGIT_REACH);
-            sink.base = ws;
             let p = w.a;
             let plan = plan(&w, p);
+            if !eof && a + DIGIT_REACH > end {
+                // The window is not complete yet. The plan reads only the digit run, the
+                // character ending it and (unless the run is glued to a word) one byte more:
+                // once those are here and rule out every digit detector — most numbers in
+                // prose ("step 1", "word2", "in 2024,") — the anchor is settled without waiting
+                // for the rest of its window, which keeps a stream's hold-back short.
+                let i = plan.run_end;
+                let glued = p > 0 && detect::is_word(w.hay[p - 1]);
+                let need = match w.hay.get(i) {
+                    Some(b) if b.is_ascii() => i + if glued { 1 } else { 2 },
+                    _ => i + PLAN_MARGIN,
+                };
+                let settled = need <= w.hay.len() && !plan.any();
+                if !settled {
+                    *cursor = a;
+                    return;
+                }
+            }
+            sink.base = ws;
             if plan.card && sink.on(Builtin::CreditCard) {
                 detect::card::eval(&w, p, sink);
             }
@@ -216,6 +258,26 @@ impl Engine {
     }
 }
 
+/// The start of the run of bytes that an e-mail local part or an IPv6 address could be made of
+/// (`detect::email::local_char`, `detect::ipv6::addr_char`, both within this class) ending
+/// at absolute offset `at`; no further back than `PUNCT_START_BACK`, which no punctuation
+/// candidate reaches. When the run reaches the start of the retained buffer, that bound.
+fn punct_start(buf: &[u8], base: usize, at: usize) -> usize {
+    let floor = at.saturating_sub(PUNCT_START_BACK);
+    let mut s = at;
+    while s > floor {
+        if s == base {
+            return floor;
+        }
+        let b = buf[s - 1 - base];
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-' | b':')) {
+            break;
+        }
+        s -= 1;
+    }
+    s
+}
+
 /// Which digit detectors could possibly accept a number starting at `p`, decided from the
 /// length of the first digit run and the bytes around it. Each detector still checks fully;
 /// this only spares the ones that cannot match (most digit runs are in hex, base64, dates).
@@ -228,6 +290,13 @@ struct Plan {
     iban: bool,
     /// Window index just past the run of digit units (and invisible characters) at `p`.
     run_end: usize,
+}
+
+impl Plan {
+    /// Whether any digit detector could match.
+    fn any(&self) -> bool {
+        self.card || self.ssn || self.phone || self.ipv4 || self.iban
+    }
 }
 
 #[inline]
