@@ -345,6 +345,29 @@ fn many_threads_append_safely_and_a_second_writer_is_refused() {
 }
 
 #[test]
+fn queued_appends_are_all_durable_after_sync_and_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = AuditLog::open(dir.path(), opts(Durability::GroupCommit)).unwrap();
+    let mut seqs: Vec<u64> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..4)
+            .map(|t| {
+                let log = &log;
+                s.spawn(move || (0..500).map(|i| log.append_queued(&event(t * 1000 + i)).unwrap()).collect::<Vec<_>>())
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    seqs.sort_unstable();
+    assert_eq!(seqs, (0..2000).collect::<Vec<u64>>());
+    // sync makes everything queued so far durable; close the rest.
+    assert_eq!(log.sync().unwrap(), 2000);
+    assert_eq!(verify(dir.path(), &checked(dir.path())).unwrap().records, 2000);
+    log.append_queued(&event(2000)).unwrap();
+    log.close().unwrap();
+    assert_eq!(verify(dir.path(), &checked(dir.path())).unwrap().records, 2001);
+}
+
+#[test]
 fn a_failing_write_is_an_error_and_loses_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let o = Options { segment_bytes: 2000, ..opts(Durability::GroupCommit) };

@@ -12,6 +12,7 @@
 //!
 //! [audit]
 //! dir = "audit"                     # one record per request
+//! wait_for_commit = true            # answers leave once their record is durable
 //!
 //! [[upstreams]]
 //! name = "openai"
@@ -182,6 +183,11 @@ pub struct VaultConfig {
 pub struct AuditConfig {
     /// The audit log's directory.
     pub dir: PathBuf,
+    /// Whether an answer waits until its record is durable (default). Without it records are
+    /// group-committed in the background: answers gain the fsync's latency back, and a crash
+    /// can lose the records of the last moments (a clean shutdown writes them all).
+    #[serde(default = "yes")]
+    pub wait_for_commit: bool,
 }
 
 /// `[limits]`

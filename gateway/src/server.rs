@@ -67,6 +67,9 @@ pub enum StartError {
 /// unknown or revoked one, the address's rate limit). The presented key is never recorded.
 pub const UNAUTHENTICATED: &str = "(unauthenticated)";
 
+/// Audit appends that may be in flight at once; more wait for a slot.
+const AUDIT_IN_FLIGHT: u32 = 4096;
+
 type UpstreamClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// What a reload replaces: the configuration and what is built from it. Each request works
@@ -107,7 +110,10 @@ pub struct Gateway {
     config_path: PathBuf,
     policy: ArcSwap<PolicySet>,
     vault: Vault,
-    audit: Option<AuditLog>,
+    audit: Option<Arc<AuditLog>>,
+    /// Appends in flight (at most `AUDIT_IN_FLIGHT`); shutdown takes them all before closing
+    /// the log.
+    audit_slots: Arc<tokio::sync::Semaphore>,
     requests: AtomicU64,
     limiter: RateLimiter,
     budgets: Arc<Budgets>,
@@ -155,7 +161,7 @@ impl Gateway {
         };
         let vault = Vault::open(&config.vault.path, &[master])?;
         let audit = match &config.audit {
-            Some(a) => Some(AuditLog::open(&a.dir, Options::default())?),
+            Some(a) => Some(Arc::new(AuditLog::open(&a.dir, Options::default())?)),
             None => None,
         };
         let budgets =
@@ -170,6 +176,7 @@ impl Gateway {
             policy: ArcSwap::from_pointee(policy),
             vault,
             audit,
+            audit_slots: Arc::new(tokio::sync::Semaphore::new(AUDIT_IN_FLIGHT as usize)),
             requests: AtomicU64::new(0),
         })
     }
@@ -253,6 +260,8 @@ impl Gateway {
             _ = graceful.shutdown() => {}
             _ = tokio::time::sleep(Duration::from_secs(30)) => eprintln!("dlpjet gateway: gave up waiting after 30 s"),
         }
+        // Every record appended, then the log closed.
+        let _ = self.audit_slots.acquire_many(AUDIT_IN_FLIGHT).await;
         if let Some(a) = &self.audit {
             a.close()?;
         }
@@ -323,7 +332,7 @@ impl Gateway {
                 rec.tenant = UNAUTHENTICATED.to_string();
             }
             rec.status = resp.status().as_u16();
-            self.write_audit(&mut rec);
+            self.write_audit(&mut rec).await;
         }
         self.metrics.request(label, resp.status().as_u16(), rec.started.map(|t| t.elapsed()).unwrap_or_default());
         Ok(resp)
@@ -910,10 +919,8 @@ impl Gateway {
             }
             rec.action = rec.action.max(Some(filter.action));
             rec.status = if client_gone { 499 } else { status.as_u16() };
-            gw.write_audit(&mut rec);
+            gw.write_audit(&mut rec).await;
             gw.metrics.stream_closed(rec.started.map(|t| t.elapsed()).unwrap_or_default(), first_event);
-            // The stream ends for the client once its record is written, so a graceful
-            // shutdown (which waits for open responses) never closes the log before it.
             drop(tx);
         });
         let mut r = Response::new(ChannelBody(rx).boxed_unsync());
@@ -937,18 +944,21 @@ impl Gateway {
         merge_hits(rec, v);
     }
 
-    /// Settles the request's budget hold with its metered cost and appends its record.
-    /// Appending waits for the group commit's fsync, so the async worker thread is handed over
-    /// to blocking work meanwhile.
-    fn write_audit(&self, rec: &mut Record) {
+    /// Settles the request's budget hold with its metered cost and appends its record. With
+    /// `wait_for_commit` (the default) this returns once the record is durable, so no answer
+    /// leaves before its record (the append waits on the blocking pool, never on an async
+    /// worker); without it the record is queued for the log's next group commit.
+    async fn write_audit(&self, rec: &mut Record) {
         if let Some(h) = rec.hold.take() {
             h.settle(rec.cost.unwrap_or(0.0));
         }
-        let Some(log) = &self.audit else { return };
+        let Some(log) = self.audit.clone() else { return };
+        let live = self.live.load();
+        let wait = live.config.audit.as_ref().is_none_or(|a| a.wait_for_commit);
         let action = EventAction::of(rec.action.unwrap_or(Action::Allow));
         let mut e = AuditEvent::new(rec.tenant.clone(), action)
             .target(rec.path.clone())
-            .detail("instance", self.live.load().config.instance.clone());
+            .detail("instance", live.config.instance.clone());
         if let Some(k) = &rec.key_id {
             e = e.actor(format!("key:{k}"));
         }
@@ -979,9 +989,22 @@ impl Gateway {
             request_id: Some(rec.request_id.clone()),
             latency_ms: rec.started.map(|t| t.elapsed().as_secs_f64() * 1e3),
         });
-        if let Err(err) = tokio::task::block_in_place(|| log.append(&e)) {
-            eprintln!("dlpjet gateway: audit record not written: {err}");
+        if !wait {
+            // Queued for the committer thread's next batch: no thread is woken per request
+            // beyond it, and closing the log at shutdown writes whatever is queued.
+            if let Err(err) = log.append_queued(&e) {
+                eprintln!("dlpjet gateway: audit record not written: {err}");
+            }
+            return;
         }
+        let Ok(slot) = self.audit_slots.clone().acquire_owned().await else { return };
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Err(err) = log.append(&e) {
+                eprintln!("dlpjet gateway: audit record not written: {err}");
+            }
+            drop(slot);
+        })
+        .await;
     }
 }
 

@@ -253,6 +253,22 @@ impl AuditLog {
     /// [`Durability`] promises. Safe from any number of threads; records are numbered in the
     /// order their appends took the log's lock.
     pub fn append(&self, event: &AuditEvent) -> Result<u64, AuditError> {
+        self.append_as(event, true)
+    }
+
+    /// Appends `event` and returns its sequence number as soon as the record is queued, without
+    /// waiting for it to be durable: under [`Durability::GroupCommit`] the committer thread
+    /// writes and fsyncs it with the next batch (a crash may lose the records of that moment;
+    /// [`close`](AuditLog::close) and [`sync`](AuditLog::sync) make every queued record
+    /// durable). Under the other modes it is [`append`](AuditLog::append).
+    ///
+    /// # Errors
+    /// As for `append`; a write error of the batch shows on a later call.
+    pub fn append_queued(&self, event: &AuditEvent) -> Result<u64, AuditError> {
+        self.append_as(event, false)
+    }
+
+    fn append_as(&self, event: &AuditEvent, wait: bool) -> Result<u64, AuditError> {
         event.validate().map_err(AuditError::Invalid)?;
         let json = serde_json::to_string(event).map_err(|e| AuditError::Invalid(e.to_string()))?;
         let s = &*self.shared;
@@ -284,6 +300,9 @@ impl AuditLog {
             }
             Durability::GroupCommit => {
                 s.work.notify_one();
+                if !wait {
+                    return Ok(seq);
+                }
                 while st.done <= seq && st.failed.is_none() {
                     st = s.done.wait(st).unwrap_or_else(|p| p.into_inner());
                 }

@@ -336,13 +336,17 @@ impl Vault {
         version: Option<u32>,
     ) -> Result<(Zeroizing<Vec<u8>>, Delivery, u32), VaultError> {
         let not_found = || VaultError::NotFound(format!("secret {id:?} of tenant {:?}", who.tenant));
+        // Cached: the gateway reads a provider key on every request.
         let row: Option<SecretRow> = c
-            .query_row(
+            .prepare_cached(
                 "SELECT version, owner, delivery, dek, nonce, ct, revoked FROM secrets
                  WHERE tenant = ?1 AND id = ?2 AND (?3 IS NULL OR version = ?3) ORDER BY version DESC LIMIT 1",
-                params![who.tenant, id, version],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
             )
+            .and_then(|mut st| {
+                st.query_row(params![who.tenant, id, version], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+                })
+            })
             .optional()
             .map_err(|e| self.err(&e))?;
         let (version, owner, delivery, dek_id, nonce, ct, revoked) = row.ok_or_else(not_found)?;

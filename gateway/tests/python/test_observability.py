@@ -99,3 +99,17 @@ def test_cors_is_off_without_an_allowlist(gateway):
     r, _ = get(gateway, "/v1/chat/completions", {"origin": "https://chat.example.com",
                                                    "access-control-request-method": "POST"}, method="OPTIONS")
     assert r.status == 405 and r.getheader("access-control-allow-origin") is None
+
+
+def test_records_committed_in_the_background_are_all_there_after_shutdown(make_gateway):
+    gw = make_gateway("")
+    gw.stop()
+    gw.config.write_text(gw.config.read_text().replace('dir = "audit"', 'dir = "audit"\nwait_for_commit = false'))
+    gw.start()
+    client = openai.OpenAI(base_url=gw.url + "/v1", api_key=gw.key, max_retries=0, timeout=10)
+    for i in range(30):
+        client.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": f"hi {i}"}])
+    gw.stop()
+    assert len(gw.records()) == 30
+    verified = gw.run("audit", "verify", str(gw.audit), vault=False)
+    assert verified.returncode == 0, verified.stderr
