@@ -618,6 +618,29 @@ mod tests {
         }
     }
 
+    /// Every byte offset of the wire, as the boundary between two network reads, with the card
+    /// and the e-mail address also split across deltas: no prefix of the card reaches the client
+    /// and the address always arrives redacted.
+    #[test]
+    fn every_read_boundary_is_safe() {
+        let pieces = ["Sure. Pay with 4111 11", "11 1111 1111 and mail ja", "ne@exa", "mple.org today."];
+        let s = openai_stream(&pieces);
+        for cut in 0..=s.len() {
+            let (out, r) = run(Protocol::OpenAiChat, &s, &[cut]);
+            assert!(r.is_err(), "cut {cut}: the card was not blocked");
+            let (text, error) = client_text(&out);
+            assert!(error, "cut {cut}: no error event");
+            assert!(!text.contains("4111"), "cut {cut}: {text:?}");
+            assert!(!String::from_utf8_lossy(&out).contains("4111 1"), "cut {cut}");
+        }
+        let s = openai_stream(&pieces[2..]);
+        for cut in 0..=s.len() {
+            let (out, r) = run(Protocol::OpenAiChat, &s, &[cut]);
+            r.unwrap();
+            assert_eq!(client_text(&out), ("[EMAIL] today.".to_string(), false), "cut {cut}");
+        }
+    }
+
     proptest::proptest! {
         /// Split anywhere across network reads, a planted card never reaches the client and
         /// a planted email always arrives redacted.
