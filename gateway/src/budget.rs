@@ -159,39 +159,16 @@ impl Budgets {
 /// The start of the window holding `micros` (UTC).
 pub fn window_start(period: Period, micros: i64) -> i64 {
     const DAY: i64 = 86_400_000_000;
-    let day = micros.div_euclid(DAY);
+    let day = micros.div_euclid(DAY) * DAY;
     match period {
         Period::Total => i64::MIN,
-        Period::Day => day * DAY,
+        Period::Day => day,
+        // The calendar is the audit log's: the first of the month of the formatted time.
         Period::Month => {
-            let (y, m, _) = civil_from_days(day);
-            days_from_civil(y, m, 1) * DAY
+            let t = dlpjet::audit::format_rfc3339(micros);
+            t.get(..7).and_then(|ym| dlpjet::audit::parse_rfc3339(&format!("{ym}-01"))).unwrap_or(day)
         }
     }
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// (year, month, day) → days since 1970-01-01.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * if m > 2 { m - 3 } else { m + 9 } + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -217,10 +194,9 @@ mod tests {
         assert_eq!(window_start(Period::Month, march), march);
         assert_eq!(window_start(Period::Month, leap), dlpjet::audit::parse_rfc3339("2024-02-01T00:00:00Z").unwrap());
         assert_eq!(window_start(Period::Total, t), i64::MIN);
-        for z in [-800_000i64, -1, 0, 59, 60, 19_000, 2_000_000] {
-            let (y, m, d) = civil_from_days(z);
-            assert_eq!(days_from_civil(y, m, d), z);
-        }
+        let new_year = dlpjet::audit::parse_rfc3339("2027-01-01T00:00:00Z").unwrap();
+        assert_eq!(window_start(Period::Month, new_year - 1), month + 30 * 86_400_000_000);
+        assert_eq!(window_start(Period::Month, new_year), new_year);
     }
 
     #[test]
