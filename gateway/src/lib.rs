@@ -5,8 +5,11 @@
 //! audit record per request.
 //!
 //! The modules, bottom up: [`json`] (a strict reader that keeps spans), [`sse`] (event
-//! streams), [`fields`] (which strings of a provider's JSON are text, and the policy applied to
-//! them), [`stream`] (DLP over streamed answers), [`config`], [`server`].
+//! streams), [`tokens`] (tokenize and restore), [`fields`] (which strings of a provider's JSON
+//! are text, and the policy applied to them), [`stream`] (DLP over streamed answers),
+//! [`ratelimit`] and [`budget`] (limits per key, user, tenant, address; spending caps),
+//! [`metrics`] (Prometheus), [`tls`], [`config`], [`reply`] (the gateway's own responses),
+//! [`server`].
 
 pub mod budget;
 pub mod config;
