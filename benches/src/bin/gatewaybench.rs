@@ -5,6 +5,9 @@
 //!
 //!   gatewaybench DLPJET_BINARY [SECONDS_PER_RATE] [RATES] [STREAMS] [AUDIT]
 //!
+//! With `GATEWAY_CPUS=0 taskset -c 1 gatewaybench …` the gateway and the load run on cores of
+//! their own.
+//!
 //! Defaults: 10 s per rate, rates 1000,5000,10000 requests/s, 1000 concurrent streams, AUDIT
 //! `wait` (answers wait for their record's group commit; `background` commits after). The
 //! gateway runs with authentication, rate limits (set high enough not to refuse), budgets,
@@ -178,7 +181,16 @@ output_price = 0.6
             ),
         )
         .unwrap();
-        let mut child = Command::new(bin)
+        // GATEWAY_CPUS (a taskset list) pins the gateway apart from this process.
+        let mut cmd = match std::env::var("GATEWAY_CPUS") {
+            Ok(cpus) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", &cpus]).arg(bin);
+                c
+            }
+            Err(_) => Command::new(bin),
+        };
+        let mut child = cmd
             .args(["gateway", "--config", "gateway.toml"])
             .current_dir(d)
             .stdout(Stdio::piped())
