@@ -305,11 +305,15 @@ impl Gateway {
         let cors = &live.config.cors;
         let allowed_origin = origin.filter(|o| cors.allow_origins.iter().any(|a| a.as_bytes() == o.as_bytes()));
         let is_preflight = req.method() == Method::OPTIONS && !cors.allow_origins.is_empty();
+        // Should the caller go away while the request is being served (hyper then drops this
+        // future), the guard still writes the authenticated request's record, with status 499.
+        let mut guard = Unfinished { gw: self.clone(), rec: Some(std::mem::take(&mut rec)) };
         let (mut resp, streamed) = if is_preflight {
             (preflight(&req, allowed_origin.is_some(), cors.max_age_secs), false)
         } else {
-            self.route(req, &live, &mut rec).await
+            self.route(req, &live, guard.rec.as_mut().expect("present until taken below")).await
         };
+        let mut rec = guard.rec.take().expect("present until taken here");
         if let Some(o) = allowed_origin {
             let h = resp.headers_mut();
             h.insert(hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
@@ -949,12 +953,34 @@ impl Gateway {
     /// leaves before its record (the append waits on the blocking pool, never on an async
     /// worker); without it the record is queued for the log's next group commit.
     async fn write_audit(&self, rec: &mut Record) {
+        let Some((log, e)) = self.audit_event(rec) else { return };
+        let wait = self.live.load().config.audit.as_ref().is_none_or(|a| a.wait_for_commit);
+        if !wait {
+            // Queued for the committer thread's next batch: no thread is woken per request
+            // beyond it, and closing the log at shutdown writes whatever is queued.
+            if let Err(err) = log.append_queued(&e) {
+                eprintln!("dlpjet gateway: audit record not written: {err}");
+            }
+            return;
+        }
+        let Ok(slot) = self.audit_slots.clone().acquire_owned().await else { return };
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Err(err) = log.append(&e) {
+                eprintln!("dlpjet gateway: audit record not written: {err}");
+            }
+            drop(slot);
+        })
+        .await;
+    }
+
+    /// Settles the request's budget hold with its metered cost, and builds its record (none
+    /// without an audit log).
+    fn audit_event(&self, rec: &mut Record) -> Option<(Arc<AuditLog>, AuditEvent)> {
         if let Some(h) = rec.hold.take() {
             h.settle(rec.cost.unwrap_or(0.0));
         }
-        let Some(log) = self.audit.clone() else { return };
+        let log = self.audit.clone()?;
         let live = self.live.load();
-        let wait = live.config.audit.as_ref().is_none_or(|a| a.wait_for_commit);
         let action = EventAction::of(rec.action.unwrap_or(Action::Allow));
         let mut e = AuditEvent::new(rec.tenant.clone(), action)
             .target(rec.path.clone())
@@ -989,22 +1015,27 @@ impl Gateway {
             request_id: Some(rec.request_id.clone()),
             latency_ms: rec.started.map(|t| t.elapsed().as_secs_f64() * 1e3),
         });
-        if !wait {
-            // Queued for the committer thread's next batch: no thread is woken per request
-            // beyond it, and closing the log at shutdown writes whatever is queued.
+        Some((log, e))
+    }
+}
+
+/// The record of a request still being served; see [`Gateway::handle`].
+struct Unfinished {
+    gw: Arc<Gateway>,
+    rec: Option<Record>,
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        // Taken when the request finished; a stream's record has moved to its task.
+        let Some(mut rec) = self.rec.take().filter(|r| !r.tenant.is_empty()) else { return };
+        rec.status = 499;
+        // No waiting in a destructor: queued for the next group commit.
+        if let Some((log, e)) = self.gw.audit_event(&mut rec) {
             if let Err(err) = log.append_queued(&e) {
                 eprintln!("dlpjet gateway: audit record not written: {err}");
             }
-            return;
         }
-        let Ok(slot) = self.audit_slots.clone().acquire_owned().await else { return };
-        let _ = tokio::task::spawn_blocking(move || {
-            if let Err(err) = log.append(&e) {
-                eprintln!("dlpjet gateway: audit record not written: {err}");
-            }
-            drop(slot);
-        })
-        .await;
     }
 }
 

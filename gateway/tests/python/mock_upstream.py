@@ -2,6 +2,7 @@
 completions, completions, embeddings (JSON and server-sent events) and Anthropic's messages
 (JSON and its event stream). Tests set what it answers and read what it was sent."""
 import json
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,7 @@ class Upstream:
         self.status = 200  # answer with this status instead (fallback tests)
         self.echo = False  # answer with the last message's text instead of `reply`
         self.delay = 0.0  # seconds between streamed events
+        self.wait = 0.0  # seconds before answering at all
         self.received = []  # (path, headers dict, body bytes)
         self.lock = threading.Lock()
         up = self
@@ -30,6 +32,7 @@ class Upstream:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with up.lock:
                     up.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                time.sleep(up.wait)
                 if up.status != 200:
                     return self.send_json(up.status, {"error": {"message": "upstream failure", "type": "server_error"}})
                 req = json.loads(body)
@@ -117,7 +120,13 @@ class Upstream:
                                      "usage": {"output_tokens": 4}})
                 ev("message_stop", {"type": "message_stop"})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                # The gateway hanging up on an answer it no longer needs is expected.
+                if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                    super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]

@@ -113,3 +113,13 @@ def test_records_committed_in_the_background_are_all_there_after_shutdown(make_g
     assert len(gw.records()) == 30
     verified = gw.run("audit", "verify", str(gw.audit), vault=False)
     assert verified.returncode == 0, verified.stderr
+
+
+def test_a_caller_who_goes_away_still_gets_a_record(gateway, upstreams, wait_for):
+    upstreams[0].wait = 1.0
+    client = openai.OpenAI(base_url=gateway.url + "/v1", api_key=gateway.key, max_retries=0, timeout=0.3)
+    with pytest.raises(openai.APITimeoutError):
+        client.chat.completions.create(model="gpt-test", messages=[{"role": "user", "content": "hi"}])
+    assert wait_for(lambda: any(r["gateway"]["status"] == 499 for r in gateway.records()), timeout=5)
+    rec = next(r for r in gateway.records() if r["gateway"]["status"] == 499)
+    assert rec["tenant"] == "acme" and rec["actor"].startswith("key:") and rec["gateway"]["model"] == "gpt-test"
