@@ -291,7 +291,7 @@ impl Gateway {
     async fn handle(self: Arc<Self>, req: Request<Incoming>, peer: SocketAddr) -> Result<Response<Body>, Infallible> {
         let n = self.requests.fetch_add(1, Ordering::Relaxed);
         let live = self.live.load_full();
-        let mut rec = Record {
+        let rec = Record {
             path: req.uri().path().to_string(),
             client_ip: Some(peer.ip().to_string()),
             user_agent: req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
@@ -307,7 +307,7 @@ impl Gateway {
         let is_preflight = req.method() == Method::OPTIONS && !cors.allow_origins.is_empty();
         // Should the caller go away while the request is being served (hyper then drops this
         // future), the guard still writes the authenticated request's record, with status 499.
-        let mut guard = Unfinished { gw: self.clone(), rec: Some(std::mem::take(&mut rec)) };
+        let mut guard = Unfinished { gw: self.clone(), rec: Some(rec) };
         let (mut resp, streamed) = if is_preflight {
             (preflight(&req, allowed_origin.is_some(), cors.max_age_secs), false)
         } else {

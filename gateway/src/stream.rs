@@ -67,6 +67,8 @@ struct Text {
     policy: PolicyStream,
     restore: Option<Restorer>,
     carry: Vec<u8>,
+    /// What the policy released, before tokens are restored in it (reused across deltas).
+    settled: Vec<u8>,
 }
 
 /// Edits to one event's data: byte span → the text (unquoted) that replaces the string there.
@@ -244,14 +246,15 @@ impl StreamFilter {
             policy: self.tenant.stream(Direction::Outbound),
             restore: self.tokens.clone().map(Restorer::new),
             carry: Vec::new(),
+            settled: Vec::new(),
         });
         let mut released = std::mem::take(&mut t.carry);
         match &mut t.restore {
             None => t.policy.push(text.as_bytes(), &mut released).map_err(|b| Stop::Blocked(b.reason))?,
             Some(r) => {
-                let mut settled = Vec::new();
-                t.policy.push(text.as_bytes(), &mut settled).map_err(|b| Stop::Blocked(b.reason))?;
-                r.push(&settled, &mut released);
+                t.settled.clear();
+                t.policy.push(text.as_bytes(), &mut t.settled).map_err(|b| Stop::Blocked(b.reason))?;
+                r.push(&t.settled, &mut released);
             }
         }
         let keep = dlpjet::offsets::incomplete_tail(&released);
@@ -263,15 +266,15 @@ impl StreamFilter {
 
     /// Ends one text: the rest of it, now settled.
     fn close(&mut self, key: (u64, Slot)) -> Result<String, Stop> {
-        let Some(Text { policy, restore, carry: mut rest }) = self.open.remove(&key) else {
+        let Some(Text { policy, restore, carry: mut rest, settled: mut tail }) = self.open.remove(&key) else {
             return Ok(String::new());
         };
         let d = match restore {
             None => policy.finish(&mut rest),
             Some(mut r) => {
-                let mut settled = Vec::new();
-                let d = policy.finish(&mut settled);
-                r.push(&settled, &mut rest);
+                tail.clear();
+                let d = policy.finish(&mut tail);
+                r.push(&tail, &mut rest);
                 r.finish(&mut rest);
                 d
             }

@@ -16,7 +16,7 @@ const FILE_EXTENSIONS: &[&[u8]] = &[
     b"py", b"rs", b"md", b"html", b"lock", b"yaml", b"yml", b"toml", b"tgz", b"zip",
 ];
 
-fn local_char(b: u8) -> bool {
+pub(crate) fn local_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
 }
 

@@ -7,7 +7,7 @@ use std::net::Ipv6Addr;
 /// Longest IPv6 text form (with an embedded IPv4 address).
 pub(crate) const MAX_LEN: usize = 45;
 
-fn addr_char(b: u8) -> bool {
+pub(crate) fn addr_char(b: u8) -> bool {
     b.is_ascii_hexdigit() || b == b':' || b == b'.'
 }
 

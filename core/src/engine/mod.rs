@@ -140,23 +140,12 @@ impl Engine {
         }
     }
 
-    /// Each lane's cursor with how far before its anchor a candidate of that lane may start.
-    /// Lanes that are off keep their cursor at the end of the data (see `run`).
-    fn positions<'c>(&self, cur: &'c Cursors) -> impl Iterator<Item = (usize, usize)> + 'c {
-        let lits = &cur.lit[..self.literals.len()];
-        let dicts = &cur.dict[..self.dicts.len()];
-        [(cur.digit, DIGIT_START_BACK), (cur.punct, PUNCT_START_BACK)]
-            .into_iter()
-            .chain(cur.regex.iter().map(|&r| (r, 0)))
-            .chain(lits.iter().map(|l| (l.next(), literals::START_BACK)))
-            .chain(dicts.iter().map(|&d| (d, 0)))
-    }
-
-    /// Absolute offset before which no future candidate can start.
+    /// Absolute offset before which no future candidate can start: each lane's earliest
+    /// possible candidate start (lanes that are off keep theirs at the end of the data, see
+    /// `run`).
     pub fn frontier(&self, cur: &Cursors) -> usize {
-        let punct = cur.punct.saturating_sub(PUNCT_START_BACK).max(cur.punct_start);
         let lits = cur.lit[..self.literals.len()].iter().map(literals::LitCursor::frontier);
-        [cur.digit.saturating_sub(DIGIT_START_BACK).max(cur.digit_start), punct]
+        [cur.digit_start, cur.punct_start]
             .into_iter()
             .chain(cur.regex.iter().copied())
             .chain(lits)
@@ -165,9 +154,18 @@ impl Engine {
             .unwrap_or(0)
     }
 
-    /// Absolute offset of the first byte a later run may still read.
+    /// Absolute offset of the first byte a later run may still read: every lane's cursor, less
+    /// the lookback its windows take.
     pub fn retain_from(&self, cur: &Cursors) -> usize {
-        self.positions(cur).map(|(c, _)| c).min().unwrap_or(0).saturating_sub(LOOKBACK)
+        let lits = cur.lit[..self.literals.len()].iter().map(literals::LitCursor::next);
+        [cur.digit, cur.punct]
+            .into_iter()
+            .chain(cur.regex.iter().copied())
+            .chain(lits)
+            .chain(cur.dict[..self.dicts.len()].iter().copied())
+            .min()
+            .unwrap_or(0)
+            .saturating_sub(LOOKBACK)
     }
 
     fn digit_lane(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, sink: &mut Sink) {
@@ -258,10 +256,10 @@ impl Engine {
     }
 }
 
-/// The start of the run of bytes that an e-mail local part or an IPv6 address could be made of
-/// (`detect::email::local_char`, `detect::ipv6::addr_char`, both within this class) ending
-/// at absolute offset `at`; no further back than `PUNCT_START_BACK`, which no punctuation
-/// candidate reaches. When the run reaches the start of the retained buffer, that bound.
+/// The start of the run of bytes that an e-mail local part or an IPv6 address could be made of,
+/// ending at absolute offset `at`; no further back than `PUNCT_START_BACK`, which no
+/// punctuation candidate reaches. When the run reaches the start of the retained buffer, that
+/// bound.
 fn punct_start(buf: &[u8], base: usize, at: usize) -> usize {
     let floor = at.saturating_sub(PUNCT_START_BACK);
     let mut s = at;
@@ -270,7 +268,7 @@ fn punct_start(buf: &[u8], base: usize, at: usize) -> usize {
             return floor;
         }
         let b = buf[s - 1 - base];
-        if !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-' | b':')) {
+        if !(detect::email::local_char(b) || detect::ipv6::addr_char(b)) {
             break;
         }
         s -= 1;
