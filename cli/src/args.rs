@@ -127,8 +127,9 @@ pub enum AuditCommand {
 
 #[derive(Debug, Args)]
 pub struct AuditVerifyArgs {
-    /// The log directory.
-    pub dir: PathBuf,
+    /// The log directories (one per gateway instance, say); each is verified on its own.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
     /// The public key checkpoints must be signed with (written by `audit keygen` as FILE.pub).
     #[arg(long)]
     pub public_key: Option<PathBuf>,
@@ -148,8 +149,10 @@ pub enum AuditFormat {
 
 #[derive(Debug, Args)]
 pub struct AuditQueryArgs {
-    /// The log directory.
-    pub dir: PathBuf,
+    /// The log directories. Several (one per gateway instance, say) are merged in time order,
+    /// and each record then says which log it is from.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
     /// From this time on (RFC 3339 UTC, or a date: 2026-11-23).
     #[arg(long)]
     pub since: Option<String>,

@@ -592,6 +592,59 @@ fn policy_check_prints_the_summary_or_the_error() {
     }
 }
 
+/// Several instances' logs: `query` merges them in time order and names each record's log;
+/// `verify` checks each and fails if any fails.
+#[test]
+fn audit_query_merges_logs_and_verify_checks_each() {
+    use dlpjet::audit::{AuditEvent, AuditLog, EventAction, Options};
+    let d = tempfile::tempdir().unwrap();
+    let dirs: Vec<_> = ["gw-1", "gw-2", "gw-3"].iter().map(|n| d.path().join(n)).collect();
+    let logs: Vec<_> = dirs.iter().map(|p| AuditLog::open(p, Options::default()).unwrap()).collect();
+    // Interleaved in time: event i goes to log i % 3; all acme but every fourth.
+    for i in 0..12 {
+        let tenant = if i % 4 == 3 { "globex" } else { "acme" };
+        logs[i % 3].append(&AuditEvent::new(tenant, EventAction::Allow).detail("n", i.to_string())).unwrap();
+    }
+    logs.into_iter().for_each(|l| l.close().unwrap());
+    let out = dlpjet().args(["audit", "query"]).args(&dirs).args(["--tenant", "acme"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = jsonl(&out.stdout);
+    let order: Vec<(String, u64, String)> = rows
+        .iter()
+        .map(|r| {
+            let log = Path::new(r["log"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+            (log, r["seq"].as_u64().unwrap(), r["event"]["details"]["n"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let want: Vec<(String, u64, String)> =
+        (0..12).filter(|i| i % 4 != 3).map(|i| (format!("gw-{}", i % 3 + 1), (i / 3) as u64, i.to_string())).collect();
+    assert_eq!(order, want);
+    let csv = dlpjet().args(["audit", "query", "--format", "csv"]).args(&dirs).output().unwrap();
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    assert!(csv.starts_with("log,seq,time,tenant,"), "{csv}");
+    assert_eq!(csv.lines().count(), 13);
+    assert!(csv.lines().nth(2).unwrap().contains("gw-2,0,"), "{csv}");
+
+    let ok = dlpjet().args(["audit", "verify", "--json"]).args(&dirs).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let reports = jsonl(&ok.stdout);
+    assert_eq!(reports.len(), 3);
+    assert!(reports.iter().all(|r| r["ok"] == true && r["records"] == 4));
+    // Tamper with the second log: it alone fails, and so does the command.
+    let seg = dirs[1].join("seg-0000000000.log");
+    let text = std::fs::read_to_string(&seg).unwrap();
+    std::fs::write(&seg, text.replacen("\"tenant\":\"acme\"", "\"tenant\":\"acmf\"", 1)).unwrap();
+    let bad = dlpjet().args(["audit", "verify", "--json"]).args(&dirs).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let reports = jsonl(&bad.stdout);
+    assert_eq!(reports.iter().map(|r| r["ok"] == true).collect::<Vec<_>>(), [true, false, true]);
+    assert!(reports[1]["dir"].as_str().unwrap().ends_with("gw-2"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("1 of 3 audit logs do not verify"));
+    let none = dlpjet().args(["audit", "query"]).arg(&dirs[0]).arg(d.path().join("nope")).output().unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("nope: no such directory"));
+}
+
 #[test]
 fn audit_keygen_checkpoint_verify_and_query() {
     use dlpjet::audit::{AuditEvent, AuditLog, EventAction, Options};

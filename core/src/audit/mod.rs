@@ -26,7 +26,7 @@ pub use event::{
     format_rfc3339, now_rfc3339, parse_rfc3339, AuditEvent, DetectorResult, EventAction, Fingerprinter, GatewayInfo,
     TenantFingerprinter, MAX_DETAILS, MAX_DETAILS_BYTES, SCHEMA_VERSION,
 };
-pub use query::{query, write_csv_row, Filter, CSV_HEADER};
+pub use query::{query, query_many, write_csv_row, Filter, CSV_HEADER};
 pub use verify::{verify, Report, VerifyError, VerifyOptions};
 pub use writer::{AuditLog, Durability, Options, Recovery};
 
