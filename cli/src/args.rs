@@ -193,7 +193,8 @@ pub struct AuditKeygenArgs {
 /// Where the vault is and how to open it.
 #[derive(Debug, Args)]
 pub struct VaultStore {
-    /// The vault's SQLite file.
+    /// The vault's SQLite file, or a PostgreSQL database shared by several gateways
+    /// (postgresql://user@host:port/db; the password from the URL or PGPASSWORD).
     #[arg(long, env = "DLPJET_VAULT", default_value = "dlpjet-vault.db", global = true)]
     pub store: PathBuf,
     /// A file holding the master key (64 hex digits); otherwise DLPJET_VAULT_MASTER_KEY.

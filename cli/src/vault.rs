@@ -17,7 +17,11 @@ fn open(s: &VaultStore, extra: Option<MasterKey>) -> anyhow::Result<Vault> {
     let mut keys = Vec::new();
     keys.extend(extra);
     keys.push(master(s)?);
-    Ok(Vault::open(&s.store, &keys)?)
+    // A postgres:// URL is the shared store of several gateway instances.
+    Ok(match s.store.to_str() {
+        Some(location) => Vault::open_at(location, &keys)?,
+        None => Vault::open(&s.store, &keys)?,
+    })
 }
 
 fn stdin_value() -> anyhow::Result<zeroize::Zeroizing<Vec<u8>>> {

@@ -8,6 +8,7 @@
 //!
 //! [vault]
 //! path = "dlpjet-vault.db"          # API keys of callers, provider keys (proxied secrets)
+//! # postgres = "postgresql://dlpjet@db:5432/dlpjet"   # instead, shared by several instances
 //! master_key_file = "master.key"    # or DLPJET_VAULT_MASTER_KEY in the environment
 //!
 //! [audit]
@@ -167,11 +168,16 @@ fn default_instance() -> String {
 }
 
 /// `[vault]`
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VaultConfig {
-    /// The vault's SQLite file.
-    pub path: PathBuf,
+    /// The vault's SQLite file (one instance).
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Or a PostgreSQL database that several instances share
+    /// (`postgresql://user@host:port/db`; the password from the URL or `PGPASSWORD`).
+    #[serde(default)]
+    pub postgres: Option<String>,
     /// A file holding the master key (64 hex digits); otherwise `DLPJET_VAULT_MASTER_KEY`.
     #[serde(default)]
     pub master_key_file: Option<PathBuf>,
@@ -377,7 +383,9 @@ impl Config {
         if let Some(p) = &mut c.policy {
             resolve(p);
         }
-        resolve(&mut c.vault.path);
+        if let Some(p) = &mut c.vault.path {
+            resolve(p);
+        }
         if let Some(p) = &mut c.vault.master_key_file {
             resolve(p);
         }
@@ -428,6 +436,14 @@ impl Config {
             if m.input_price < 0.0 || m.output_price < 0.0 {
                 return Err(format!("models.{alias}: prices cannot be negative"));
             }
+        }
+        match (&self.vault.path, &self.vault.postgres) {
+            (Some(_), Some(_)) => return Err("vault: path (SQLite) or postgres, not both".into()),
+            (None, None) => return Err("vault: path (an SQLite file) or postgres (a database URL) is needed".into()),
+            (None, Some(url)) if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) => {
+                return Err(format!("vault.postgres: {:?} is not a postgres:// or postgresql:// URL", redact_url(url)));
+            }
+            _ => {}
         }
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
             return Err("tls: cert_file and key_file go together".into());
@@ -483,6 +499,30 @@ fn one_line(msg: &str) -> String {
     }
 }
 
+impl std::fmt::Debug for VaultConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaultConfig")
+            .field("path", &self.path)
+            .field("postgres", &self.postgres.as_deref().map(redact_url))
+            .field("master_key_file", &self.master_key_file)
+            .finish()
+    }
+}
+
+/// A URL with any password in it replaced by `***` (for messages).
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,6 +556,24 @@ mod tests {
         assert_eq!(e, "models.m.route[0].upstream: no upstream named \"b\"");
         let e = Config::from_toml(&format!("{GOOD}\nbogus = 1")).unwrap_err();
         assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn the_vault_is_a_file_or_a_database() {
+        let pg = GOOD.replace("path = \"v.db\"", "postgres = \"postgresql://gw:s3cret@db:5432/dlpjet\"");
+        let c = Config::from_toml(&pg).unwrap();
+        assert_eq!(c.vault.path, None);
+        let shown = format!("{:?}", c.vault);
+        assert!(shown.contains("postgresql://gw:***@db:5432/dlpjet") && !shown.contains("s3cret"), "{shown}");
+        let both = GOOD.replace("path = \"v.db\"", "path = \"v.db\"\npostgres = \"postgres://db/x\"");
+        assert_eq!(Config::from_toml(&both).unwrap_err(), "vault: path (SQLite) or postgres, not both");
+        let neither = GOOD.replace("path = \"v.db\"", "");
+        assert!(Config::from_toml(&neither).unwrap_err().starts_with("vault: path (an SQLite file) or postgres"));
+        let bad = GOOD.replace("path = \"v.db\"", "postgres = \"mysql://u:pw@db/x\"");
+        assert_eq!(
+            Config::from_toml(&bad).unwrap_err(),
+            "vault.postgres: \"mysql://u:***@db/x\" is not a postgres:// or postgresql:// URL"
+        );
     }
 
     #[test]

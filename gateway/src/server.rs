@@ -110,6 +110,8 @@ pub struct Gateway {
     config_path: PathBuf,
     policy: ArcSwap<PolicySet>,
     vault: Vault,
+    /// Whether the vault is a database server (see `vault_call`).
+    vault_remote: bool,
     audit: Option<Arc<AuditLog>>,
     /// Appends in flight (at most `AUDIT_IN_FLIGHT`); shutdown takes them all before closing
     /// the log.
@@ -151,6 +153,16 @@ struct Record {
 }
 
 impl Gateway {
+    /// Calls the vault. A PostgreSQL vault waits on the network (its client blocks): this
+    /// worker thread then hands its other tasks to the runtime while it waits.
+    fn vault_call<R>(&self, f: impl FnOnce(&Vault) -> R) -> R {
+        if self.vault_remote {
+            tokio::task::block_in_place(|| f(&self.vault))
+        } else {
+            f(&self.vault)
+        }
+    }
+
     /// Reads the configuration, the policy, the vault and the audit log.
     pub fn open(config_path: PathBuf) -> Result<Gateway, StartError> {
         let config = Config::load(&config_path)?;
@@ -159,7 +171,11 @@ impl Gateway {
             Some(f) => MasterKey::from_file(f)?,
             None => MasterKey::from_env(MASTER_KEY_ENV)?,
         };
-        let vault = Vault::open(&config.vault.path, &[master])?;
+        let vault = match (&config.vault.path, &config.vault.postgres) {
+            (_, Some(url)) => Vault::open_postgres(url, &[master])?,
+            (Some(path), None) => Vault::open(path, &[master])?,
+            (None, None) => unreachable!("the configuration check requires one"),
+        };
         let audit = match &config.audit {
             Some(a) => Some(Arc::new(AuditLog::open(&a.dir, Options::default())?)),
             None => None,
@@ -174,6 +190,7 @@ impl Gateway {
             live: ArcSwap::from_pointee(Live::build(config)?),
             config_path,
             policy: ArcSwap::from_pointee(policy),
+            vault_remote: vault.is_remote(),
             vault,
             audit,
             audit_slots: Arc::new(tokio::sync::Semaphore::new(AUDIT_IN_FLIGHT as usize)),
@@ -487,7 +504,7 @@ impl Gateway {
             )
         };
         let key = presented.ok_or_else(denied)?;
-        match self.vault.verify_key(key) {
+        match self.vault_call(|v| v.verify_key(key)) {
             Ok(k) => {
                 rec.tenant = k.tenant.clone();
                 rec.key_id = Some(k.id.clone());
@@ -699,14 +716,16 @@ impl Gateway {
             };
             // The provider key goes on the outbound request only, marked sensitive.
             let who = Accessor::tenant(caller.tenant.clone());
-            let header = self.vault.use_proxied(&who, &up.key, |k| {
-                let value = match up.kind {
-                    ProviderKind::OpenAi => [b"Bearer ".as_slice(), k].concat(),
-                    ProviderKind::Anthropic => k.to_vec(),
-                };
-                let v = HeaderValue::from_bytes(&value);
-                zeroize::Zeroize::zeroize(&mut { value });
-                v
+            let header = self.vault_call(|v| {
+                v.use_proxied(&who, &up.key, |k| {
+                    let value = match up.kind {
+                        ProviderKind::OpenAi => [b"Bearer ".as_slice(), k].concat(),
+                        ProviderKind::Anthropic => k.to_vec(),
+                    };
+                    let v = HeaderValue::from_bytes(&value);
+                    zeroize::Zeroize::zeroize(&mut { value });
+                    v
+                })
             });
             let header = match header {
                 Ok(Ok(mut v)) => {

@@ -1,9 +1,9 @@
 //! API keys for callers: issued once as `dlpjet_live_<id>_<secret><checksum>`, stored as a
 //! SHA-256 hash, verified in constant time, listed without secrets, revoked, rotated.
 
+use super::db::{p, Row};
 use super::store::{now_ms, Vault};
 use super::VaultError;
-use rusqlite::{params, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -133,25 +133,24 @@ fn hash(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
-fn row_to_key(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ApiKey, Vec<u8>)> {
-    let role: String = r.get(3)?;
+fn row_to_key(r: &Row) -> Result<(ApiKey, Vec<u8>), VaultError> {
     Ok((
         ApiKey {
-            id: r.get(0)?,
-            tenant: r.get(1)?,
-            user: r.get(2)?,
-            role: Role::parse(&role).unwrap_or(Role::Member),
-            expires_ms: r.get(5)?,
-            rate_limit: r.get(6)?,
-            budget: r.get(7)?,
-            created_ms: r.get(8)?,
-            revoked_ms: r.get(9)?,
+            id: r.text(0)?,
+            tenant: r.text(1)?,
+            user: r.text(2)?,
+            role: Role::parse(&r.text(3)?).unwrap_or(Role::Member),
+            expires_ms: r.opt_int(5)?,
+            rate_limit: r.opt_u32(6)?,
+            budget: r.opt_real(7)?,
+            created_ms: r.int(8)?,
+            revoked_ms: r.opt_int(9)?,
         },
-        r.get(4)?,
+        r.blob(4)?,
     ))
 }
 
-const COLUMNS: &str = "id, tenant, user, role, hash, expires, rate_limit, budget, created, revoked";
+const COLUMNS: &str = "id, tenant, \"user\", role, hash, expires, rate_limit, budget, created, revoked";
 
 impl Vault {
     /// Issues a key for `user` of `tenant`. The full key is in the result, and nowhere else.
@@ -182,12 +181,13 @@ impl Vault {
             created_ms: now,
             revoked_ms: None,
         };
-        self.conn()
-            .execute(
-                "INSERT INTO api_keys(id, tenant, user, role, hash, expires, rate_limit, budget, created) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-                params![id, tenant, user, role.as_str(), &hash(&key)[..], info.expires_ms, rate_limit, budget, now],
+        let hashed = hash(&key);
+        self.run(|c| {
+            c.exec(
+                "INSERT INTO api_keys(id, tenant, \"user\", role, hash, expires, rate_limit, budget, created) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                p![&id, tenant, user, role.as_str(), &hashed[..], info.expires_ms, rate_limit, budget, now],
             )
-            .map_err(|e| self.err(&e))?;
+        })?;
         Ok(IssuedKey { info, key })
     }
 
@@ -204,12 +204,8 @@ impl Vault {
         let (stored, info) = match cached {
             Some(c) => c,
             None => {
-                let row = self
-                    .conn()
-                    .query_row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), params![id], row_to_key)
-                    .optional()
-                    .map_err(|e| self.err(&e))?;
-                let (info, h) = row.ok_or_else(denied)?;
+                let row = self.run(|c| c.row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), p![id]))?;
+                let (info, h) = row_to_key(&row.ok_or_else(denied)?)?;
                 let h: [u8; 32] = h.try_into().map_err(|_| VaultError::Corrupt { what: format!("API key {id}") })?;
                 self.keys
                     .lock()
@@ -233,25 +229,25 @@ impl Vault {
 
     /// The keys of a tenant (of one user, when given), without secrets.
     pub fn list_keys(&self, tenant: &str, user: Option<&str>) -> Result<Vec<ApiKey>, VaultError> {
-        let c = self.conn();
-        let mut st = c
-            .prepare(&format!(
-                "SELECT {COLUMNS} FROM api_keys WHERE tenant = ?1 AND (?2 IS NULL OR user = ?2) ORDER BY created, id"
-            ))
-            .map_err(|e| self.err(&e))?;
-        let rows = st.query_map(params![tenant, user], row_to_key).map_err(|e| self.err(&e))?;
-        rows.map(|r| r.map(|(k, _)| k)).collect::<Result<_, _>>().map_err(|e| self.err(&e))
+        let rows = self.run(|c| {
+            c.rows(
+                &format!(
+                    "SELECT {COLUMNS} FROM api_keys WHERE tenant = ?1 AND (CAST(?2 AS TEXT) IS NULL OR \"user\" = ?2) ORDER BY created, id"
+                ),
+                p![tenant, user],
+            )
+        })?;
+        rows.iter().map(|r| row_to_key(r).map(|(k, _)| k)).collect()
     }
 
     /// Revokes key `id` of `tenant`; takes effect at once in this process.
     pub fn revoke_key(&self, tenant: &str, id: &str) -> Result<(), VaultError> {
-        let n = self
-            .conn()
-            .execute(
+        let n = self.run(|c| {
+            c.exec(
                 "UPDATE api_keys SET revoked = ?3 WHERE tenant = ?1 AND id = ?2 AND revoked IS NULL",
-                params![tenant, id, now_ms()],
+                p![tenant, id, now_ms()],
             )
-            .map_err(|e| self.err(&e))?;
+        })?;
         self.keys.lock().unwrap_or_else(|p| p.into_inner()).map.remove(id);
         if n == 0 {
             return Err(VaultError::NotFound(format!("live API key {id} of tenant {tenant:?}")));

@@ -1,5 +1,6 @@
 //! The key vault (cargo feature `vault`): provider keys and operational secrets encrypted at
-//! rest in an embedded SQLite store, released only as their delivery kind allows, revocable at
+//! rest in an embedded SQLite store (or, with feature `vault-postgres`, a PostgreSQL database
+//! that several gateway instances share), released only as their delivery kind allows, revocable at
 //! once; and the API keys callers present, stored as hashes.
 //!
 //! Envelope encryption: each secret is sealed with AES-256-GCM under a data key; data keys are
@@ -17,6 +18,7 @@
 
 pub mod apikeys;
 pub mod crypto;
+mod db;
 mod store;
 
 pub use apikeys::{ApiKey, IssuedKey, Role, KEY_CACHE_TTL};

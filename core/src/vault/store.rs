@@ -1,32 +1,14 @@
-//! The SQLite store: schema, secrets, leases, revocation and master key rotation.
+//! The vault's records: secrets, leases, revocation and master key rotation, in either store
+//! (see [`super::db`]).
 
 use super::crypto::{open, seal, Kek, MasterKey, DEK_MAX_USES};
+use super::db::{p, Db, Location, Sql};
 use super::VaultError;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use zeroize::Zeroizing;
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS deks(
-    id INTEGER PRIMARY KEY, kek TEXT NOT NULL, nonce BLOB NOT NULL, wrapped BLOB NOT NULL,
-    uses INTEGER NOT NULL DEFAULT 0, retired INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS secrets(
-    tenant TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, owner TEXT NOT NULL,
-    delivery TEXT NOT NULL, dek INTEGER NOT NULL REFERENCES deks(id), nonce BLOB NOT NULL,
-    ct BLOB NOT NULL, created INTEGER NOT NULL, revoked INTEGER,
-    PRIMARY KEY(tenant, id, version));
-CREATE TABLE IF NOT EXISTS leases(
-    id TEXT PRIMARY KEY, tenant TEXT NOT NULL, secret TEXT NOT NULL, version INTEGER NOT NULL,
-    holder TEXT NOT NULL, expires INTEGER NOT NULL, revoked INTEGER);
-CREATE TABLE IF NOT EXISTS api_keys(
-    id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL,
-    hash BLOB NOT NULL, expires INTEGER, rate_limit INTEGER, budget REAL,
-    created INTEGER NOT NULL, revoked INTEGER);
-";
 
 /// Who is asking: a tenant, and a user within it (or the tenant's own services).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,8 +103,9 @@ pub struct Rotation {
     pub kek: String,
 }
 
-/// The vault: one SQLite file, opened with the master key (or, while rotating, the new and
-/// the old one).
+/// The vault: one SQLite file (or, with feature `vault-postgres`, a PostgreSQL database that
+/// several processes share), opened with the master key (or, while rotating, the new and the
+/// old one).
 ///
 /// ```
 /// use dlpjet::vault::{Accessor, Delivery, MasterKey, Scope, Vault};
@@ -134,8 +117,8 @@ pub struct Rotation {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Vault {
-    conn: Mutex<Connection>,
-    path: PathBuf,
+    db: Mutex<Db>,
+    at: Location,
     /// The keys given, the one to wrap with first.
     keks: Vec<Kek>,
     /// Unwrapped data keys by id.
@@ -147,7 +130,7 @@ pub struct Vault {
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Vault").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Vault").field("store", &self.at.0).finish_non_exhaustive()
     }
 }
 
@@ -158,9 +141,6 @@ pub(super) fn now_ms() -> i64 {
 fn random_id() -> Result<String, VaultError> {
     Ok(super::crypto::random::<16>()?.iter().map(|b| format!("{b:02x}")).collect())
 }
-
-/// A stored secret: version, owner, delivery, data key id, nonce, ciphertext, revoked.
-type SecretRow = (u32, String, String, i64, Vec<u8>, Vec<u8>, Option<i64>);
 
 fn secret_aad(tenant: &str, id: &str, version: u32, owner: &str, delivery: &str) -> Vec<u8> {
     format!("dlpjet secret v1\0{tenant}\0{id}\0{version}\0{owner}\0{delivery}").into_bytes()
@@ -174,49 +154,82 @@ impl Vault {
     /// Opens (or creates) the vault at `path`. `keys` are master keys, the new one first while
     /// a rotation is under way (see [`Vault::rotate`]); a new vault takes the first.
     pub fn open(path: impl AsRef<Path>, keys: &[MasterKey]) -> Result<Vault, VaultError> {
-        let path = path.as_ref().to_path_buf();
         if keys.is_empty() {
             return Err(VaultError::MasterKey("no master key given".into()));
         }
-        let conn = Connection::open(&path).map_err(|e| store_error(&path, &e))?;
+        let (db, at) = Db::open_sqlite(path.as_ref())?;
+        Vault::with_store(db, at, keys)
+    }
+
+    /// Opens (or creates, tables and all) the vault in a PostgreSQL database, for several
+    /// gateway instances to share. `conninfo` is a `postgresql://user@host:port/db` URL or a
+    /// `host=… user=… dbname=…` string; without a password in it, `PGPASSWORD` is used.
+    /// The connection is not encrypted: keep the database on a private network (it only
+    /// ever holds sealed secrets, wrapped data keys and key hashes).
+    ///
+    /// The database sees the same rows SQLite would; writers are serialised by an advisory
+    /// lock, and every read goes to the database, so a revocation made by any instance holds
+    /// for the others at once (API-key checks: within [`super::KEY_CACHE_TTL`]).
+    #[cfg(feature = "vault-postgres")]
+    pub fn open_postgres(conninfo: &str, keys: &[MasterKey]) -> Result<Vault, VaultError> {
+        if keys.is_empty() {
+            return Err(VaultError::MasterKey("no master key given".into()));
+        }
+        let (db, at) = Db::open_postgres(conninfo)?;
+        Vault::with_store(db, at, keys)
+    }
+
+    /// Opens `location`: a PostgreSQL URL (`postgres://…`, `postgresql://…`) with feature
+    /// `vault-postgres`, otherwise an SQLite file.
+    pub fn open_at(location: &str, keys: &[MasterKey]) -> Result<Vault, VaultError> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            #[cfg(feature = "vault-postgres")]
+            return Vault::open_postgres(location, keys);
+            #[cfg(not(feature = "vault-postgres"))]
+            return Err(VaultError::Invalid(
+                "a PostgreSQL vault needs dlpjet built with the vault-postgres feature".into(),
+            ));
+        }
+        Vault::open(location, keys)
+    }
+
+    fn with_store(db: Db, at: Location, keys: &[MasterKey]) -> Result<Vault, VaultError> {
         let v = Vault {
-            conn: Mutex::new(conn),
-            path,
+            db: Mutex::new(db),
+            at,
             keks: keys.iter().map(MasterKey::kek).collect(),
             deks: Mutex::new(HashMap::new()),
             dek_limit: DEK_MAX_USES,
             keys: Mutex::new(super::apikeys::Cache::default()),
         };
-        {
-            let c = v.conn();
-            c.busy_timeout(Duration::from_secs(2)).map_err(|e| v.err(&e))?;
-            c.execute_batch(
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON;",
-            )
-            .map_err(|e| v.err(&e))?;
-            c.execute_batch(SCHEMA).map_err(|e| v.err(&e))?;
-            let stored: Option<String> =
-                c.query_row("SELECT v FROM meta WHERE k='kek'", [], |r| r.get(0)).optional().map_err(|e| v.err(&e))?;
-            match stored {
-                None => {
-                    c.execute("INSERT INTO meta(k, v) VALUES ('kek', ?1), ('schema', '1')", params![v.keks[0].id])
-                        .map_err(|e| v.err(&e))?;
+        let first = v.keks[0].id.clone();
+        let ids: Vec<String> = v.keks.iter().map(|k| k.id.clone()).collect();
+        let kek = |c: &mut dyn Sql| c.row("SELECT v FROM meta WHERE k='kek'", &[])?.map(|r| r.text(0)).transpose();
+        let mut stored = v.run(kek)?;
+        if stored.is_none() {
+            // A new vault takes the first key; another process may be creating it right now.
+            stored = v.write(|tx| {
+                let stored = kek(tx)?;
+                if stored.is_none() {
+                    tx.exec("INSERT INTO meta(k, v) VALUES ('kek', ?1), ('schema', '1')", p![&first])?;
                 }
-                Some(id) if v.keks.iter().any(|k| k.id == id) => {}
-                Some(id) => {
-                    let next: Option<String> = c
-                        .query_row("SELECT v FROM meta WHERE k='kek_next'", [], |r| r.get(0))
-                        .optional()
-                        .map_err(|e| v.err(&e))?;
-                    if next.is_some_and(|n| v.keks.iter().any(|k| k.id == n)) {
-                        // Mid-rotation with only the new key: the data keys it has not reached
-                        // yet would fail; say so now.
-                        return Err(VaultError::Rotation(format!(
-                            "a rotation from key {id} is unfinished: open with the new and the old master key and run rotate"
-                        )));
-                    }
-                    return Err(VaultError::WrongMasterKey { expected: id, given: v.keks[0].id.clone() });
+                Ok(stored)
+            })?;
+        }
+        match stored {
+            None => {}
+            Some(id) if ids.contains(&id) => {}
+            Some(id) => {
+                let next =
+                    v.run(|c| c.row("SELECT v FROM meta WHERE k='kek_next'", &[])?.map(|r| r.text(0)).transpose())?;
+                if next.is_some_and(|n| ids.contains(&n)) {
+                    // Mid-rotation with only the new key: the data keys it has not reached
+                    // yet would fail; say so now.
+                    return Err(VaultError::Rotation(format!(
+                        "a rotation from key {id} is unfinished: open with the new and the old master key and run rotate"
+                    )));
                 }
+                return Err(VaultError::WrongMasterKey { expected: id, given: first });
             }
         }
         Ok(v)
@@ -229,17 +242,30 @@ impl Vault {
         self
     }
 
-    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    fn db(&self) -> MutexGuard<'_, Db> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(super) fn err(&self, e: &rusqlite::Error) -> VaultError {
-        store_error(&self.path, e)
+    /// Runs statements outside a transaction.
+    pub(super) fn run<R>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<R, VaultError>) -> Result<R, VaultError> {
+        self.db().run(&self.at, f)
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Runs statements in a write transaction (no other writer in between).
+    pub(super) fn write<R>(&self, f: impl FnOnce(&mut dyn Sql) -> Result<R, VaultError>) -> Result<R, VaultError> {
+        self.db().write(&self.at, f)
+    }
+
+    /// Where the vault is: the SQLite file, or `postgres://user@host:port/db` (never with a
+    /// password).
+    pub fn location(&self) -> &str {
+        &self.at.0
+    }
+
+    /// Whether the store is a database server (PostgreSQL) rather than a local file: its
+    /// calls wait on the network, so async callers should treat them as blocking.
+    pub fn is_remote(&self) -> bool {
+        !matches!(*self.db(), Db::Sqlite(_))
     }
 
     /// Stores a new version of secret `id` of `tenant` and returns its version number.
@@ -259,62 +285,56 @@ impl Vault {
             Scope::User(u) if u.is_empty() => return Err(VaultError::Invalid("a user scope needs a user".into())),
             Scope::User(u) => u.as_str(),
         };
-        let mut c = self.conn();
-        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(&e))?;
-        let version: u32 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(version), 0) + 1 FROM secrets WHERE tenant=?1 AND id=?2",
-                params![tenant, id],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(&e))?;
-        let (dek_id, dek) = self.current_dek(&tx)?;
-        let (nonce, ct) = seal(&dek, value, &secret_aad(tenant, id, version, owner, delivery.as_str()))?;
-        tx.execute(
-            "INSERT INTO secrets(tenant, id, version, owner, delivery, dek, nonce, ct, created) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-            params![tenant, id, version, owner, delivery.as_str(), dek_id, &nonce[..], ct, now_ms() / 1000],
-        )
-        .map_err(|e| self.err(&e))?;
-        tx.execute("UPDATE deks SET uses = uses + 1 WHERE id = ?1", params![dek_id]).map_err(|e| self.err(&e))?;
-        tx.commit().map_err(|e| self.err(&e))?;
-        Ok(version)
+        self.write(|tx| {
+            let version = tx
+                .row("SELECT COALESCE(MAX(version), 0) + 1 FROM secrets WHERE tenant=?1 AND id=?2", p![tenant, id])?
+                .ok_or_else(|| VaultError::Corrupt { what: "secret versions".into() })?
+                .u32(0)?;
+            let (dek_id, dek) = self.current_dek(tx)?;
+            let (nonce, ct) = seal(&dek, value, &secret_aad(tenant, id, version, owner, delivery.as_str()))?;
+            tx.exec(
+                "INSERT INTO secrets(tenant, id, version, owner, delivery, dek, nonce, ct, created) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                p![tenant, id, version, owner, delivery.as_str(), dek_id, &nonce[..], &ct, now_ms() / 1000],
+            )?;
+            tx.exec("UPDATE deks SET uses = uses + 1 WHERE id = ?1", p![dek_id])?;
+            Ok(version)
+        })
     }
 
     /// The data key to encrypt with: the newest one with uses left, or a new one.
-    fn current_dek(&self, tx: &rusqlite::Transaction<'_>) -> Result<(i64, Zeroizing<[u8; 32]>), VaultError> {
+    fn current_dek(&self, tx: &mut dyn Sql) -> Result<(i64, Zeroizing<[u8; 32]>), VaultError> {
         let kek = &self.keks[0];
-        let row: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM deks WHERE retired = 0 AND kek = ?1 AND uses < ?2 ORDER BY id DESC LIMIT 1",
-                params![kek.id, self.dek_limit],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(&e))?;
-        if let Some(id) = row {
+        let row = tx.row(
+            "SELECT id FROM deks WHERE retired = 0 AND kek = ?1 AND uses < ?2 ORDER BY id DESC LIMIT 1",
+            p![&kek.id, self.dek_limit],
+        )?;
+        if let Some(r) = row {
+            let id = r.int(0)?;
             return Ok((id, self.dek(tx, id)?));
         }
-        tx.execute("UPDATE deks SET retired = 1 WHERE uses >= ?1", params![self.dek_limit])
-            .map_err(|e| self.err(&e))?;
+        tx.exec("UPDATE deks SET retired = 1 WHERE uses >= ?1", p![self.dek_limit])?;
         let key = Zeroizing::new(super::crypto::random::<32>()?);
         let (nonce, wrapped) = seal(kek.key(), &key[..], &dek_aad(&kek.id))?;
-        tx.execute("INSERT INTO deks(kek, nonce, wrapped) VALUES (?1, ?2, ?3)", params![kek.id, &nonce[..], wrapped])
-            .map_err(|e| self.err(&e))?;
-        let id = tx.last_insert_rowid();
+        let id = tx
+            .row(
+                "INSERT INTO deks(kek, nonce, wrapped) VALUES (?1, ?2, ?3) RETURNING id",
+                p![&kek.id, &nonce[..], &wrapped],
+            )?
+            .ok_or_else(|| VaultError::Corrupt { what: "new data key".into() })?
+            .int(0)?;
         self.deks.lock().unwrap_or_else(|p| p.into_inner()).insert(id, key.clone());
         Ok((id, key))
     }
 
     /// Data key `id`, unwrapped (cached).
-    fn dek(&self, c: &Connection, id: i64) -> Result<Zeroizing<[u8; 32]>, VaultError> {
+    fn dek(&self, c: &mut dyn Sql, id: i64) -> Result<Zeroizing<[u8; 32]>, VaultError> {
         if let Some(k) = self.deks.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
             return Ok(k.clone());
         }
-        let (kek_id, nonce, wrapped): (String, Vec<u8>, Vec<u8>) = c
-            .query_row("SELECT kek, nonce, wrapped FROM deks WHERE id = ?1", params![id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .map_err(|e| self.err(&e))?;
+        let r = c
+            .row("SELECT kek, nonce, wrapped FROM deks WHERE id = ?1", p![id])?
+            .ok_or_else(|| VaultError::Corrupt { what: format!("data key {id} (missing)") })?;
+        let (kek_id, nonce, wrapped) = (r.text(0)?, r.blob(1)?, r.blob(2)?);
         let kek = self.keks.iter().find(|k| k.id == kek_id).ok_or_else(|| {
             VaultError::Rotation(format!("data key {id} is wrapped by key {kek_id}, which was not given"))
         })?;
@@ -330,37 +350,30 @@ impl Vault {
     /// The newest version of a secret `who` may use, decrypted, with its delivery kind.
     fn read(
         &self,
-        c: &Connection,
+        c: &mut dyn Sql,
         who: &Accessor,
         id: &str,
         version: Option<u32>,
     ) -> Result<(Zeroizing<Vec<u8>>, Delivery, u32), VaultError> {
         let not_found = || VaultError::NotFound(format!("secret {id:?} of tenant {:?}", who.tenant));
-        // Cached: the gateway reads a provider key on every request.
-        let row: Option<SecretRow> = c
-            .prepare_cached(
-                "SELECT version, owner, delivery, dek, nonce, ct, revoked FROM secrets
-                 WHERE tenant = ?1 AND id = ?2 AND (?3 IS NULL OR version = ?3) ORDER BY version DESC LIMIT 1",
-            )
-            .and_then(|mut st| {
-                st.query_row(params![who.tenant, id, version], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-                })
-            })
-            .optional()
-            .map_err(|e| self.err(&e))?;
-        let (version, owner, delivery, dek_id, nonce, ct, revoked) = row.ok_or_else(not_found)?;
+        let row = c.row(
+            "SELECT version, owner, delivery, dek, nonce, ct, revoked FROM secrets
+             WHERE tenant = ?1 AND id = ?2 AND (CAST(?3 AS BIGINT) IS NULL OR version = ?3) ORDER BY version DESC LIMIT 1",
+            p![&who.tenant, id, version],
+        )?;
+        let r = row.ok_or_else(not_found)?;
+        let (version, owner, delivery, dek_id) = (r.u32(0)?, r.text(1)?, r.text(2)?, r.int(3)?);
         // Another user's secret does not exist as far as this caller can tell.
         if !owner.is_empty() && who.user.as_deref() != Some(owner.as_str()) {
             return Err(not_found());
         }
-        if revoked.is_some() {
+        if r.opt_int(6)?.is_some() {
             return Err(VaultError::Revoked(format!("secret {id:?} of tenant {:?}", who.tenant)));
         }
         let dek = self.dek(c, dek_id)?;
-        let plain =
-            open(&dek, &nonce, &ct, &secret_aad(&who.tenant, id, version, &owner, &delivery)).ok_or_else(|| {
-                VaultError::Corrupt { what: format!("secret {id:?} version {version} of tenant {:?}", who.tenant) }
+        let plain = open(&dek, &r.blob(4)?, &r.blob(5)?, &secret_aad(&who.tenant, id, version, &owner, &delivery))
+            .ok_or_else(|| VaultError::Corrupt {
+                what: format!("secret {id:?} version {version} of tenant {:?}", who.tenant),
             })?;
         let delivery = if delivery == "proxied" { Delivery::Proxied } else { Delivery::Injected };
         Ok((plain, delivery, version))
@@ -369,7 +382,7 @@ impl Vault {
     /// Lends the plaintext of proxied secret `id` to `f` (the call to a provider) and wipes it
     /// afterwards. Injected secrets go through [`Vault::lease`] instead.
     pub fn use_proxied<R>(&self, who: &Accessor, id: &str, f: impl FnOnce(&[u8]) -> R) -> Result<R, VaultError> {
-        let (plain, delivery, _) = self.read(&self.conn(), who, id, None)?;
+        let (plain, delivery, _) = self.run(|c| self.read(c, who, id, None))?;
         if delivery != Delivery::Proxied {
             return Err(VaultError::Denied(format!("secret {id:?} is injected: lease it")));
         }
@@ -378,108 +391,105 @@ impl Vault {
 
     /// Releases injected secret `id` to `holder` for `ttl`.
     pub fn lease(&self, who: &Accessor, id: &str, holder: &str, ttl: Duration) -> Result<Lease, VaultError> {
-        let c = self.conn();
-        let (_, delivery, version) = self.read(&c, who, id, None)?;
-        if delivery != Delivery::Injected {
-            return Err(VaultError::Denied(format!("secret {id:?} is proxied: it is never released")));
-        }
-        let lease = Lease {
-            id: random_id()?,
-            tenant: who.tenant.clone(),
-            secret: id.to_string(),
-            version,
-            holder: holder.to_string(),
-            expires_ms: now_ms() + ttl.as_millis() as i64,
-        };
-        c.execute(
-            "INSERT INTO leases(id, tenant, secret, version, holder, expires) VALUES (?1,?2,?3,?4,?5,?6)",
-            params![lease.id, lease.tenant, lease.secret, lease.version, lease.holder, lease.expires_ms],
-        )
-        .map_err(|e| self.err(&e))?;
-        Ok(lease)
+        self.run(|c| {
+            let (_, delivery, version) = self.read(c, who, id, None)?;
+            if delivery != Delivery::Injected {
+                return Err(VaultError::Denied(format!("secret {id:?} is proxied: it is never released")));
+            }
+            let lease = Lease {
+                id: random_id()?,
+                tenant: who.tenant.clone(),
+                secret: id.to_string(),
+                version,
+                holder: holder.to_string(),
+                expires_ms: now_ms() + ttl.as_millis() as i64,
+            };
+            c.exec(
+                "INSERT INTO leases(id, tenant, secret, version, holder, expires) VALUES (?1,?2,?3,?4,?5,?6)",
+                p![&lease.id, &lease.tenant, &lease.secret, lease.version, &lease.holder, lease.expires_ms],
+            )?;
+            Ok(lease)
+        })
     }
 
     /// The value a lease releases, while the lease and the secret are live.
     pub fn read_lease(&self, lease_id: &str) -> Result<Zeroizing<Vec<u8>>, VaultError> {
-        let c = self.conn();
-        let row: Option<(String, String, u32, String, i64, Option<i64>)> = c
-            .query_row(
-                "SELECT tenant, secret, version, holder, expires, revoked FROM leases WHERE id = ?1",
-                params![lease_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-            )
-            .optional()
-            .map_err(|e| self.err(&e))?;
-        let (tenant, secret, version, holder, expires, revoked) =
-            row.ok_or_else(|| VaultError::NotFound("no such lease".into()))?;
-        if revoked.is_some() || expires <= now_ms() {
-            return Err(VaultError::Revoked(format!("lease of secret {secret:?} held by {holder:?}")));
-        }
-        // The holder reads as the secret's owner would: the lease was granted to them.
-        let owner: String = c
-            .query_row(
-                "SELECT owner FROM secrets WHERE tenant=?1 AND id=?2 AND version=?3",
-                params![tenant, secret, version],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(&e))?;
-        let who = Accessor { tenant, user: (!owner.is_empty()).then_some(owner) };
-        Ok(self.read(&c, &who, &secret, Some(version))?.0)
+        self.run(|c| {
+            let r = c
+                .row(
+                    "SELECT tenant, secret, version, holder, expires, revoked FROM leases WHERE id = ?1",
+                    p![lease_id],
+                )?
+                .ok_or_else(|| VaultError::NotFound("no such lease".into()))?;
+            let (tenant, secret, version, holder) = (r.text(0)?, r.text(1)?, r.u32(2)?, r.text(3)?);
+            if r.opt_int(5)?.is_some() || r.int(4)? <= now_ms() {
+                return Err(VaultError::Revoked(format!("lease of secret {secret:?} held by {holder:?}")));
+            }
+            // The holder reads as the secret's owner would: the lease was granted to them.
+            let owner = c
+                .row(
+                    "SELECT owner FROM secrets WHERE tenant=?1 AND id=?2 AND version=?3",
+                    p![&tenant, &secret, version],
+                )?
+                .ok_or_else(|| VaultError::NotFound(format!("secret {secret:?} of tenant {tenant:?}")))?
+                .text(0)?;
+            let who = Accessor { tenant, user: (!owner.is_empty()).then_some(owner) };
+            Ok(self.read(c, &who, &secret, Some(version))?.0)
+        })
     }
 
     /// The secrets of `who`'s tenant that `who` may see (tenant-wide ones, and the user's own),
     /// newest version each, without values.
     pub fn list(&self, who: &Accessor) -> Result<Vec<SecretInfo>, VaultError> {
-        let c = self.conn();
-        let mut st = c
-            .prepare(
-                "SELECT id, MAX(version), owner, delivery, created, revoked FROM secrets WHERE tenant = ?1
-                 AND (owner = '' OR owner = ?2) GROUP BY id ORDER BY id",
+        let user = who.user.as_deref().unwrap_or("");
+        let rows = self.run(|c| {
+            c.rows(
+                "SELECT s.id, s.version, s.owner, s.delivery, s.created, s.revoked FROM secrets s
+                 WHERE s.tenant = ?1 AND (s.owner = '' OR s.owner = ?2)
+                 AND s.version = (SELECT MAX(m.version) FROM secrets m
+                                  WHERE m.tenant = s.tenant AND m.id = s.id AND (m.owner = '' OR m.owner = ?2))
+                 ORDER BY s.id",
+                p![&who.tenant, user],
             )
-            .map_err(|e| self.err(&e))?;
-        let rows = st
-            .query_map(params![who.tenant, who.user.as_deref().unwrap_or("")], |r| {
-                let owner: String = r.get(2)?;
-                let delivery: String = r.get(3)?;
+        })?;
+        rows.iter()
+            .map(|r| {
+                let owner = r.text(2)?;
                 Ok(SecretInfo {
                     tenant: who.tenant.clone(),
-                    id: r.get(0)?,
-                    version: r.get(1)?,
+                    id: r.text(0)?,
+                    version: r.u32(1)?,
                     scope: if owner.is_empty() { Scope::Tenant } else { Scope::User(owner) },
-                    delivery: if delivery == "proxied" { Delivery::Proxied } else { Delivery::Injected },
-                    created: r.get(4)?,
-                    revoked: r.get(5)?,
+                    delivery: if r.text(3)? == "proxied" { Delivery::Proxied } else { Delivery::Injected },
+                    created: r.int(4)?,
+                    revoked: r.opt_int(5)?,
                 })
             })
-            .map_err(|e| self.err(&e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(&e))
+            .collect()
     }
 
     /// Revokes every version of secret `id` of `tenant` and every lease of it. Returns how many
     /// versions were live.
     pub fn revoke_secret(&self, tenant: &str, id: &str) -> Result<usize, VaultError> {
         let now = now_ms();
-        let c = self.conn();
-        let n = c
-            .execute(
+        self.write(|c| {
+            let n = c.exec(
                 "UPDATE secrets SET revoked = ?3 WHERE tenant = ?1 AND id = ?2 AND revoked IS NULL",
-                params![tenant, id, now / 1000],
-            )
-            .map_err(|e| self.err(&e))?;
-        c.execute(
-            "UPDATE leases SET revoked = ?3 WHERE tenant = ?1 AND secret = ?2 AND revoked IS NULL",
-            params![tenant, id, now],
-        )
-        .map_err(|e| self.err(&e))?;
-        Ok(n)
+                p![tenant, id, now / 1000],
+            )?;
+            c.exec(
+                "UPDATE leases SET revoked = ?3 WHERE tenant = ?1 AND secret = ?2 AND revoked IS NULL",
+                p![tenant, id, now],
+            )?;
+            Ok(n as usize)
+        })
     }
 
     /// Revokes one lease.
     pub fn revoke_lease(&self, lease_id: &str) -> Result<bool, VaultError> {
-        let n = self
-            .conn()
-            .execute("UPDATE leases SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL", params![lease_id, now_ms()])
-            .map_err(|e| self.err(&e))?;
+        let n = self.run(|c| {
+            c.exec("UPDATE leases SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL", p![lease_id, now_ms()])
+        })?;
         Ok(n > 0)
     }
 
@@ -487,43 +497,33 @@ impl Vault {
     /// API keys), or with `user` `None` everything of the tenant. One transaction.
     pub fn revoke_all(&self, tenant: &str, user: Option<&str>) -> Result<(), VaultError> {
         let now = now_ms();
-        let mut c = self.conn();
-        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(&e))?;
-        let e = |e: rusqlite::Error| self.err(&e);
-        match user {
-            Some(u) => {
-                tx.execute(
-                    "UPDATE secrets SET revoked = ?3 WHERE tenant=?1 AND owner=?2 AND revoked IS NULL",
-                    params![tenant, u, now / 1000],
-                )
-                .map_err(e)?;
-                tx.execute(
-                    "UPDATE leases SET revoked = ?3 WHERE tenant=?1 AND holder=?2 AND revoked IS NULL",
-                    params![tenant, u, now],
-                )
-                .map_err(e)?;
-                tx.execute(
-                    "UPDATE api_keys SET revoked = ?3 WHERE tenant=?1 AND user=?2 AND revoked IS NULL",
-                    params![tenant, u, now],
-                )
-                .map_err(e)?;
+        self.write(|tx| {
+            match user {
+                Some(u) => {
+                    tx.exec(
+                        "UPDATE secrets SET revoked = ?3 WHERE tenant=?1 AND owner=?2 AND revoked IS NULL",
+                        p![tenant, u, now / 1000],
+                    )?;
+                    tx.exec(
+                        "UPDATE leases SET revoked = ?3 WHERE tenant=?1 AND holder=?2 AND revoked IS NULL",
+                        p![tenant, u, now],
+                    )?;
+                    tx.exec(
+                        "UPDATE api_keys SET revoked = ?3 WHERE tenant=?1 AND \"user\"=?2 AND revoked IS NULL",
+                        p![tenant, u, now],
+                    )?;
+                }
+                None => {
+                    tx.exec(
+                        "UPDATE secrets SET revoked = ?2 WHERE tenant=?1 AND revoked IS NULL",
+                        p![tenant, now / 1000],
+                    )?;
+                    tx.exec("UPDATE leases SET revoked = ?2 WHERE tenant=?1 AND revoked IS NULL", p![tenant, now])?;
+                    tx.exec("UPDATE api_keys SET revoked = ?2 WHERE tenant=?1 AND revoked IS NULL", p![tenant, now])?;
+                }
             }
-            None => {
-                tx.execute(
-                    "UPDATE secrets SET revoked = ?2 WHERE tenant=?1 AND revoked IS NULL",
-                    params![tenant, now / 1000],
-                )
-                .map_err(e)?;
-                tx.execute("UPDATE leases SET revoked = ?2 WHERE tenant=?1 AND revoked IS NULL", params![tenant, now])
-                    .map_err(e)?;
-                tx.execute(
-                    "UPDATE api_keys SET revoked = ?2 WHERE tenant=?1 AND revoked IS NULL",
-                    params![tenant, now],
-                )
-                .map_err(e)?;
-            }
-        }
-        tx.commit().map_err(e)?;
+            Ok(())
+        })?;
         self.keys.lock().unwrap_or_else(|p| p.into_inner()).clear();
         Ok(())
     }
@@ -536,51 +536,36 @@ impl Vault {
     pub fn rotate(&self) -> Result<Rotation, VaultError> {
         let new = &self.keks[0];
         let mut report = Rotation { rewrapped: 0, kek: new.id.clone() };
-        {
-            let c = self.conn();
-            c.execute(
+        self.write(|c| {
+            c.exec(
                 "INSERT INTO meta(k, v) VALUES ('kek_next', ?1) ON CONFLICT(k) DO UPDATE SET v = excluded.v",
-                params![new.id],
+                p![&new.id],
             )
-            .map_err(|e| self.err(&e))?;
-        }
+        })?;
         loop {
-            let mut c = self.conn();
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(&e))?;
-            let next: Option<i64> = tx
-                .query_row("SELECT id FROM deks WHERE kek != ?1 ORDER BY id LIMIT 1", params![new.id], |r| r.get(0))
-                .optional()
-                .map_err(|e| self.err(&e))?;
-            let Some(id) = next else { break };
-            let key = self.dek(&tx, id)?;
-            let (nonce, wrapped) = seal(new.key(), &key[..], &dek_aad(&new.id))?;
-            tx.execute(
-                "UPDATE deks SET kek = ?2, nonce = ?3, wrapped = ?4 WHERE id = ?1",
-                params![id, new.id, &nonce[..], wrapped],
-            )
-            .map_err(|e| self.err(&e))?;
-            tx.commit().map_err(|e| self.err(&e))?;
+            let done = self.write(|tx| {
+                let Some(r) = tx.row("SELECT id FROM deks WHERE kek != ?1 ORDER BY id LIMIT 1", p![&new.id])? else {
+                    return Ok(true);
+                };
+                let id = r.int(0)?;
+                let key = self.dek(tx, id)?;
+                let (nonce, wrapped) = seal(new.key(), &key[..], &dek_aad(&new.id))?;
+                tx.exec(
+                    "UPDATE deks SET kek = ?2, nonce = ?3, wrapped = ?4 WHERE id = ?1",
+                    p![id, &new.id, &nonce[..], &wrapped],
+                )?;
+                Ok(false)
+            })?;
+            if done {
+                break;
+            }
             report.rewrapped += 1;
         }
-        let mut c = self.conn();
-        let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.err(&e))?;
-        tx.execute("UPDATE meta SET v = ?1 WHERE k = 'kek'", params![new.id]).map_err(|e| self.err(&e))?;
-        tx.execute("DELETE FROM meta WHERE k = 'kek_next'", []).map_err(|e| self.err(&e))?;
-        tx.commit().map_err(|e| self.err(&e))?;
+        self.write(|tx| {
+            tx.exec("UPDATE meta SET v = ?1 WHERE k = 'kek'", p![&new.id])?;
+            tx.exec("DELETE FROM meta WHERE k = 'kek_next'", &[])?;
+            Ok(())
+        })?;
         Ok(report)
     }
-}
-
-fn store_error(path: &Path, e: &rusqlite::Error) -> VaultError {
-    use rusqlite::ErrorCode::*;
-    let hint = match e.sqlite_error_code() {
-        Some(DatabaseBusy | DatabaseLocked) => " (the database is locked by another process; try again)",
-        Some(NotADatabase) => " (not a vault: the file is not an SQLite database, or it is damaged)",
-        Some(DatabaseCorrupt) => " (the database is damaged or truncated)",
-        Some(CannotOpen) => " (the file cannot be opened)",
-        Some(ReadOnly) => " (the file is read-only)",
-        Some(DiskFull) => " (the disk is full)",
-        _ => "",
-    };
-    VaultError::Store { path: path.display().to_string(), message: format!("{e}{hint}") }
 }
