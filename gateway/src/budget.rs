@@ -8,10 +8,14 @@
 //!
 //! Spend is counted from the audit log, which has every request's metered cost: at start the
 //! gateway sums the records of the current window, so a restart does not reset a budget.
+//! Several instances count in one Redis instead ([`crate::shared`]); the spend is then kept
+//! there (make Redis durable, with AOF, for budgets to survive its restarts).
 
 use crate::config::{Budgets as BudgetConfig, Period};
+use crate::shared::{Shared, SharedError};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// A cap that a request would take past its limit.
@@ -35,11 +39,23 @@ struct State {
     held: HashMap<String, f64>,
 }
 
+/// Why a request was not admitted.
+#[derive(Debug)]
+pub enum Refused {
+    /// It would pass a cap.
+    Exceeded(Exceeded),
+    /// The shared store could not be asked.
+    Unavailable(SharedError),
+}
+
 /// The gateway's budgets.
 #[derive(Debug)]
 pub struct Budgets {
     config: arc_swap::ArcSwap<BudgetConfig>,
     state: Mutex<State>,
+    shared: Option<Arc<Shared>>,
+    /// Makes hold ids unique in the shared store: random per process, then a counter.
+    hold_ids: (u64, AtomicU64),
 }
 
 /// An estimate held against the caps until the request's cost is known. Dropping it without
@@ -51,6 +67,8 @@ pub struct Hold {
     scopes: [String; 2],
     estimate: f64,
     cost: f64,
+    /// In the shared store: the window and the hold's id there.
+    shared: Option<(i64, String)>,
 }
 
 impl Hold {
@@ -62,6 +80,20 @@ impl Hold {
 
 impl Drop for Hold {
     fn drop(&mut self) {
+        if let Some((window, id)) = self.shared.take() {
+            // Settled in the background; outside a runtime (never in the gateway) the hold
+            // expires by itself.
+            let (owner, scopes, cost) = (self.owner.clone(), self.scopes.clone(), self.cost);
+            if let (Ok(rt), Some(shared)) = (tokio::runtime::Handle::try_current(), owner.shared.clone()) {
+                rt.spawn(async move {
+                    let period = owner.config.load().period;
+                    if let Err(e) = shared.settle(period, window, &id, &scopes, cost).await {
+                        eprintln!("dlpjet gateway: a budget hold could not be settled ({cost} not counted): {e}");
+                    }
+                });
+            }
+            return;
+        }
         let mut s = self.owner.lock();
         for scope in &self.scopes {
             if let Some(h) = s.held.get_mut(scope) {
@@ -97,7 +129,52 @@ impl Budgets {
         Ok(Budgets {
             config: arc_swap::ArcSwap::from_pointee(config),
             state: Mutex::new(State { window, spent, held: HashMap::new() }),
+            shared: None,
+            hold_ids: (random_u64(), AtomicU64::new(0)),
         })
+    }
+
+    /// Budgets counted in `shared` (several instances, one count): the spend is Redis's, not
+    /// this process's (nothing is read from the audit log).
+    pub fn counted_in(config: BudgetConfig, shared: Arc<Shared>) -> Budgets {
+        Budgets {
+            config: arc_swap::ArcSwap::from_pointee(config),
+            state: Mutex::new(State::default()),
+            shared: Some(shared),
+            hold_ids: (random_u64(), AtomicU64::new(0)),
+        }
+    }
+
+    /// [`Budgets::hold`], in the shared store when there is one.
+    ///
+    /// # Errors
+    /// A cap would be passed, or the shared store could not be asked; nothing is held.
+    pub async fn reserve(
+        self: &Arc<Self>,
+        tenant: &str,
+        key_id: &str,
+        key_cap: Option<f64>,
+        estimate: f64,
+        now_micros: i64,
+    ) -> Result<Hold, Refused> {
+        let Some(shared) = &self.shared else {
+            return self.hold(tenant, key_id, key_cap, estimate, now_micros).map_err(Refused::Exceeded);
+        };
+        let config = self.config.load();
+        let window = window_start(config.period, now_micros);
+        let scopes = [format!("tenant:{tenant}"), format!("key:{key_id}")];
+        let caps = [("tenant", config.tenants.get(tenant).copied()), ("key", key_cap)];
+        let id = format!("{:016x}-{:x}", self.hold_ids.0, self.hold_ids.1.fetch_add(1, Ordering::Relaxed));
+        let asked: Vec<(String, Option<f64>)> = scopes.iter().cloned().zip(caps.iter().map(|c| c.1)).collect();
+        match shared.hold(config.period, window, &id, &asked, estimate).await {
+            Ok(Ok(())) => Ok(Hold { owner: self.clone(), scopes, estimate, cost: 0.0, shared: Some((window, id)) }),
+            Ok(Err(i)) => Err(Refused::Exceeded(Exceeded {
+                scope: caps[i].0,
+                limit: caps[i].1.unwrap_or(0.0),
+                period: config.period,
+            })),
+            Err(e) => Err(Refused::Unavailable(e)),
+        }
     }
 
     /// New caps (a configuration reload); spend and holds stay. The period must not change:
@@ -147,13 +224,21 @@ impl Budgets {
             *s.held.entry(scope.clone()).or_default() += estimate;
         }
         drop(s);
-        Ok(Hold { owner: self.clone(), scopes, estimate, cost: 0.0 })
+        Ok(Hold { owner: self.clone(), scopes, estimate, cost: 0.0, shared: None })
     }
 
     /// Metered spend of a scope (`tenant:NAME` or `key:ID`) in the current window.
     pub fn spent(&self, scope: &str) -> f64 {
         self.lock().spent.get(scope).copied().unwrap_or(0.0)
     }
+}
+
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded from the system's randomness once per process.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.finish()
 }
 
 /// The start of the window holding `micros` (UTC).

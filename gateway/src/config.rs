@@ -38,6 +38,9 @@
 //! key_file = "key.pem"
 //! upstream_ca_file = "corp-ca.pem"  # extra roots for https:// upstreams
 //!
+//! [shared]                          # several instances: limits and budgets in Redis
+//! redis = "redis://127.0.0.1:6379/0"
+//!
 //! [budgets]                         # needs [audit]: spend is counted from it
 //! period = "month"                  # day | month | total
 //! tenants = { acme = 500.0 }
@@ -111,6 +114,9 @@ pub struct Config {
     /// Request rates per API key, user, tenant and client address.
     #[serde(default)]
     pub rate_limits: RateLimits,
+    /// State shared with other instances (Redis): rate limits and budgets.
+    #[serde(default)]
+    pub shared: Option<SharedConfig>,
     /// Spending caps.
     #[serde(default)]
     pub budgets: Budgets,
@@ -181,6 +187,40 @@ pub struct VaultConfig {
     /// A file holding the master key (64 hex digits); otherwise `DLPJET_VAULT_MASTER_KEY`.
     #[serde(default)]
     pub master_key_file: Option<PathBuf>,
+}
+
+/// `[shared]`: several instances behind a load balancer count rate limits and budgets in one
+/// Redis.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedConfig {
+    /// `redis://[user:password@]host:port/db` (or `rediss://` for TLS).
+    pub redis: String,
+    /// Prefix of every key the gateway writes, so several deployments can share a server.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// How long a budget hold of an instance that died (and so never settled it) counts, in
+    /// seconds.
+    #[serde(default = "default_hold_ttl")]
+    pub hold_ttl_secs: u64,
+}
+
+impl std::fmt::Debug for SharedConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedConfig")
+            .field("redis", &redact_url(&self.redis))
+            .field("prefix", &self.prefix)
+            .field("hold_ttl_secs", &self.hold_ttl_secs)
+            .finish()
+    }
+}
+
+fn default_prefix() -> String {
+    "dlpjet".into()
+}
+
+fn default_hold_ttl() -> u64 {
+    900
 }
 
 /// `[audit]`
@@ -444,6 +484,14 @@ impl Config {
                 return Err(format!("vault.postgres: {:?} is not a postgres:// or postgresql:// URL", redact_url(url)));
             }
             _ => {}
+        }
+        if let Some(sh) = &self.shared {
+            if !(sh.redis.starts_with("redis://") || sh.redis.starts_with("rediss://")) {
+                return Err(format!("shared.redis: {:?} is not a redis:// or rediss:// URL", redact_url(&sh.redis)));
+            }
+            if sh.prefix.is_empty() || sh.hold_ttl_secs == 0 {
+                return Err("shared: prefix must not be empty and hold_ttl_secs must be positive".into());
+            }
         }
         if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
             return Err("tls: cert_file and key_file go together".into());

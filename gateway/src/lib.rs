@@ -7,7 +7,8 @@
 //! The modules, bottom up: [`json`] (a strict reader that keeps spans), [`sse`] (event
 //! streams), [`tokens`] (tokenize and restore), [`fields`] (which strings of a provider's JSON
 //! are text, and the policy applied to them), [`stream`] (DLP over streamed answers),
-//! [`ratelimit`] and [`budget`] (limits per key, user, tenant, address; spending caps),
+//! [`ratelimit`] and [`budget`] (limits per key, user, tenant, address; spending caps), [`shared`]
+//! (the same counted in Redis for several instances),
 //! [`metrics`] (Prometheus), [`tls`], [`config`], [`reply`] (the gateway's own responses),
 //! [`server`].
 
@@ -19,6 +20,7 @@ pub mod metrics;
 pub mod ratelimit;
 pub mod reply;
 pub mod server;
+pub mod shared;
 pub mod sse;
 pub mod stream;
 pub mod tls;
@@ -32,7 +34,9 @@ pub fn run(config: std::path::PathBuf) -> Result<(), server::StartError> {
         .build()
         .map_err(|e| server::StartError::Other(format!("cannot start the runtime: {e}")))?;
     rt.block_on(async {
-        let gateway = std::sync::Arc::new(server::Gateway::open(config)?);
+        let mut gateway = server::Gateway::open(config)?;
+        gateway.connect_shared().await?;
+        let gateway = std::sync::Arc::new(gateway);
         gateway.serve().await
     })
 }

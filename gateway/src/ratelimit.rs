@@ -6,8 +6,9 @@
 //! its bound — memory stays bounded however many addresses a client cycles through.
 
 use crate::config::{Rate, RateLimits};
+use crate::shared::{Shared, SharedError};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Buckets kept per scope before idle ones are swept.
@@ -93,7 +94,16 @@ fn sweep(map: &mut HashMap<String, Bucket>, per_sec: f64, burst: f64, now: Insta
     }
 }
 
-/// The gateway's rate limits.
+/// Why a request was not admitted.
+#[derive(Debug)]
+pub enum Refused {
+    /// A limit was reached.
+    Limited(Limited),
+    /// The shared store could not be asked.
+    Unavailable(SharedError),
+}
+
+/// The gateway's rate limits: in this process, or in the shared store when one is attached.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     config: arc_swap::ArcSwap<RateLimits>,
@@ -101,6 +111,7 @@ pub struct RateLimiter {
     users: Table,
     tenants: Table,
     ips: Table,
+    shared: Option<Arc<Shared>>,
 }
 
 impl RateLimiter {
@@ -113,6 +124,76 @@ impl RateLimiter {
     /// burst is cut down to it on its next request.
     pub fn set_limits(&self, config: RateLimits) {
         self.config.store(std::sync::Arc::new(config));
+    }
+
+    /// Counts in `shared` from now on (several instances, one count).
+    pub fn share(&mut self, shared: Arc<Shared>) {
+        self.shared = Some(shared);
+    }
+
+    /// [`RateLimiter::check_ip`], in the shared store when there is one.
+    ///
+    /// # Errors
+    /// The limit refused, or the shared store could not be asked.
+    pub async fn admit_ip(&self, ip: &str) -> Result<(), Refused> {
+        match &self.shared {
+            None => self.check_ip(ip, Instant::now()).map_err(Refused::Limited),
+            Some(shared) => match self.config.load().per_ip {
+                Some(rate) => Self::take_shared(shared, &[(Scope::Ip, ip, rate)]).await,
+                None => Ok(()),
+            },
+        }
+    }
+
+    /// [`RateLimiter::check_caller`], in the shared store when there is one (where a request
+    /// takes a token from every bucket or from none).
+    ///
+    /// # Errors
+    /// The limit refused, or the shared store could not be asked.
+    pub async fn admit_caller(
+        &self,
+        key_id: &str,
+        key_rate: Option<u32>,
+        tenant: &str,
+        user: &str,
+    ) -> Result<(), Refused> {
+        match &self.shared {
+            None => self.check_caller(key_id, key_rate, tenant, user, Instant::now()).map_err(Refused::Limited),
+            Some(shared) => {
+                let user_id = format!("{tenant}\u{0}{user}");
+                let buckets = self.caller_buckets(key_id, key_rate, tenant, &user_id);
+                Self::take_shared(shared, &buckets).await
+            }
+        }
+    }
+
+    async fn take_shared(shared: &Shared, buckets: &[(Scope, &str, Rate)]) -> Result<(), Refused> {
+        let named: Vec<(&str, &str, Rate)> = buckets.iter().map(|(s, id, r)| (s.as_str(), *id, *r)).collect();
+        match shared.take(&named).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err((i, retry_after))) => Err(Refused::Limited(Limited { scope: buckets[i].0, retry_after })),
+            Err(e) => Err(Refused::Unavailable(e)),
+        }
+    }
+
+    /// The buckets a caller's request takes from, in order: key, user, tenant.
+    fn caller_buckets<'a>(
+        &self,
+        key_id: &'a str,
+        key_rate: Option<u32>,
+        tenant: &'a str,
+        user_id: &'a str,
+    ) -> Vec<(Scope, &'a str, Rate)> {
+        let config = self.config.load();
+        let key_rate = key_rate.map(|rpm| Rate { requests_per_minute: rpm.max(1), burst: None }).or(config.per_key);
+        [
+            (Scope::Key, key_id, key_rate),
+            (Scope::User, user_id, config.per_user),
+            (Scope::Tenant, tenant, config.per_tenant),
+        ]
+        .into_iter()
+        .filter_map(|(scope, id, rate)| Some((scope, id, rate?)))
+        .collect()
     }
 
     /// Takes a token from the client address's bucket.
@@ -139,17 +220,14 @@ impl RateLimiter {
         user: &str,
         now: Instant,
     ) -> Result<(), Limited> {
-        let config = self.config.load();
-        let key_rate = key_rate.map(|rpm| Rate { requests_per_minute: rpm.max(1), burst: None }).or(config.per_key);
         let user_id = format!("{tenant}\u{0}{user}");
-        for (scope, table, id, rate) in [
-            (Scope::Key, &self.keys, key_id, key_rate),
-            (Scope::User, &self.users, user_id.as_str(), config.per_user),
-            (Scope::Tenant, &self.tenants, tenant, config.per_tenant),
-        ] {
-            if let Some(rate) = rate {
-                table.take(id, rate, now).map_err(|retry_after| Limited { scope, retry_after })?;
-            }
+        for (scope, id, rate) in self.caller_buckets(key_id, key_rate, tenant, &user_id) {
+            let table = match scope {
+                Scope::Key => &self.keys,
+                Scope::User => &self.users,
+                _ => &self.tenants,
+            };
+            table.take(id, rate, now).map_err(|retry_after| Limited { scope, retry_after })?;
         }
         Ok(())
     }

@@ -5,13 +5,14 @@
 // request and goes straight to the client, so boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
-use crate::budget::{Budgets, Hold};
+use crate::budget::{self, Budgets, Hold};
 use crate::config::{Config, ProviderKind, Target};
 use crate::fields::{inspect, Shape, TokenUse, Verdict};
 use crate::json::{self, quote, splice, Node};
 use crate::metrics::Metrics;
 use crate::ratelimit::{self, RateLimiter};
 use crate::reply::{self, Body, ChannelBody, Dialect};
+use crate::shared::{Shared, SharedError};
 use crate::stream::{Protocol, StreamFilter};
 use crate::tokens::Tokens;
 use arc_swap::ArcSwap;
@@ -109,7 +110,8 @@ pub struct Gateway {
     live: ArcSwap<Live>,
     config_path: PathBuf,
     policy: ArcSwap<PolicySet>,
-    vault: Vault,
+    /// Always `Some` until the gateway is dropped (see `Drop`).
+    vault: Option<Vault>,
     /// Whether the vault is a database server (see `vault_call`).
     vault_remote: bool,
     audit: Option<Arc<AuditLog>>,
@@ -156,11 +158,26 @@ impl Gateway {
     /// Calls the vault. A PostgreSQL vault waits on the network (its client blocks): this
     /// worker thread then hands its other tasks to the runtime while it waits.
     fn vault_call<R>(&self, f: impl FnOnce(&Vault) -> R) -> R {
+        let vault = self.vault.as_ref().expect("the vault is open until the gateway is dropped");
         if self.vault_remote {
-            tokio::task::block_in_place(|| f(&self.vault))
+            blocking(|| f(vault))
         } else {
-            f(&self.vault)
+            f(vault)
         }
+    }
+
+    /// Connects to the shared store of `[shared]`, if configured: rate limits and budgets are
+    /// counted there from now on, with the other instances'.
+    ///
+    /// # Errors
+    /// The store does not answer.
+    pub async fn connect_shared(&mut self) -> Result<(), StartError> {
+        let config = self.live.load().config.clone();
+        let Some(sc) = &config.shared else { return Ok(()) };
+        let shared = Arc::new(Shared::connect(sc).await.map_err(|e| StartError::Other(e.to_string()))?);
+        self.limiter.share(shared.clone());
+        self.budgets = Arc::new(Budgets::counted_in(config.budgets.clone(), shared));
+        Ok(())
     }
 
     /// Reads the configuration, the policy, the vault and the audit log.
@@ -172,7 +189,8 @@ impl Gateway {
             None => MasterKey::from_env(MASTER_KEY_ENV)?,
         };
         let vault = match (&config.vault.path, &config.vault.postgres) {
-            (_, Some(url)) => Vault::open_postgres(url, &[master])?,
+            // Its client blocks: off the async workers when there are any.
+            (_, Some(url)) => blocking(|| Vault::open_postgres(url, &[master]))?,
             (Some(path), None) => Vault::open(path, &[master])?,
             (None, None) => unreachable!("the configuration check requires one"),
         };
@@ -191,7 +209,7 @@ impl Gateway {
             config_path,
             policy: ArcSwap::from_pointee(policy),
             vault_remote: vault.is_remote(),
-            vault,
+            vault: Some(vault),
             audit,
             audit_slots: Arc::new(tokio::sync::Semaphore::new(AUDIT_IN_FLIGHT as usize)),
             requests: AtomicU64::new(0),
@@ -214,6 +232,7 @@ impl Gateway {
             ("vault", config.vault == old.config.vault),
             ("audit", config.audit == old.config.audit),
             ("budgets.period", config.budgets.period == old.config.budgets.period),
+            ("shared", config.shared == old.config.shared),
         ];
         if let Some((what, _)) = fixed.iter().find(|(_, same)| !same) {
             return Err(format!("{}: {what} changed, which takes a restart", self.config_path.display()));
@@ -391,8 +410,8 @@ impl Gateway {
         let dialect = if path == "/v1/messages" { Dialect::Anthropic } else { Dialect::OpenAi };
         if path != "/healthz" && path != "/metrics" {
             if let Some(ip) = &rec.client_ip {
-                if let Err(l) = self.limiter.check_ip(ip, Instant::now()) {
-                    return (self.rate_limited(dialect, l), false);
+                if let Err(r) = self.limiter.admit_ip(ip).await {
+                    return (self.refused(dialect, r), false);
                 }
             }
         }
@@ -406,16 +425,16 @@ impl Gateway {
             }
             (&Method::GET, "/v1/models") => {
                 return match self.authenticate(&req, dialect, rec) {
-                    Ok(caller) => match self.limiter.check_caller(
-                        &caller.id,
-                        caller.rate_limit,
-                        &caller.tenant,
-                        &caller.user,
-                        Instant::now(),
-                    ) {
-                        Ok(()) => (models(&live.config), false),
-                        Err(l) => (self.rate_limited(dialect, l), false),
-                    },
+                    Ok(caller) => {
+                        match self
+                            .limiter
+                            .admit_caller(&caller.id, caller.rate_limit, &caller.tenant, &caller.user)
+                            .await
+                        {
+                            Ok(()) => (models(&live.config), false),
+                            Err(r) => (self.refused(dialect, r), false),
+                        }
+                    }
                     Err(r) => (r, false),
                 };
             }
@@ -454,10 +473,8 @@ impl Gateway {
             Ok(c) => c,
             Err(r) => return (r, false),
         };
-        if let Err(l) =
-            self.limiter.check_caller(&caller.id, caller.rate_limit, &caller.tenant, &caller.user, Instant::now())
-        {
-            return (self.rate_limited(dialect, l), false);
+        if let Err(r) = self.limiter.admit_caller(&caller.id, caller.rate_limit, &caller.tenant, &caller.user).await {
+            return (self.refused(dialect, r), false);
         }
         match self.proxy(req, live, shape, dialect, caller, rec).await {
             Ok(r) => r,
@@ -653,9 +670,10 @@ impl Gateway {
 
         // What the request may cost, held against the tenant's and the key's budgets.
         let estimate = estimate_cost(model, &doc, body.len(), shape, self.budgets.default_output_tokens());
-        match self.budgets.hold(&caller.tenant, &caller.id, caller.budget, estimate, now_micros()) {
+        match self.budgets.reserve(&caller.tenant, &caller.id, caller.budget, estimate, now_micros()).await {
             Ok(h) => rec.hold = Some(h),
-            Err(e) => {
+            Err(budget::Refused::Unavailable(e)) => return Err(shared_unavailable(dialect, &e)),
+            Err(budget::Refused::Exceeded(e)) => {
                 self.metrics.limited("budget");
                 let mut r = reply::error(
                     dialect,
@@ -954,6 +972,14 @@ impl Gateway {
     }
 
     /// A request refused by a rate limit.
+    /// The answer to a request the rate limits did not admit.
+    fn refused(&self, dialect: Dialect, r: ratelimit::Refused) -> Response<Body> {
+        match r {
+            ratelimit::Refused::Limited(l) => self.rate_limited(dialect, l),
+            ratelimit::Refused::Unavailable(e) => shared_unavailable(dialect, &e),
+        }
+    }
+
     fn rate_limited(&self, dialect: Dialect, l: ratelimit::Limited) -> Response<Body> {
         self.metrics.limited(l.scope.as_str());
         rate_limited(dialect, l)
@@ -1090,6 +1116,37 @@ fn now_micros() -> i64 {
 }
 
 /// 429 with `Retry-After` (whole seconds, rounded up).
+/// 503: the shared store of rate limits and budgets did not answer. Refused rather than let
+/// through uncounted; said on stderr for the operator.
+fn shared_unavailable(dialect: Dialect, e: &SharedError) -> Response<Body> {
+    eprintln!("dlpjet gateway: {e}");
+    reply::error(
+        dialect,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "api_error",
+        "shared_state_unavailable",
+        "the gateway's rate-limit and budget store is unavailable",
+    )
+}
+
+/// Runs `f`, which blocks (the PostgreSQL vault's client), without blocking an async worker
+/// thread: the worker hands its other tasks over while `f` waits. Outside a runtime, just `f`.
+fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        // The PostgreSQL client says goodbye to its server when dropped, which blocks.
+        if let Some(v) = self.vault.take() {
+            blocking(|| drop(v));
+        }
+    }
+}
+
 fn rate_limited(dialect: Dialect, l: ratelimit::Limited) -> Response<Body> {
     let secs = l.retry_after.as_secs_f64().ceil().max(1.0) as u64;
     let mut r = reply::error(
