@@ -24,12 +24,16 @@ pytestmark = pytest.mark.skipif(WHY is not None, reason=f"several gateways need 
 CHAT_COST = (11 * 2.0 + 7 * 8.0) / 1e6
 
 
-def readme_config():
+def readme_block(kind):
     text = (ROOT / "README.md").read_text()
     section = text.split("### Running several gateways\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```toml\n(.*?)```", section, re.S)
+    blocks = re.findall(rf"```{kind}\n(.*?)```", section, re.S)
     assert len(blocks) == 1
     return blocks[0]
+
+
+def readme_config():
+    return readme_block("toml")
 
 
 @pytest.fixture(scope="module")
@@ -217,3 +221,23 @@ def test_each_instance_writes_its_log_and_the_logs_merge(cluster):
     reports = [json.loads(line) for line in verified.stdout.splitlines()]
     assert [r["ok"] for r in reports] == [True] * 3
     assert sum(r["records"] for r in reports) == len(records)
+
+
+def test_the_readme_commands_run(cluster, postgres, tmp_path):
+    c = cluster()
+    for n in range(3):
+        c.chat(n)
+    # The README's commands, on a vault of their own, over the three instances' logs.
+    where = tmp_path / "readme"
+    where.mkdir()
+    for i in range(1, 4):
+        (where / f"audit-gw-{i}").symlink_to(tmp_path / f"audit-gw-{i}")
+    script = readme_block("sh").replace("postgresql://dlpjet@127.0.0.1:5432/dlpjet", postgres.database())
+    env = dict(os.environ, PATH=f"{os.path.dirname(c.bin)}:{os.environ['PATH']}", OPENAI_KEY="sk-readme-example")
+    env.pop("DLPJET_VAULT", None)
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=where, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    merged = [json.loads(line) for line in lines if line.startswith("{")]
+    assert len(merged) >= 3 and {r["event"]["details"]["instance"] for r in merged} == {"gw-1", "gw-2", "gw-3"}
+    assert sum(": ok: " in line for line in lines) == 3
