@@ -72,19 +72,32 @@ pub struct Hold {
 }
 
 impl Hold {
-    /// Replaces the estimate by the metered cost.
+    /// Replaces the estimate by the metered cost (in the shared store, in the background).
     pub fn settle(mut self, cost: f64) {
         self.cost = cost;
+    }
+
+    /// [`Hold::settle`], returning once the shared store has the cost (so that none is lost
+    /// when the gateway stops right after).
+    pub async fn settle_now(mut self, cost: f64) {
+        if let (Some((window, id)), Some(shared)) = (self.shared.take(), self.owner.shared.clone()) {
+            let period = self.owner.config.load().period;
+            if let Err(e) = shared.settle(period, window, &id, &self.scopes, cost).await {
+                eprintln!("dlpjet gateway: a budget hold could not be settled ({cost} not counted): {e}");
+            }
+            return;
+        }
+        self.settle(cost);
     }
 }
 
 impl Drop for Hold {
     fn drop(&mut self) {
-        if let Some((window, id)) = self.shared.take() {
-            // Settled in the background; outside a runtime (never in the gateway) the hold
-            // expires by itself.
-            let (owner, scopes, cost) = (self.owner.clone(), self.scopes.clone(), self.cost);
-            if let (Ok(rt), Some(shared)) = (tokio::runtime::Handle::try_current(), owner.shared.clone()) {
+        if let Some(shared) = self.owner.shared.clone() {
+            // Not settled yet (`settle_now` takes the id): settled in the background; outside a
+            // runtime (never in the gateway) the hold expires by itself.
+            if let (Some((window, id)), Ok(rt)) = (self.shared.take(), tokio::runtime::Handle::try_current()) {
+                let (owner, scopes, cost) = (self.owner.clone(), self.scopes.clone(), self.cost);
                 rt.spawn(async move {
                     let period = owner.config.load().period;
                     if let Err(e) = shared.settle(period, window, &id, &scopes, cost).await {

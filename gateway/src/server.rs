@@ -971,7 +971,6 @@ impl Gateway {
         r
     }
 
-    /// A request refused by a rate limit.
     /// The answer to a request the rate limits did not admit.
     fn refused(&self, dialect: Dialect, r: ratelimit::Refused) -> Response<Body> {
         match r {
@@ -980,6 +979,7 @@ impl Gateway {
         }
     }
 
+    /// A request refused by a rate limit.
     fn rate_limited(&self, dialect: Dialect, l: ratelimit::Limited) -> Response<Body> {
         self.metrics.limited(l.scope.as_str());
         rate_limited(dialect, l)
@@ -998,6 +998,9 @@ impl Gateway {
     /// leaves before its record (the append waits on the blocking pool, never on an async
     /// worker); without it the record is queued for the log's next group commit.
     async fn write_audit(&self, rec: &mut Record) {
+        if let Some(h) = rec.hold.take() {
+            h.settle_now(rec.cost.unwrap_or(0.0)).await;
+        }
         let Some((log, e)) = self.audit_event(rec) else { return };
         let wait = self.live.load().config.audit.as_ref().is_none_or(|a| a.wait_for_commit);
         if !wait {
@@ -1115,7 +1118,6 @@ fn now_micros() -> i64 {
     i64::try_from(t.as_micros()).unwrap_or(i64::MAX)
 }
 
-/// 429 with `Retry-After` (whole seconds, rounded up).
 /// 503: the shared store of rate limits and budgets did not answer. Refused rather than let
 /// through uncounted; said on stderr for the operator.
 fn shared_unavailable(dialect: Dialect, e: &SharedError) -> Response<Body> {
@@ -1147,6 +1149,7 @@ impl Drop for Gateway {
     }
 }
 
+/// 429 with `Retry-After` (whole seconds, rounded up).
 fn rate_limited(dialect: Dialect, l: ratelimit::Limited) -> Response<Body> {
     let secs = l.retry_after.as_secs_f64().ceil().max(1.0) as u64;
     let mut r = reply::error(

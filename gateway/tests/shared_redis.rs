@@ -122,11 +122,16 @@ async fn a_budget_hammered_by_three_instances_is_not_overshot() {
         }
     }
     assert_eq!(holds.len(), 10);
-    // Each settles at 0.5: the spend is 5.0, seen by every instance, and 5 more fit.
+    // Each settles at 0.5: the spend is 5.0, seen by every instance, and 5 more fit. Half
+    // are settled before `settle_now` returns, half in the background.
+    let window = dlpjet_gateway::budget::window_start(Period::Day, now());
+    for h in holds.drain(..5) {
+        h.settle_now(0.5).await;
+    }
+    assert!((shared[1].spent(window, "tenant:acme").await.unwrap() - 2.5).abs() < 1e-9);
     for h in holds.drain(..) {
         h.settle(0.5);
     }
-    let window = dlpjet_gateway::budget::window_start(Period::Day, now());
     let mut spent = 0.0;
     for _ in 0..100 {
         spent = shared[2].spent(window, "tenant:acme").await.unwrap();

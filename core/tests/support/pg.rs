@@ -1,5 +1,5 @@
 //! A real PostgreSQL server for the tests, started from the Debian binaries on a loopback port
-//! in a directory of its own under the target directory, and stopped when the test process
+//! in a directory of its own under the system's temporary directory, and stopped when the test process
 //! ends (the server gets SIGTERM when its parent dies). Each test takes a database of its own.
 //!
 //! Without server binaries the tests that need one skip with a message — unless `CI` is set:
@@ -81,16 +81,19 @@ impl PgServer {
             return None;
         };
         let user = server_user();
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pg-{}", std::process::id()));
+        // Under the system's temporary directory: the server's user must reach it, and the
+        // target directory may be under a home it cannot enter.
+        let tmp = std::env::temp_dir();
+        let root = tmp.join(format!("dlpjet-pg-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
         // Leftovers of earlier runs (their servers are gone with their test processes).
-        if let Ok(entries) = std::fs::read_dir(env!("CARGO_TARGET_TMPDIR")) {
+        if let Ok(entries) = std::fs::read_dir(&tmp) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
-                if name.starts_with("pg-") && e.path() != root {
-                    let pid = name[3..].parse::<u32>().unwrap_or(0);
+                let pid = name.strip_prefix("dlpjet-pg-").and_then(|p| p.parse::<u32>().ok());
+                if let Some(pid) = pid.filter(|_| e.path() != root) {
                     if !Path::new(&format!("/proc/{pid}")).exists() {
                         let _ = std::fs::remove_dir_all(e.path());
                     }

@@ -82,7 +82,7 @@ class Redis:
 class Postgres:
     def __init__(self):
         self.bin = _pg_bindir()
-        self.dir = tempfile.mkdtemp(prefix="dlpjet-pg-")
+        self.dir = tempfile.mkdtemp(prefix="dlpjet-gateway-tests-pg-")
         user = None
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             pw = pwd.getpwnam("postgres")

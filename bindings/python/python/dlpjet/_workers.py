@@ -75,3 +75,14 @@ class ScannerSpec:
 
 
 FINDING_COLUMNS = ("detector", "start", "end", "confidence", "action", "preview")
+
+
+def check_keep(keep: Sequence[str], columns: list[str]) -> None:
+    """The ``keep`` columns of a findings table: they must exist, and not be named like a
+    finding's own columns."""
+    missing = [k for k in keep if k not in columns]
+    if missing:
+        raise ValueError(f"keep names columns the DataFrame does not have: {missing}")
+    clash = [k for k in keep if k in FINDING_COLUMNS or k == "value"]
+    if clash:
+        raise ValueError(f"keep columns {clash} have the names of finding columns; rename them first")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from . import Direction
-from ._workers import FINDING_COLUMNS, ScannerSpec
+from ._workers import FINDING_COLUMNS, ScannerSpec, check_keep
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -53,12 +53,7 @@ def scan(
     import pandas as pd
 
     _check_column(df, column)
-    missing = [k for k in keep if k not in df.columns]
-    if missing:
-        raise ValueError(f"keep names columns the DataFrame does not have: {missing}")
-    clash = [k for k in keep if k in FINDING_COLUMNS or k == "value"]
-    if clash:
-        raise ValueError(f"keep columns {clash} have the names of finding columns; rename them first")
+    check_keep(keep, list(df.columns))
     spec = ScannerSpec(policy, tenant, detectors)
     spec.check()
     keep = list(keep)

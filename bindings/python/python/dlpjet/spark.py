@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
 from . import Direction
-from ._workers import FINDING_COLUMNS, ScannerSpec
+from ._workers import FINDING_COLUMNS, ScannerSpec, check_keep
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -58,12 +58,7 @@ def scan(
     from pyspark.sql.types import BinaryType, FloatType, LongType, StringType, StructField, StructType
 
     text_type = _text_type(df, column)
-    missing = [k for k in keep if k not in df.columns]
-    if missing:
-        raise ValueError(f"keep names columns the DataFrame does not have: {missing}")
-    clash = [k for k in keep if k in FINDING_COLUMNS or k == "value"]
-    if clash:
-        raise ValueError(f"keep columns {clash} have the names of finding columns; rename them first")
+    check_keep(keep, list(df.columns))
     spec = ScannerSpec(policy, tenant, detectors)
     spec.check()
     fields = [df.schema[k] for k in keep] + [
