@@ -194,7 +194,8 @@ pub struct VaultConfig {
 #[derive(Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SharedConfig {
-    /// `redis://[user:password@]host:port/db` (or `rediss://` for TLS).
+    /// `redis://[user:password@]host:port/db`. The connection is not encrypted (`rediss://`
+    /// is refused): keep the server on a private network.
     pub redis: String,
     /// Prefix of every key the gateway writes, so several deployments can share a server.
     #[serde(default = "default_prefix")]
@@ -486,8 +487,13 @@ impl Config {
             _ => {}
         }
         if let Some(sh) = &self.shared {
-            if !(sh.redis.starts_with("redis://") || sh.redis.starts_with("rediss://")) {
-                return Err(format!("shared.redis: {:?} is not a redis:// or rediss:// URL", redact_url(&sh.redis)));
+            if sh.redis.starts_with("rediss://") {
+                return Err(
+                    "shared.redis: TLS to Redis (rediss://) is not supported; use redis:// on a private network".into(),
+                );
+            }
+            if !sh.redis.starts_with("redis://") {
+                return Err(format!("shared.redis: {:?} is not a redis:// URL", redact_url(&sh.redis)));
             }
             if sh.prefix.is_empty() || sh.hold_ttl_secs == 0 {
                 return Err("shared: prefix must not be empty and hold_ttl_secs must be positive".into());
@@ -622,6 +628,21 @@ mod tests {
             Config::from_toml(&bad).unwrap_err(),
             "vault.postgres: \"mysql://u:***@db/x\" is not a postgres:// or postgresql:// URL"
         );
+    }
+
+    #[test]
+    fn the_shared_store_is_a_redis_url() {
+        let c = Config::from_toml(&format!("{GOOD}\n[shared]\nredis = \"redis://:pw@10.0.0.5:6379/2\"\n")).unwrap();
+        let sh = c.shared.unwrap();
+        assert_eq!((sh.prefix.as_str(), sh.hold_ttl_secs), ("dlpjet", 900));
+        assert!(!format!("{sh:?}").contains(":pw@"));
+        let e = Config::from_toml(&format!("{GOOD}\n[shared]\nredis = \"rediss://h:6380\"\n")).unwrap_err();
+        assert!(e.contains("rediss://") && e.contains("not supported"), "{e}");
+        let e = Config::from_toml(&format!("{GOOD}\n[shared]\nredis = \"h:6379\"\n")).unwrap_err();
+        assert_eq!(e, "shared.redis: \"h:6379\" is not a redis:// URL");
+        let e =
+            Config::from_toml(&format!("{GOOD}\n[shared]\nredis = \"redis://h\"\nhold_ttl_secs = 0\n")).unwrap_err();
+        assert!(e.starts_with("shared: "), "{e}");
     }
 
     #[test]
