@@ -63,14 +63,8 @@ def test_policy_file_tenant_and_detectors(df, tmp_path, monkeypatch):
 
 def test_scanner_is_built_once_per_worker_process(client, df):
     dlpjet.dask.scan(df, "text", POLICY, tenant="small").compute()  # 8 partitions
-    key = dlpjet._workers.ScannerSpec(POLICY, "small").key
-
-    def builds():
-        from dlpjet import _workers
-
-        return _workers._builds.get(key, 0)
-
-    seen = client.run(builds)
+    spec = dlpjet._workers.ScannerSpec(POLICY, "small")
+    seen = client.run(spec.builds)
     assert len(seen) == 2
     assert all(b <= 1 for b in seen.values()), seen
     assert sum(seen.values()) >= 1, seen

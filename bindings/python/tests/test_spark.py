@@ -89,17 +89,13 @@ def test_binary_column_gives_byte_offsets(spark):
 
 def test_scanner_is_built_once_per_executor_process(spark, df):
     dlpjet.spark.scan(df, "text", POLICY, tenant="small").count()  # 8 tasks
-    spec_key = dlpjet._workers.ScannerSpec(POLICY, "small").key
+    spec = dlpjet._workers.ScannerSpec(POLICY, "small")
 
     def report(batches):
         import os
 
-        from dlpjet import _workers
-
         for _ in batches:
-            yield pa.RecordBatch.from_pydict(
-                {"pid": [os.getpid()], "builds": [_workers._builds.get(spec_key, 0)]}
-            )
+            yield pa.RecordBatch.from_pydict({"pid": [os.getpid()], "builds": [spec.builds()]})
 
     seen = dict(
         (r.pid, r.builds)
