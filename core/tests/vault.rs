@@ -23,6 +23,7 @@ fn secrets_are_scoped_and_delivered_by_kind() {
     v.put("globex", "openai", Scope::Tenant, Delivery::Proxied, b"sk-globex-provider").unwrap();
     let acme = Accessor::tenant("acme");
     assert_eq!(v.use_proxied(&acme, "openai", |k| k.to_vec()).unwrap(), b"sk-acme-provider");
+    assert!(v.use_proxied_cached(&acme, "openai", |_| ()).is_none(), "SQLite reads the file every time");
     assert_eq!(v.use_proxied(&Accessor::tenant("globex"), "openai", |k| k.to_vec()).unwrap(), b"sk-globex-provider");
     // Another tenant's or another user's secret does not exist for the caller.
     assert!(matches!(v.use_proxied(&Accessor::tenant("globex"), "github", |_| ()), Err(VaultError::NotFound(_))));

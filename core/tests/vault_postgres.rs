@@ -64,11 +64,23 @@ fn revocation_by_one_instance_holds_for_the_others() {
         assert_eq!(v.use_proxied(&acme, "openai", |k| k.to_vec()).unwrap(), b"sk-live");
         assert_eq!(v.verify_key(&k.key).unwrap().user, "bob");
     }
-    // A secret: every read goes to the database, so at once.
-    instances[2].revoke_secret("acme", "openai").unwrap();
+    // Each instance now keeps the sealed row for a moment (what the gateway reads first).
     for v in &instances {
-        assert!(matches!(v.use_proxied(&acme, "openai", |_| ()), Err(VaultError::Revoked(_))));
+        assert_eq!(v.use_proxied_cached(&acme, "openai", |k| k.to_vec()).unwrap().unwrap(), b"sk-live");
     }
+    // A secret: a read from the database sees a revocation at once; the kept rows within the
+    // cache time, and at once where it was made.
+    let revoked_at = Instant::now();
+    instances[2].revoke_secret("acme", "openai").unwrap();
+    assert!(instances[2].use_proxied_cached(&acme, "openai", |_| ()).is_none());
+    assert!(matches!(instances[1].use_proxied(&acme, "openai", |_| ()), Err(VaultError::Revoked(_))));
+    // Instance 0 is not asked the database: its kept row expires.
+    while let Some(Ok(())) = instances[0].use_proxied_cached(&acme, "openai", |_| ()) {
+        assert!(revoked_at.elapsed() <= KEY_CACHE_TTL + Duration::from_millis(100), "still released");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(instances[0].use_proxied_cached(&acme, "openai", |_| ()).is_none(), "expired, not kept revoked");
+    assert!(matches!(instances[0].use_proxied(&acme, "openai", |_| ()), Err(VaultError::Revoked(_))));
     // An API key: within the verification cache's time, on every instance.
     let revoked_at = Instant::now();
     instances[1].revoke_key("acme", &k.info.id).unwrap();

@@ -158,12 +158,16 @@ impl Gateway {
     /// Calls the vault. A PostgreSQL vault waits on the network (its client blocks): this
     /// worker thread then hands its other tasks to the runtime while it waits.
     fn vault_call<R>(&self, f: impl FnOnce(&Vault) -> R) -> R {
-        let vault = self.vault.as_ref().expect("the vault is open until the gateway is dropped");
+        let vault = self.vault();
         if self.vault_remote {
             blocking(|| f(vault))
         } else {
             f(vault)
         }
+    }
+
+    fn vault(&self) -> &Vault {
+        self.vault.as_ref().expect("the vault is open until the gateway is dropped")
     }
 
     /// Connects to the shared store of `[shared]`, if configured: rate limits and budgets are
@@ -521,7 +525,11 @@ impl Gateway {
             )
         };
         let key = presented.ok_or_else(denied)?;
-        match self.vault_call(|v| v.verify_key(key)) {
+        let verified = match self.vault().verify_key_cached(key) {
+            Some(r) => r,
+            None => self.vault_call(|v| v.verify_key(key)),
+        };
+        match verified {
             Ok(k) => {
                 rec.tenant = k.tenant.clone();
                 rec.key_id = Some(k.id.clone());
@@ -734,17 +742,19 @@ impl Gateway {
             };
             // The provider key goes on the outbound request only, marked sensitive.
             let who = Accessor::tenant(caller.tenant.clone());
-            let header = self.vault_call(|v| {
-                v.use_proxied(&who, &up.key, |k| {
-                    let value = match up.kind {
-                        ProviderKind::OpenAi => [b"Bearer ".as_slice(), k].concat(),
-                        ProviderKind::Anthropic => k.to_vec(),
-                    };
-                    let v = HeaderValue::from_bytes(&value);
-                    zeroize::Zeroize::zeroize(&mut { value });
-                    v
-                })
-            });
+            let to_header = |k: &[u8]| {
+                let value = match up.kind {
+                    ProviderKind::OpenAi => [b"Bearer ".as_slice(), k].concat(),
+                    ProviderKind::Anthropic => k.to_vec(),
+                };
+                let v = HeaderValue::from_bytes(&value);
+                zeroize::Zeroize::zeroize(&mut { value });
+                v
+            };
+            let header = match self.vault().use_proxied_cached(&who, &up.key, to_header) {
+                Some(r) => r,
+                None => self.vault_call(|v| v.use_proxied(&who, &up.key, to_header)),
+            };
             let header = match header {
                 Ok(Ok(mut v)) => {
                     v.set_sensitive(true);

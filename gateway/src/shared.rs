@@ -6,11 +6,13 @@
 //! - **Rate limits**: one token bucket per key (a hash: `tokens`, `at`), the same arithmetic
 //!   as the in-process [`crate::ratelimit`]; a request takes a token from every bucket it falls
 //!   under or from none.
-//! - **Budgets**: per scope and window a hash with the metered `spent` and one field per hold
-//!   in flight (`h:ID` → `estimate expiry`). A hold is admitted only if spend plus live holds
-//!   plus it stay within every cap, so concurrent instances overshoot a cap by no more than one
-//!   request's underestimate, as one instance does. Holds whose instance died expire after
-//!   `hold_ttl_secs`; the window's key expires after the window.
+//! - **Budgets**: per scope and window a hash with the metered `spent` and the sum `held` of
+//!   the holds in flight, with the holds themselves in a sorted set by expiry (and their
+//!   amounts in a hash), so that every call costs O(log n) whatever is in flight. A hold is
+//!   admitted only if spend plus holds plus it stay within every cap, so concurrent instances
+//!   overshoot a cap by no more than one request's underestimate, as one instance does. Holds
+//!   whose instance died expire after `hold_ttl_secs`; the window's keys expire after the
+//!   window.
 
 use crate::config::{Period, Rate, SharedConfig};
 use redis::aio::ConnectionManager;
@@ -46,55 +48,67 @@ end
 return {0, "0"}
 "#;
 
-/// Holds an estimate against every cap, or nothing. KEYS: the scopes' hashes. ARGV: hold id,
-/// estimate, hold lifetime (ms), key lifetime (ms, 0 = none), then one cap per key ("" = none).
-/// Returns 0, or the 1-based index of the first cap it would pass.
+/// Holds an estimate against every cap, or nothing. Per scope there are three keys: KEYS[3i-2]
+/// a hash with the metered `spent` and the sum `held` of the holds in flight, KEYS[3i-1] a
+/// sorted set of hold ids by expiry, KEYS[3i] a hash of hold id → estimate. ARGV: hold id,
+/// estimate, hold lifetime (ms), key lifetime (ms, 0 = none), then one cap per scope ("" =
+/// none). Expired holds (their instance died) are dropped first, at most 64 per scope and call,
+/// so a call stays cheap however many there are. Returns 0, or the 1-based index of the first
+/// scope whose cap it would pass.
 const HOLD: &str = r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local id, estimate = ARGV[1], tonumber(ARGV[2])
 local hold_ms, key_ms = tonumber(ARGV[3]), tonumber(ARGV[4])
-for i, key in ipairs(KEYS) do
+local scopes = #KEYS / 3
+for i = 1, scopes do
+  local sums, holds, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  for _, old in ipairs(redis.call('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, 64)) do
+    local amount = tonumber(redis.call('HGET', amounts, old)) or 0
+    redis.call('HINCRBYFLOAT', sums, 'held', -amount)
+    redis.call('HDEL', amounts, old)
+    redis.call('ZREM', holds, old)
+  end
   local cap = ARGV[4 + i]
-  local fields = redis.call('HGETALL', key)
-  local used = 0
-  for j = 1, #fields, 2 do
-    local f, v = fields[j], fields[j + 1]
-    if f == 'spent' then
-      used = used + tonumber(v)
-    elseif string.sub(f, 1, 2) == 'h:' then
-      local amount, expiry = string.match(v, '^(%S+) (%S+)$')
-      if tonumber(expiry) <= now then
-        redis.call('HDEL', key, f)
-      else
-        used = used + tonumber(amount)
-      end
+  if cap ~= '' then
+    local v = redis.call('HMGET', sums, 'spent', 'held')
+    local used = (tonumber(v[1]) or 0) + math.max(0, tonumber(v[2]) or 0)
+    if used + estimate > tonumber(cap) then
+      return i
     end
   end
-  if cap ~= '' and used + estimate > tonumber(cap) then
-    return i
-  end
 end
-for i, key in ipairs(KEYS) do
-  redis.call('HSET', key, 'h:' .. id, tostring(estimate) .. ' ' .. tostring(now + hold_ms))
+for i = 1, scopes do
+  local sums, holds, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  redis.call('HINCRBYFLOAT', sums, 'held', estimate)
+  redis.call('ZADD', holds, now + hold_ms, id)
+  redis.call('HSET', amounts, id, tostring(estimate))
   if key_ms > 0 then
-    redis.call('PEXPIRE', key, key_ms)
+    redis.call('PEXPIRE', sums, key_ms)
+    redis.call('PEXPIRE', holds, key_ms)
+    redis.call('PEXPIRE', amounts, key_ms)
   end
 end
 return 0
 "#;
 
-/// Replaces a hold by the metered cost. KEYS: the scopes' hashes. ARGV: hold id, cost, key
-/// lifetime (ms, 0 = none).
+/// Replaces a hold by the metered cost. KEYS: per scope the three keys of [`HOLD`]. ARGV: hold
+/// id, cost, key lifetime (ms, 0 = none). A hold that has already expired is not subtracted
+/// twice.
 const SETTLE: &str = r#"
-local id, cost, key_ms = ARGV[1], ARGV[2], tonumber(ARGV[3])
-for _, key in ipairs(KEYS) do
-  redis.call('HDEL', key, 'h:' .. id)
-  if tonumber(cost) > 0 then
-    redis.call('HINCRBYFLOAT', key, 'spent', cost)
+local id, cost, key_ms = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+for i = 1, #KEYS / 3 do
+  local sums, holds, amounts = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  if redis.call('ZREM', holds, id) == 1 then
+    local amount = tonumber(redis.call('HGET', amounts, id)) or 0
+    redis.call('HDEL', amounts, id)
+    redis.call('HINCRBYFLOAT', sums, 'held', -amount)
+  end
+  if cost > 0 then
+    redis.call('HINCRBYFLOAT', sums, 'spent', ARGV[2])
   end
   if key_ms > 0 then
-    redis.call('PEXPIRE', key, key_ms)
+    redis.call('PEXPIRE', sums, key_ms)
   end
 end
 return 0
@@ -189,6 +203,12 @@ impl Shared {
         format!("{}:budget:{window}:{scope}", self.prefix)
     }
 
+    /// The three keys of a scope in the scripts: sums, holds by expiry, hold amounts.
+    fn budget_keys(&self, window: i64, scope: &str) -> [String; 3] {
+        let sums = self.budget_key(window, scope);
+        [sums.clone(), format!("{sums}:holds"), format!("{sums}:amounts")]
+    }
+
     /// How long a window's spend is kept: past its end, for late settlements.
     fn window_ttl(period: Period) -> Duration {
         match period {
@@ -213,7 +233,9 @@ impl Shared {
     ) -> Result<Result<(), usize>, SharedError> {
         let mut call = self.hold.prepare_invoke();
         for (scope, _) in scopes {
-            call.key(self.budget_key(window, scope));
+            for k in self.budget_keys(window, scope) {
+                call.key(k);
+            }
         }
         call.arg(id)
             .arg(estimate)
@@ -240,7 +262,9 @@ impl Shared {
     ) -> Result<(), SharedError> {
         let mut call = self.settle.prepare_invoke();
         for scope in scopes {
-            call.key(self.budget_key(window, scope));
+            for k in self.budget_keys(window, scope) {
+                call.key(k);
+            }
         }
         call.arg(id).arg(cost.max(0.0)).arg(Shared::window_ttl(period).as_millis() as u64);
         let _: i64 = call.invoke_async(&mut self.conn.clone()).await.map_err(|e| self.error(e))?;

@@ -6,7 +6,8 @@
 //!   gatewaybench DLPJET_BINARY [SECONDS_PER_RATE] [RATES] [STREAMS] [AUDIT]
 //!
 //! With `GATEWAY_CPUS=0 taskset -c 1 gatewaybench …` the gateway and the load run on cores of
-//! their own.
+//! their own. With `GATEWAY_VAULT=postgresql://…` and `GATEWAY_REDIS=redis://…` it runs as one
+//! of several instances: the vault in that (empty) database, rate limits and budgets in Redis.
 //!
 //! Defaults: 10 s per rate, rates 1000,5000,10000 requests/s, 1000 concurrent streams, AUDIT
 //! `wait` (answers wait for their record's group commit; `background` commits after). The
@@ -138,9 +139,14 @@ impl Gateway {
             assert!(out.status.success(), "dlpjet {args:?} failed");
             String::from_utf8(out.stdout).unwrap()
         };
-        let master = run(&["vault", "init", "--store", "vault.db"], None);
+        // GATEWAY_VAULT (a postgresql:// URL) and GATEWAY_REDIS (a redis:// URL) run the
+        // gateway as one of several: vault in PostgreSQL, counters in Redis.
+        let pg = std::env::var("GATEWAY_VAULT").ok();
+        let redis = std::env::var("GATEWAY_REDIS").ok();
+        let store = pg.clone().unwrap_or_else(|| "vault.db".into());
+        let master = run(&["vault", "init", "--store", &store], None);
         std::fs::write(d.join("master.key"), master.trim()).unwrap();
-        let vault = ["--store", "vault.db", "--master-key-file", "master.key"];
+        let vault = ["--store", store.as_str(), "--master-key-file", "master.key"];
         let key = run(&[&["keys", "create", "--tenant", "acme", "--user", "bench"][..], &vault].concat(), None);
         let key = key.lines().next().unwrap().trim().to_string();
         run(
@@ -152,14 +158,20 @@ impl Gateway {
             "version = 1\n[default.detectors.email]\naction = \"redact\"\n[default.detectors.credit_card]\naction = \"block\"\n",
         )
         .unwrap();
+        let vault_at = match &pg {
+            Some(url) => format!("postgres = {url:?}"),
+            None => "path = \"vault.db\"".into(),
+        };
+        let shared = redis.map(|url| format!("[shared]\nredis = {url:?}")).unwrap_or_default();
         std::fs::write(
             d.join("gateway.toml"),
             format!(
                 r#"listen = "127.0.0.1:0"
 policy = "policy.toml"
 [vault]
-path = "vault.db"
+{vault_at}
 master_key_file = "master.key"
+{shared}
 [audit]
 dir = "audit"
 wait_for_commit = {wait_for_commit}

@@ -152,6 +152,20 @@ fn row_to_key(r: &Row) -> Result<(ApiKey, Vec<u8>), VaultError> {
 
 const COLUMNS: &str = "id, tenant, \"user\", role, hash, expires, rate_limit, budget, created, revoked";
 
+/// The checks of a key whose record is known: the hash (in constant time), revocation, expiry.
+fn check(id: &str, stored: &[u8; 32], presented: &[u8; 32], info: ApiKey) -> Result<ApiKey, VaultError> {
+    if !bool::from(stored.ct_eq(presented)) {
+        return Err(VaultError::Denied("unknown or malformed API key".into()));
+    }
+    if info.revoked_ms.is_some() {
+        return Err(VaultError::Revoked(format!("API key {id}")));
+    }
+    if info.expires_ms.is_some_and(|e| e <= now_ms()) {
+        return Err(VaultError::Revoked(format!("API key {id} expired")));
+    }
+    Ok(info)
+}
+
 impl Vault {
     /// Issues a key for `user` of `tenant`. The full key is in the result, and nowhere else.
     pub fn issue_key(
@@ -215,16 +229,21 @@ impl Vault {
                 (h, info)
             }
         };
-        if !bool::from(stored.ct_eq(&presented)) {
-            return Err(denied());
-        }
-        if info.revoked_ms.is_some() {
-            return Err(VaultError::Revoked(format!("API key {id}")));
-        }
-        if info.expires_ms.is_some_and(|e| e <= now_ms()) {
-            return Err(VaultError::Revoked(format!("API key {id} expired")));
-        }
-        Ok(info)
+        check(id, &stored, &presented, info)
+    }
+
+    /// [`Vault::verify_key`] from this process's memory only, without waiting on the store:
+    /// `None` when the key's record is not kept (or no longer fresh) and the store must be
+    /// asked.
+    pub fn verify_key_cached(&self, key: &str) -> Option<Result<ApiKey, VaultError>> {
+        let Some(id) = parse(key) else {
+            return Some(Err(VaultError::Denied("unknown or malformed API key".into())));
+        };
+        let (stored, info) = {
+            let cache = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+            cache.map.get(id).filter(|(at, _, _)| at.elapsed() < KEY_CACHE_TTL).map(|(_, h, k)| (*h, k.clone()))?
+        };
+        Some(check(id, &stored, &hash(key), info))
     }
 
     /// The keys of a tenant (of one user, when given), without secrets.

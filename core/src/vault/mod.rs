@@ -13,8 +13,10 @@
 //!   the plaintext to a closure (the gateway's call to the provider) and wipes it after.
 //! - **Injected** secrets (git tokens, database passwords) are released through a [`Lease`]
 //!   with a time to live; revoking the lease or the secret stops it at once.
-//! - Every read goes to the store, so a revocation holds for every reader in every process at
-//!   once; API-key verification caches for at most [`KEY_CACHE_TTL`].
+//! - With SQLite every secret read goes to the file, so a revocation holds for every reader in
+//!   every process at once; a PostgreSQL vault keeps a secret's sealed row for at most
+//!   [`KEY_CACHE_TTL`] ([`Vault::use_proxied_cached`]). API-key verification caches for at
+//!   most [`KEY_CACHE_TTL`] on both.
 
 pub mod apikeys;
 pub mod crypto;

@@ -2,12 +2,13 @@
 //! (see [`super::db`]).
 
 use super::crypto::{open, seal, Kek, MasterKey, DEK_MAX_USES};
-use super::db::{p, Db, Location, Sql};
+use super::db::{p, Db, Location, Row, Sql};
 use super::VaultError;
+use super::KEY_CACHE_TTL;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use zeroize::Zeroizing;
 
 /// Who is asking: a tenant, and a user within it (or the tenant's own services).
@@ -126,7 +127,15 @@ pub struct Vault {
     /// Encryptions per data key before a new one takes over.
     dek_limit: i64,
     pub(super) keys: Mutex<super::apikeys::Cache>,
+    /// Whether the store is a server (PostgreSQL).
+    remote: bool,
+    /// PostgreSQL only: the newest (sealed) row of secrets read lately, by tenant and id, kept
+    /// for [`KEY_CACHE_TTL`] (see [`Vault::use_proxied_cached`]).
+    rows: Mutex<HashMap<(String, String), (Instant, Row)>>,
 }
+
+/// Secret rows kept at most (expired ones are dropped when it is reached).
+const ROW_CACHE_MAX: usize = 10_000;
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -168,8 +177,9 @@ impl Vault {
     /// ever holds sealed secrets, wrapped data keys and key hashes).
     ///
     /// The database sees the same rows SQLite would; writers are serialised by an advisory
-    /// lock, and every read goes to the database, so a revocation made by any instance holds
-    /// for the others at once (API-key checks: within [`super::KEY_CACHE_TTL`]).
+    /// lock. [`Vault::use_proxied`] always asks the database, so a revoked secret is refused
+    /// at once; [`Vault::use_proxied_cached`] and API-key checks answer from what this process
+    /// read within [`KEY_CACHE_TTL`].
     #[cfg(feature = "vault-postgres")]
     pub fn open_postgres(conninfo: &str, keys: &[MasterKey]) -> Result<Vault, VaultError> {
         if keys.is_empty() {
@@ -194,7 +204,10 @@ impl Vault {
     }
 
     fn with_store(db: Db, at: Location, keys: &[MasterKey]) -> Result<Vault, VaultError> {
+        let remote = !matches!(db, Db::Sqlite(_));
         let v = Vault {
+            remote,
+            rows: Mutex::new(HashMap::new()),
             db: Mutex::new(db),
             at,
             keks: keys.iter().map(MasterKey::kek).collect(),
@@ -265,7 +278,14 @@ impl Vault {
     /// Whether the store is a database server (PostgreSQL) rather than a local file: its
     /// calls wait on the network, so async callers should treat them as blocking.
     pub fn is_remote(&self) -> bool {
-        !matches!(*self.db(), Db::Sqlite(_))
+        self.remote
+    }
+
+    /// Forgets the kept rows of secret `id` of `tenant` (all secrets when `None`): a change
+    /// made here holds here at once.
+    fn forget_rows(&self, tenant: &str, id: Option<&str>) {
+        let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+        rows.retain(|(t, i), _| t != tenant || id.is_some_and(|id| id != i));
     }
 
     /// Stores a new version of secret `id` of `tenant` and returns its version number.
@@ -299,6 +319,7 @@ impl Vault {
             tx.exec("UPDATE deks SET uses = uses + 1 WHERE id = ?1", p![dek_id])?;
             Ok(version)
         })
+        .inspect(|_| self.forget_rows(tenant, Some(id)))
     }
 
     /// The data key to encrypt with: the newest one with uses left, or a new one.
@@ -362,7 +383,27 @@ impl Vault {
             p![&who.tenant, id, version],
         )?;
         let r = row.ok_or_else(not_found)?;
-        let (version, owner, delivery, dek_id) = (r.u32(0)?, r.text(1)?, r.text(2)?, r.int(3)?);
+        if version.is_none() && self.remote {
+            let mut rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+            if rows.len() >= ROW_CACHE_MAX {
+                rows.retain(|_, (at, _)| at.elapsed() < KEY_CACHE_TTL);
+            }
+            rows.insert((who.tenant.clone(), id.to_string()), (Instant::now(), r.clone()));
+        }
+        let dek = self.dek(c, r.int(3)?)?;
+        self.open_row(&r, &dek, who, id)
+    }
+
+    /// A secret's row opened for `who`: the owner and revocation checked, then decrypted.
+    fn open_row(
+        &self,
+        r: &Row,
+        dek: &[u8; 32],
+        who: &Accessor,
+        id: &str,
+    ) -> Result<(Zeroizing<Vec<u8>>, Delivery, u32), VaultError> {
+        let not_found = || VaultError::NotFound(format!("secret {id:?} of tenant {:?}", who.tenant));
+        let (version, owner, delivery) = (r.u32(0)?, r.text(1)?, r.text(2)?);
         // Another user's secret does not exist as far as this caller can tell.
         if !owner.is_empty() && who.user.as_deref() != Some(owner.as_str()) {
             return Err(not_found());
@@ -370,13 +411,42 @@ impl Vault {
         if r.opt_int(6)?.is_some() {
             return Err(VaultError::Revoked(format!("secret {id:?} of tenant {:?}", who.tenant)));
         }
-        let dek = self.dek(c, dek_id)?;
-        let plain = open(&dek, &r.blob(4)?, &r.blob(5)?, &secret_aad(&who.tenant, id, version, &owner, &delivery))
+        let plain = open(dek, &r.blob(4)?, &r.blob(5)?, &secret_aad(&who.tenant, id, version, &owner, &delivery))
             .ok_or_else(|| VaultError::Corrupt {
                 what: format!("secret {id:?} version {version} of tenant {:?}", who.tenant),
             })?;
         let delivery = if delivery == "proxied" { Delivery::Proxied } else { Delivery::Injected };
         Ok((plain, delivery, version))
+    }
+
+    /// [`Vault::use_proxied`] from this process's memory only, without waiting on the store:
+    /// `None` when that needs the store. Only a PostgreSQL vault keeps a secret's (sealed)
+    /// row, for at most [`super::KEY_CACHE_TTL`] — so a revocation made by another process
+    /// holds here within that time; an SQLite vault reads the file every time (`None`).
+    pub fn use_proxied_cached<R>(
+        &self,
+        who: &Accessor,
+        id: &str,
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Option<Result<R, VaultError>> {
+        if !self.remote {
+            return None;
+        }
+        let row = {
+            let rows = self.rows.lock().unwrap_or_else(|p| p.into_inner());
+            let (at, r) = rows.get(&(who.tenant.clone(), id.to_string()))?;
+            if at.elapsed() >= KEY_CACHE_TTL {
+                return None;
+            }
+            r.clone()
+        };
+        let dek = self.deks.lock().unwrap_or_else(|p| p.into_inner()).get(&row.int(3).ok()?)?.clone();
+        Some(self.open_row(&row, &dek, who, id).and_then(|(plain, delivery, _)| {
+            if delivery != Delivery::Proxied {
+                return Err(VaultError::Denied(format!("secret {id:?} is injected: lease it")));
+            }
+            Ok(f(&plain))
+        }))
     }
 
     /// Lends the plaintext of proxied secret `id` to `f` (the call to a provider) and wipes it
@@ -483,6 +553,7 @@ impl Vault {
             )?;
             Ok(n as usize)
         })
+        .inspect(|_| self.forget_rows(tenant, Some(id)))
     }
 
     /// Revokes one lease.
@@ -525,6 +596,7 @@ impl Vault {
             Ok(())
         })?;
         self.keys.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.forget_rows(tenant, None);
         Ok(())
     }
 
