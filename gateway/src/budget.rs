@@ -80,14 +80,20 @@ impl Hold {
     /// [`Hold::settle`], returning once the shared store has the cost (so that none is lost
     /// when the gateway stops right after).
     pub async fn settle_now(mut self, cost: f64) {
-        if let (Some((window, id)), Some(shared)) = (self.shared.take(), self.owner.shared.clone()) {
-            let period = self.owner.config.load().period;
-            if let Err(e) = shared.settle(period, window, &id, &self.scopes, cost).await {
-                eprintln!("dlpjet gateway: a budget hold could not be settled ({cost} not counted): {e}");
+        match (self.shared.take(), self.owner.shared.clone()) {
+            (Some((window, id)), Some(shared)) => {
+                settle_shared(&self.owner, &shared, window, &id, &self.scopes, cost).await;
             }
-            return;
+            _ => self.settle(cost),
         }
-        self.settle(cost);
+    }
+}
+
+/// Settles a hold in the shared store; a failure is said on stderr (the hold then expires).
+async fn settle_shared(owner: &Budgets, shared: &Shared, window: i64, id: &str, scopes: &[String], cost: f64) {
+    let period = owner.config.load().period;
+    if let Err(e) = shared.settle(period, window, id, scopes, cost).await {
+        eprintln!("dlpjet gateway: a budget hold could not be settled ({cost} not counted): {e}");
     }
 }
 
@@ -98,12 +104,7 @@ impl Drop for Hold {
             // runtime (never in the gateway) the hold expires by itself.
             if let (Some((window, id)), Ok(rt)) = (self.shared.take(), tokio::runtime::Handle::try_current()) {
                 let (owner, scopes, cost) = (self.owner.clone(), self.scopes.clone(), self.cost);
-                rt.spawn(async move {
-                    let period = owner.config.load().period;
-                    if let Err(e) = shared.settle(period, window, &id, &scopes, cost).await {
-                        eprintln!("dlpjet gateway: a budget hold could not be settled ({cost} not counted): {e}");
-                    }
-                });
+                rt.spawn(async move { settle_shared(&owner, &shared, window, &id, &scopes, cost).await });
             }
             return;
         }
