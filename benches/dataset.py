@@ -35,8 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import python as bench_python  # noqa: E402  (benches/python.py)
 from python import messages, presidio_analyzer  # noqa: E402
 
-import dlpjet  # noqa: E402
-
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
