@@ -5,6 +5,8 @@
 
 #[path = "support/pg.rs"]
 mod pg;
+#[path = "support/tied.rs"]
+mod tied;
 
 use dlpjet::vault::{Accessor, Delivery, MasterKey, Role, Scope, Vault, VaultError, KEY_CACHE_TTL};
 use pg::PgServer;

@@ -176,8 +176,7 @@ impl Budgets {
         };
         let config = self.config.load();
         let window = window_start(config.period, now_micros);
-        let scopes = [format!("tenant:{tenant}"), format!("key:{key_id}")];
-        let caps = [("tenant", config.tenants.get(tenant).copied()), ("key", key_cap)];
+        let (scopes, caps) = scopes_and_caps(&config, tenant, key_id, key_cap);
         let id = format!("{:016x}-{:x}", self.hold_ids.0, self.hold_ids.1.fetch_add(1, Ordering::Relaxed));
         let asked: Vec<(String, Option<f64>)> = scopes.iter().cloned().zip(caps.iter().map(|c| c.1)).collect();
         match shared.hold(config.period, window, &id, &asked, estimate).await {
@@ -218,9 +217,8 @@ impl Budgets {
         estimate: f64,
         now_micros: i64,
     ) -> Result<Hold, Exceeded> {
-        let scopes = [format!("tenant:{tenant}"), format!("key:{key_id}")];
         let config = self.config.load();
-        let caps = [("tenant", config.tenants.get(tenant).copied()), ("key", key_cap)];
+        let (scopes, caps) = scopes_and_caps(&config, tenant, key_id, key_cap);
         let mut s = self.lock();
         let window = window_start(config.period, now_micros);
         if window > s.window {
@@ -245,6 +243,20 @@ impl Budgets {
     pub fn spent(&self, scope: &str) -> f64 {
         self.lock().spent.get(scope).copied().unwrap_or(0.0)
     }
+}
+
+/// The two scopes a request's cost counts against (`tenant:NAME`, `key:ID`), and their caps by
+/// name (`None`: no cap).
+fn scopes_and_caps(
+    config: &BudgetConfig,
+    tenant: &str,
+    key_id: &str,
+    key_cap: Option<f64>,
+) -> ([String; 2], [(&'static str, Option<f64>); 2]) {
+    (
+        [format!("tenant:{tenant}"), format!("key:{key_id}")],
+        [("tenant", config.tenants.get(tenant).copied()), ("key", key_cap)],
+    )
 }
 
 fn random_u64() -> u64 {

@@ -202,9 +202,10 @@ impl Gateway {
             Some(a) => Some(Arc::new(AuditLog::open(&a.dir, Options::default())?)),
             None => None,
         };
-        let budgets =
-            Budgets::load(config.budgets.clone(), config.audit.as_ref().map(|a| a.dir.as_path()), now_micros())
-                .map_err(StartError::Other)?;
+        // With [shared] the spend is Redis's (`connect_shared` replaces these budgets): the
+        // audit log is not read for it.
+        let spend_log = config.audit.as_ref().filter(|_| config.shared.is_none()).map(|a| a.dir.as_path());
+        let budgets = Budgets::load(config.budgets.clone(), spend_log, now_micros()).map_err(StartError::Other)?;
         Ok(Gateway {
             limiter: RateLimiter::new(config.rate_limits.clone()),
             metrics: Metrics::default(),

@@ -3,6 +3,8 @@
 
 #[path = "support/redis.rs"]
 mod redis_server;
+#[path = "../../core/tests/support/tied.rs"]
+mod tied;
 
 use dlpjet_gateway::budget::{Budgets, Refused};
 use dlpjet_gateway::config::{Budgets as BudgetConfig, Period, Rate, RateLimits, SharedConfig};

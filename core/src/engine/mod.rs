@@ -144,28 +144,26 @@ impl Engine {
     /// possible candidate start (lanes that are off keep theirs at the end of the data, see
     /// `run`).
     pub fn frontier(&self, cur: &Cursors) -> usize {
-        let lits = cur.lit[..self.literals.len()].iter().map(literals::LitCursor::frontier);
-        [cur.digit_start, cur.punct_start]
-            .into_iter()
-            .chain(cur.regex.iter().copied())
-            .chain(lits)
-            .chain(cur.dict[..self.dicts.len()].iter().copied())
-            .min()
-            .unwrap_or(0)
+        self.lanes_min(cur, [cur.digit_start, cur.punct_start], literals::LitCursor::frontier)
     }
 
     /// Absolute offset of the first byte a later run may still read: every lane's cursor, less
     /// the lookback its windows take.
     pub fn retain_from(&self, cur: &Cursors) -> usize {
-        let lits = cur.lit[..self.literals.len()].iter().map(literals::LitCursor::next);
-        [cur.digit, cur.punct]
+        self.lanes_min(cur, [cur.digit, cur.punct], literals::LitCursor::next).saturating_sub(LOOKBACK)
+    }
+
+    /// The least of one position per lane: `digit_punct` for the digit and punctuation lanes,
+    /// `lit` of each literal lane's cursor, the regex and dictionary lanes' cursors.
+    fn lanes_min(&self, cur: &Cursors, digit_punct: [usize; 2], lit: fn(&literals::LitCursor) -> usize) -> usize {
+        let lits = cur.lit[..self.literals.len()].iter().map(lit);
+        digit_punct
             .into_iter()
             .chain(cur.regex.iter().copied())
             .chain(lits)
             .chain(cur.dict[..self.dicts.len()].iter().copied())
             .min()
             .unwrap_or(0)
-            .saturating_sub(LOOKBACK)
     }
 
     fn digit_lane(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, sink: &mut Sink) {

@@ -118,28 +118,7 @@ impl PgServer {
             .arg(&root)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(root.join("server.log")).unwrap());
-        // SAFETY: the closure runs in the forked child before exec and only calls prctl, which
-        // is async-signal-safe and allocates nothing. Exercised by every test of this file:
-        // the server must stop with the test process (or CI would leave it running).
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        // The parent whose death stops the server is the thread that starts it (not the
-        // process): a thread of its own that lives as long as the test process.
-        let (started, spawned) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let child = cmd.spawn();
-            started.send(child.map(|_| ())).unwrap();
-            loop {
-                std::thread::park();
-            }
-        });
-        spawned.recv().unwrap().unwrap();
+        crate::tied::spawn_tied(cmd).expect("postgres starts");
         let deadline = Instant::now() + Duration::from_secs(30);
         let server = PgServer { port };
         loop {

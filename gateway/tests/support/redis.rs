@@ -6,7 +6,6 @@
 //! the test command installs it there, so a missing server is a failure.
 
 use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -37,25 +36,7 @@ impl RedisServer {
         cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        // SAFETY: the closure runs in the forked child before exec and only calls prctl, which
-        // is async-signal-safe and allocates nothing. Exercised by every test that uses the
-        // server: it must stop with the test process.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let (started, spawned) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            started.send(cmd.spawn().map(|_| ())).unwrap();
-            loop {
-                std::thread::park();
-            }
-        });
-        spawned.recv().unwrap().expect("redis-server starts");
+        crate::tied::spawn_tied(cmd).expect("redis-server starts");
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "redis-server did not start on port {port}");
