@@ -17,15 +17,14 @@ pub struct Line<'a> {
     pub value: Option<&'a str>,
 }
 
-/// `{"path":<path>,"detector":` for every line of one input.
-pub fn prefix(path: Option<&str>) -> Vec<u8> {
-    let mut p = b"{\"path\":".to_vec();
+/// Appends `{"path":<path>,"detector":`, the start of every line of one input, to `p`.
+pub fn prefix(p: &mut Vec<u8>, path: Option<&str>) {
+    p.extend_from_slice(b"{\"path\":");
     match path {
-        Some(s) => string(&mut p, s),
+        Some(s) => string(p, s),
         None => p.extend_from_slice(b"null"),
     }
     p.extend_from_slice(b",\"detector\":");
-    p
 }
 
 /// Appends the line for `l` (and a newline) to `out`, starting with the input's `prefix`.
@@ -91,8 +90,9 @@ mod tests {
     }
 
     fn both(path: Option<&str>, l: &Line<'_>) -> (String, String) {
-        let mut ours = Vec::new();
-        write(&mut ours, &prefix(path), l);
+        let (mut ours, mut start) = (Vec::new(), Vec::new());
+        prefix(&mut start, path);
+        write(&mut ours, &start, l);
         let r = Reference {
             path,
             detector: l.detector,

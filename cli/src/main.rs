@@ -1,5 +1,6 @@
 //! `dlpjet`: the command-line tool. See `dlpjet --help`.
 
+mod ahead;
 mod args;
 mod audit;
 mod detectors;

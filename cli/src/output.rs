@@ -40,6 +40,9 @@ fn rounded(c: f32) -> f32 {
     (c * 100.0).round() / 100.0
 }
 
+/// Rendered bytes above which an input's buffers are freed rather than reused.
+const MAX_RECYCLED: usize = 1 << 20;
+
 /// One input's findings, rendered by the worker that scanned it.
 #[derive(Debug, Default)]
 pub struct Findings {
@@ -58,6 +61,23 @@ pub struct Findings {
 }
 
 impl Findings {
+    /// Empties these findings for the next input, keeping their buffers unless they grew large:
+    /// workers reuse them rather than allocate (and free each other's memory) per input.
+    /// `None` when they are too large to keep.
+    pub fn recycle(mut self) -> Option<Findings> {
+        if self.rendered.capacity() > MAX_RECYCLED || self.records.capacity() > MAX_RECYCLED / 64 {
+            return None;
+        }
+        self.rendered.clear();
+        self.records.clear();
+        self.total = 0;
+        self.flagged = 0;
+        self.per_detector.clear();
+        self.preview.clear();
+        self.jsonl_prefix.clear();
+        Some(self)
+    }
+
     /// Adds finding `f`, whose matched bytes are `value`, at `line` and `column` of input `path`.
     pub fn push(
         &mut self,
@@ -81,7 +101,7 @@ impl Findings {
         match style.format {
             Format::Jsonl => {
                 if self.jsonl_prefix.is_empty() {
-                    self.jsonl_prefix = jsonl::prefix(path);
+                    jsonl::prefix(&mut self.jsonl_prefix, path);
                 }
                 let line = jsonl::Line {
                     detector: &f.detector,

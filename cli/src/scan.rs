@@ -2,20 +2,24 @@
 //! engine in bounded memory), and print findings in the chosen format, in input order.
 //!
 //! The walk is lazy and shared by the worker threads (whichever worker needs the next input
-//! takes a step of the walk), so walking overlaps scanning and `-j N` means N threads in all.
-//! Each worker renders the findings of the input it scanned; results are printed in input order
-//! by whichever worker completes the next one in sequence.
+//! takes a step of the walk, several steps at once while inputs are small), so walking overlaps
+//! scanning and `-j N` means N threads in all. While one worker lists a directory named on the
+//! command line, the others scan its files ahead of their turn (`crate::ahead`). Each worker
+//! renders the findings of the inputs it scanned; results are printed in input order by
+//! whichever worker completes the next one in sequence, and the printed buffers go back to
+//! that worker for its next inputs.
 
+use crate::ahead::{Ahead, Scanned};
 use crate::args::{ColorChoice, ScanArgs};
 use crate::detectors::Detection;
 use crate::output::{self, Findings, Report, Style};
 use anyhow::Context;
 use dlpjet::Event;
-use rayon::iter::{ParallelBridge, ParallelIterator};
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
-use std::sync::{Condvar, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, TryLockError};
 use std::time::Instant;
 
 /// Read buffer per worker thread. Inputs that fit are scanned in one go; larger ones are
@@ -26,8 +30,21 @@ thread_local! {
     static READ_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; READ_SIZE]);
 }
 
+thread_local! {
+    /// Findings buffers printed and handed back, for this worker's next inputs.
+    static SPARE: std::cell::RefCell<Vec<Findings>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+/// Spare findings buffers a worker keeps at most.
+const MAX_SPARE: usize = 2 * MAX_BATCH;
+
 /// How much of a file is checked for NUL bytes to decide that it is binary.
 const BINARY_PROBE: usize = 8 * 1024;
+/// Inputs a worker takes from the walk at once at most, when they are small.
+const MAX_BATCH: usize = 8;
+/// Below this average size (bytes), inputs are small enough to be taken several at a time.
+const SMALL_INPUT: u64 = 64 << 10;
+/// How long a worker with nothing to scan ahead keeps trying the busy walk before it waits.
+const SPIN: std::time::Duration = std::time::Duration::from_millis(1);
 /// Rendered output waiting for an earlier, slower input before a worker stops taking new ones.
 const MAX_PENDING_BYTES: usize = 64 << 20;
 
@@ -78,13 +95,16 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let tty_err = io::stderr().is_terminal() && !args.no_progress;
     // The progress bar needs the total size up front, so on a terminal the walk comes first.
-    let (items, progress): (Box<dyn Iterator<Item = Item> + Send>, _) = if tty_err {
-        let items: Vec<Item> = walk(&args).collect();
+    // Otherwise the walk is lazy, and workers with nothing to take while it lists a directory
+    // named on the command line scan that directory's files ahead.
+    let (items, progress, ahead): (Box<dyn Iterator<Item = Item> + Send>, _, _) = if tty_err {
+        let items: Vec<Item> = walk(&args, None).collect();
         let inputs: Vec<&Input> = items.iter().filter_map(|i| i.as_ref().ok()).collect();
         let bar = output::progress(&inputs);
-        (Box::new(items.into_iter()), Some(bar))
+        (Box::new(items.into_iter()), Some(bar), None)
     } else {
-        (Box::new(walk(&args)), None)
+        let ahead = Arc::new(Ahead::new(args.hidden));
+        (Box::new(walk(&args, Some(ahead.clone()))), None, Some(ahead))
     };
     let printer = Printer {
         state: Mutex::new(Sequence {
@@ -92,26 +112,23 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             pending: BTreeMap::new(),
             pending_bytes: 0,
             failed: false,
+            waiting: 0,
             out: io::BufWriter::with_capacity(256 << 10, io::stdout()),
             report: Report::new(args.format),
             progress,
         }),
         advanced: Condvar::new(),
     };
-    let scanned = pool.install(|| {
-        items.enumerate().par_bridge().try_for_each(|(seq, item)| {
-            let done = match item {
-                Ok(input) => {
-                    let path = input.display();
-                    let outcome = READ_BUF
-                        .with_borrow_mut(|buf| scan_input(&detection, &input, path.as_deref(), &args, &style, buf));
-                    (path, outcome)
-                }
-                Err(msg) => (None, Outcome { error: Some(msg), ..Outcome::default() }),
-            };
-            printer.deliver(seq, done)
-        })
-    });
+    let work = Work {
+        items: Mutex::new(items.enumerate()),
+        ahead,
+        stop: AtomicBool::new(false),
+        detection: &detection,
+        args: &args,
+        style: &style,
+        printer: &printer,
+    };
+    let scanned = pool.broadcast(|_| work.run()).into_iter().collect::<io::Result<()>>();
     let mut state = printer.state.into_inner().unwrap_or_else(PoisonError::into_inner);
     scanned?;
     debug_assert!(state.pending.is_empty(), "every input was printed");
@@ -131,6 +148,112 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     })
 }
 
+/// What every worker thread shares: the walk, and where scanned inputs go.
+struct Work<'a, I> {
+    /// The walk, numbered in input order. Whichever worker needs the next input takes a step.
+    items: Mutex<I>,
+    ahead: Option<Arc<Ahead>>,
+    /// Set when printing failed: the other workers stop too.
+    stop: AtomicBool,
+    detection: &'a Detection,
+    args: &'a ScanArgs,
+    style: &'a Style,
+    printer: &'a Printer,
+}
+
+impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
+    /// One worker: takes the next input from the walk, scans it and hands it to the printer,
+    /// until the walk ends or printing fails. While another worker holds the walk (listing a
+    /// directory), it scans that directory's files ahead instead of waiting.
+    fn run(&self) -> io::Result<()> {
+        let (mut taken, mut done) = (Vec::with_capacity(MAX_BATCH), Vec::with_capacity(MAX_BATCH));
+        let mut spent = Vec::with_capacity(MAX_BATCH);
+        let mut want = 1;
+        while !self.stop.load(Ordering::Relaxed) {
+            if !self.take(want, &mut taken) {
+                continue;
+            }
+            if taken.is_empty() {
+                break;
+            }
+            let mut bytes = 0;
+            for (seq, item) in taken.drain(..) {
+                let scanned = match item {
+                    Ok(input) => self.scan(input),
+                    Err(msg) => (None, Outcome { error: Some(msg), ..Outcome::default() }),
+                };
+                bytes += scanned.1.bytes;
+                done.push((seq, scanned));
+            }
+            // Small inputs are taken several at a time, so the workers meet at the walk and at
+            // the printer less often; larger ones one at a time, so no worker is left with a
+            // queue of them at the end.
+            want = if bytes < SMALL_INPUT * done.len() as u64 { MAX_BATCH } else { 1 };
+            let delivered = self.printer.deliver(&mut done, &mut spent);
+            SPARE.with_borrow_mut(|spare| {
+                let room = MAX_SPARE.saturating_sub(spare.len());
+                spare.extend(spent.drain(..).take(room).filter_map(Findings::recycle));
+                spent.clear();
+            });
+            if let Err(e) = delivered {
+                self.stop.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes up to `want` steps of the walk into `taken` (nothing when it has ended); `false`
+    /// when a file was scanned ahead instead. When the walk is busy and there is nothing to
+    /// scan ahead, the worker tries again for a moment before it waits: at the start every
+    /// worker reaches the walk at once, just before the listing of the first directory is
+    /// announced.
+    fn take(&self, want: usize, taken: &mut Vec<(usize, Item)>) -> bool {
+        let tried = Instant::now();
+        let mut items = loop {
+            match self.items.try_lock() {
+                Ok(items) => break items,
+                Err(TryLockError::Poisoned(p)) => break p.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+            if let Some(path) = self.ahead.as_ref().and_then(|a| a.next_file()) {
+                self.scan_ahead(path);
+                return false;
+            }
+            if self.ahead.is_none() || tried.elapsed() > SPIN {
+                break self.items.lock().unwrap_or_else(PoisonError::into_inner);
+            }
+            std::thread::yield_now();
+        };
+        taken.extend(items.by_ref().take(want));
+        true
+    }
+
+    fn scan(&self, input: Input) -> Scanned {
+        if let (Input::File(p), Some(ahead)) = (&input, &self.ahead) {
+            if let Some(scanned) = ahead.take(p) {
+                return scanned;
+            }
+        }
+        let path = input.display();
+        let outcome = READ_BUF.with_borrow_mut(|buf| {
+            scan_input(self.detection, &input, path.as_deref(), self.args, self.style, buf, false)
+        });
+        (path, outcome.expect("an input scanned in its turn is scanned whole"))
+    }
+
+    fn scan_ahead(&self, path: PathBuf) {
+        let shown = path.to_string_lossy().into_owned();
+        let input = Input::File(path);
+        let outcome = READ_BUF
+            .with_borrow_mut(|buf| scan_input(self.detection, &input, Some(&shown), self.args, self.style, buf, true));
+        let Input::File(path) = input else { unreachable!("scanned ahead as a file") };
+        if let Some(ahead) = &self.ahead {
+            ahead.finish(path, outcome.map(|o| (Some(shown), o)));
+        }
+    }
+}
+
 /// Prints scanned inputs in input order, whichever worker finished them.
 struct Printer {
     state: Mutex<Sequence>,
@@ -142,53 +265,67 @@ struct Sequence {
     /// The input to print next.
     next: usize,
     /// Inputs done before one that precedes them.
-    pending: BTreeMap<usize, (Option<String>, Outcome)>,
+    pending: BTreeMap<usize, Scanned>,
     pending_bytes: usize,
     /// Writing failed (the reader went away): nothing more is printed, and nobody waits.
     failed: bool,
+    /// Workers blocked on `advanced`. The condition variable is only signalled when this is
+    /// not zero: a signal is a system call even with nobody to wake, once per input.
+    waiting: usize,
     out: io::BufWriter<io::Stdout>,
     report: Report,
     progress: Option<indicatif::ProgressBar>,
 }
 
 impl Printer {
-    /// Hands in input number `seq`, prints it and every later input that was waiting for it.
-    /// Blocks while too much output waits for an earlier input, so a slow huge file cannot make
-    /// the findings of everything after it pile up without bound.
-    fn deliver(&self, seq: usize, done: (Option<String>, Outcome)) -> io::Result<()> {
+    /// Hands in scanned inputs (consecutive in input order), prints them and every later input
+    /// that was waiting for them, and empties `batch`; the findings printed are put in `spent`,
+    /// to be reused or freed outside the lock. Blocks while too much output waits for
+    /// an earlier input, so a slow huge file cannot make the findings of everything after it
+    /// pile up without bound.
+    fn deliver(&self, batch: &mut Vec<(usize, Scanned)>, spent: &mut Vec<Findings>) -> io::Result<()> {
+        let first = batch.first().map_or(0, |(seq, _)| *seq);
         let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        while seq != guard.next && guard.pending_bytes > MAX_PENDING_BYTES && !guard.failed {
+        while first != guard.next && guard.pending_bytes > MAX_PENDING_BYTES && !guard.failed {
+            guard.waiting += 1;
             guard = self.advanced.wait(guard).unwrap_or_else(PoisonError::into_inner);
+            guard.waiting -= 1;
         }
         let s = &mut *guard;
         if s.failed {
             // The first failure is already on its way out of the scan.
+            batch.clear();
             return Ok(());
         }
-        if seq != s.next {
-            s.pending_bytes += done.1.findings.rendered.len();
-            s.pending.insert(seq, done);
-            return Ok(());
-        }
-        // What was printed is freed after the lock is released.
-        let mut spent = Vec::new();
-        let mut printed = s.print(done).map(|f| spent.push(f));
-        while printed.is_ok() {
-            let Some(done) = s.pending.remove(&s.next) else { break };
-            s.pending_bytes -= done.1.findings.rendered.len();
-            printed = s.print(done).map(|f| spent.push(f));
+        let mut printed = Ok(());
+        for (seq, done) in batch.drain(..) {
+            if seq != s.next {
+                s.pending_bytes += done.1.findings.rendered.len();
+                s.pending.insert(seq, done);
+                continue;
+            }
+            if printed.is_ok() {
+                printed = s.print(done).map(|f| spent.push(f));
+            }
+            while printed.is_ok() {
+                let Some(done) = s.pending.remove(&s.next) else { break };
+                s.pending_bytes -= done.1.findings.rendered.len();
+                printed = s.print(done).map(|f| spent.push(f));
+            }
         }
         s.failed = printed.is_err();
+        let wake = s.waiting > 0;
         drop(guard);
-        self.advanced.notify_all();
-        drop(spent);
+        if wake {
+            self.advanced.notify_all();
+        }
         printed
     }
 }
 
 impl Sequence {
     /// Prints input number `next` and moves on to the one after it; gives back its findings.
-    fn print(&mut self, (path, outcome): (Option<String>, Outcome)) -> io::Result<Findings> {
+    fn print(&mut self, (path, outcome): Scanned) -> io::Result<Findings> {
         self.next += 1;
         if let Some(p) = &self.progress {
             p.inc(outcome.bytes.max(1));
@@ -199,8 +336,9 @@ impl Sequence {
 
 /// The inputs named on the command line, directories expanded lazily, honouring ignore rules
 /// and hidden-file rules the way ripgrep does. Problems (missing paths, unreadable directories)
-/// come as errors in their place.
-fn walk(args: &ScanArgs) -> impl Iterator<Item = Item> + Send + use<> {
+/// come as errors in their place. With `ahead`, the listing of each directory named on the
+/// command line is announced to it.
+fn walk(args: &ScanArgs, ahead: Option<Arc<Ahead>>) -> impl Iterator<Item = Item> + Send + use<> {
     let (hidden, no_ignore) = (args.hidden, args.no_ignore);
     let paths = if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
     paths.into_iter().flat_map(move |p| -> Box<dyn Iterator<Item = Item> + Send> {
@@ -210,7 +348,11 @@ fn walk(args: &ScanArgs) -> impl Iterator<Item = Item> + Send + use<> {
         match std::fs::metadata(&p) {
             Err(e) => Box::new(std::iter::once(Err(format!("{}: {}", p.display(), io_message(&e))))),
             Ok(m) if m.is_dir() => {
-                let walker = ignore::WalkBuilder::new(&p)
+                // The walk's first step lists the directory (and yields the directory itself).
+                if let Some(ahead) = &ahead {
+                    ahead.begin(&p);
+                }
+                let mut walker = ignore::WalkBuilder::new(&p)
                     .hidden(!hidden)
                     .ignore(!no_ignore)
                     .git_ignore(!no_ignore)
@@ -222,6 +364,19 @@ fn walk(args: &ScanArgs) -> impl Iterator<Item = Item> + Send + use<> {
                     // order but parses components on every comparison.
                     .sort_by_file_path(|a, b| a.as_os_str().cmp(b.as_os_str()))
                     .build();
+                let (ahead, mut first) = (ahead.clone(), true);
+                let walker = std::iter::from_fn(move || {
+                    let entry = walker.next();
+                    if let Some(ahead) = &ahead {
+                        if std::mem::take(&mut first) {
+                            ahead.end();
+                        }
+                        if entry.is_none() {
+                            ahead.clear();
+                        }
+                    }
+                    entry
+                });
                 Box::new(walker.filter_map(|entry| match entry {
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => Some(Ok(Input::File(e.into_path()))),
                     Ok(_) => None,
@@ -256,6 +411,8 @@ pub fn io_message(e: &io::Error) -> String {
     }
 }
 
+/// Scans one input. With `whole_only`, an input that does not fit in `buf` is not scanned
+/// (`None`): a file scanned ahead of its turn may turn out to be one the walk skips.
 fn scan_input(
     det: &Detection,
     input: &Input,
@@ -263,19 +420,20 @@ fn scan_input(
     args: &ScanArgs,
     style: &Style,
     buf: &mut [u8],
-) -> Outcome {
+    whole_only: bool,
+) -> Option<Outcome> {
     let result = match input {
-        Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf),
+        Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf, false),
         Input::File(p) => std::fs::File::open(p).and_then(|f| {
             if let Some(max) = args.max_filesize {
                 if f.metadata()?.len() > max {
-                    return Ok(Outcome { skipped: true, ..Outcome::default() });
+                    return Ok(Some(Outcome { skipped: true, ..Outcome::default() }));
                 }
             }
-            scan_reader(det, f, path, args.binary, style, buf)
+            scan_reader(det, f, path, args.binary, style, buf, whole_only)
         }),
     };
-    result.unwrap_or_else(|e| Outcome { error: Some(io_message(&e)), ..Outcome::default() })
+    result.unwrap_or_else(|e| Some(Outcome { error: Some(io_message(&e)), ..Outcome::default() }))
 }
 
 /// Tracks line and column (1-based, in bytes) of absolute offsets as bytes go past.
@@ -314,7 +472,8 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Scans `r` with `buf`, the worker's reusable read buffer. An input that fits in one buffer
 /// is scanned in one go; a larger one is streamed through the engine, so memory stays bounded
-/// by the buffer and the engine's holdback whatever the size of the input.
+/// by the buffer and the engine's holdback whatever the size of the input, unless `whole_only`
+/// asks to leave it unscanned (`None`).
 pub fn scan_reader(
     det: &Detection,
     mut r: impl Read,
@@ -322,12 +481,16 @@ pub fn scan_reader(
     binary: bool,
     style: &Style,
     buf: &mut [u8],
-) -> io::Result<Outcome> {
-    let mut out = Outcome::default();
+    whole_only: bool,
+) -> io::Result<Option<Outcome>> {
+    let mut out = Outcome { findings: SPARE.with_borrow_mut(Vec::pop).unwrap_or_default(), ..Outcome::default() };
     let n = fill(&mut r, buf)?;
     if !binary && memchr::memchr(0, &buf[..n.min(BINARY_PROBE)]).is_some() {
         out.skipped = true;
-        return Ok(out);
+        return Ok(Some(out));
+    }
+    if whole_only && n == buf.len() {
+        return Ok(None);
     }
     out.bytes = n as u64;
     let mut lines = Lines { line: 1, line_start: 0, pos: 0 };
@@ -339,7 +502,7 @@ pub fn scan_reader(
             let at = (lines.line, f.start as u64 - lines.line_start + 1);
             out.findings.push(style, path, &f, f.bytes(data), at, action);
         }
-        return Ok(out);
+        return Ok(Some(out));
     }
     let on_event = |e: Event<'_>, lines: &mut Lines, findings: &mut Findings| match e {
         Event::Bytes(b) => lines.advance(b),
@@ -363,7 +526,7 @@ pub fn scan_reader(
         stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.findings));
     }
     stream.finish_events(|e| on_event(e, &mut lines, &mut out.findings));
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// Whether `e` (or its cause) is a broken pipe: the reader went away (`| head`).

@@ -240,6 +240,45 @@ fn output_follows_the_walk_order_whatever_the_threads() {
     }
 }
 
+/// A large directory named on the command line: while one worker lists it, the others scan
+/// its files ahead of their turn. Whatever they scanned ahead, the output is the same as with
+/// one thread: files the walk skips (ignored, hidden) never show, a FIFO is not opened, and a
+/// file larger than a read buffer is streamed in its turn.
+#[test]
+fn scanning_ahead_of_a_listing_changes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    std::process::Command::new("git").arg("init").arg("-q").arg(root).status().unwrap();
+    std::fs::write(root.join(".gitignore"), "*.skip\n").unwrap();
+    for i in 0..3000 {
+        let body = if i % 3 == 0 { format!("mail {EMAIL}\n") } else { "nothing here\n".to_string() };
+        std::fs::write(root.join(format!("f{i:04}.txt")), body).unwrap();
+        if i % 10 == 0 {
+            std::fs::write(root.join(format!("g{i:04}.skip")), format!("{CARD}\n")).unwrap();
+            std::fs::write(root.join(format!(".h{i:04}.txt")), format!("{CARD}\n")).unwrap();
+        }
+    }
+    let big = format!("{}\n{CARD}\n", "lorem ipsum ".repeat(500_000));
+    std::fs::write(root.join("big.txt"), big).unwrap();
+    let fifo = root.join("pipe.txt");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let run = |threads: &str| {
+        let out = dlpjet().args(["scan", "--format", "jsonl", "-j", threads]).arg(root).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let one = run("1");
+    let records = jsonl(&one);
+    assert_eq!(records.len(), 1001);
+    for r in &records {
+        let name = Path::new(r["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with('f') || name == "big.txt", "{name} was not to be scanned");
+    }
+    for threads in ["2", "4", "4", "8"] {
+        assert_eq!(run(threads), one, "-j {threads}");
+    }
+}
+
 #[test]
 fn invalid_utf8_content_and_names() {
     let d = tempfile::tempdir().unwrap();

@@ -1,0 +1,245 @@
+//! Scanning ahead while the walk lists a directory.
+//!
+//! The walk yields a directory's entries in name order, so its first entry comes only once the
+//! whole directory has been read and sorted: about 20 ms for 40,000 entries, while every other
+//! worker would wait. Instead, the waiting workers read the same directory in the file
+//! system's order and scan its regular files ahead of their turn. When the walk reaches a file
+//! that was scanned ahead, the worker that takes it uses that outcome as it is; output and its
+//! order are the same as without scanning ahead.
+//!
+//! Only the directories named on the command line are read ahead: for those the walk's next
+//! step is known to be their listing. Files the walk then skips (ignored by a rule) are
+//! scanned for nothing and their outcomes never printed; how much can be held this way is
+//! bounded, and a file scanned ahead must fit in one read buffer.
+
+use crate::scan::Outcome;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::fs::ReadDir;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// Outcomes held for the walk at most, counted by their rendered bytes.
+const MAX_HELD_BYTES: usize = 16 << 20;
+/// Outcomes held for the walk at most, counted by files.
+const MAX_HELD_FILES: usize = 1 << 16;
+
+/// An input's printed path and what scanning it gave.
+pub type Scanned = (Option<String>, Outcome);
+
+/// Shared by the walk (which says when a listing starts and ends) and the workers.
+#[derive(Debug)]
+pub struct Ahead {
+    /// The directory being listed, read again in the file system's order by waiting workers.
+    listing: Mutex<Option<ReadDir>>,
+    state: Mutex<State>,
+    /// Files scanned ahead or being scanned, not yet taken: when none, `take` needs no lock.
+    held: AtomicUsize,
+    /// Whether hidden files are scanned (`--hidden`); when not, they are not scanned ahead.
+    hidden: bool,
+}
+
+/// Paths are keyed by their bytes: hashing a `Path` goes through its components.
+#[derive(Debug, Default)]
+struct State {
+    /// Outcomes scanned ahead, by path, until the walk reaches them.
+    done: HashMap<OsString, Scanned>,
+    held_bytes: usize,
+    /// Files being scanned ahead now.
+    busy: HashSet<OsString>,
+    /// Files the walk reached while they were being scanned ahead: that outcome is dropped.
+    abandoned: HashSet<OsString>,
+}
+
+impl Ahead {
+    pub fn new(hidden: bool) -> Ahead {
+        Ahead { listing: Mutex::new(None), state: Mutex::new(State::default()), held: AtomicUsize::new(0), hidden }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn listing(&self) -> MutexGuard<'_, Option<ReadDir>> {
+        self.listing.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The walk is about to list `dir`: waiting workers may read it ahead. A directory that
+    /// cannot be read is not read ahead; the walk reports it.
+    pub fn begin(&self, dir: &Path) {
+        *self.listing() = std::fs::read_dir(dir).ok();
+    }
+
+    /// The walk has listed the directory: nothing more is taken from it.
+    pub fn end(&self) {
+        *self.listing() = None;
+    }
+
+    /// The walk is past the directory: outcomes not taken by now are of files it skipped.
+    pub fn clear(&self) {
+        let mut s = self.state();
+        let busy = s.busy.len();
+        s.done.clear();
+        s.held_bytes = 0;
+        self.held.store(busy, Ordering::Release);
+    }
+
+    /// A file of the directory being listed, to scan ahead, or `None` when there is no
+    /// listing, it is exhausted, or enough is held already.
+    pub fn next_file(&self) -> Option<PathBuf> {
+        {
+            let s = self.state();
+            if s.held_bytes >= MAX_HELD_BYTES || s.done.len() + s.busy.len() >= MAX_HELD_FILES {
+                return None;
+            }
+        }
+        let mut listing = self.listing();
+        let dir = listing.as_mut()?;
+        let path = loop {
+            let Some(entry) = dir.next() else {
+                *listing = None;
+                return None;
+            };
+            let Ok(entry) = entry else { continue };
+            // The file type comes with the entry; a symbolic link, FIFO or device is left to
+            // the walk (which does not follow links, and opening a FIFO would block).
+            if !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            if !self.hidden && entry.file_name().as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
+            break entry.path();
+        };
+        drop(listing);
+        let mut s = self.state();
+        s.busy.insert(path.clone().into_os_string());
+        self.held.store(s.done.len() + s.busy.len(), Ordering::Release);
+        Some(path)
+    }
+
+    /// Hands in the outcome of `path`, scanned ahead; `None` when it was given up (it did not
+    /// fit in one read buffer): the walk's turn scans it then.
+    pub fn finish(&self, path: PathBuf, scanned: Option<Scanned>) {
+        let mut s = self.state();
+        let path = path.into_os_string();
+        s.busy.remove(&path);
+        if !s.abandoned.remove(&path) {
+            if let Some(scanned) = scanned {
+                s.held_bytes += scanned.1.findings.rendered.len();
+                s.done.insert(path, scanned);
+            }
+        }
+        self.held.store(s.done.len() + s.busy.len(), Ordering::Release);
+    }
+
+    /// The outcome of `path` if it was scanned ahead. If it is being scanned ahead right now,
+    /// that scan's outcome will be dropped and the caller scans it itself.
+    pub fn take(&self, path: &Path) -> Option<Scanned> {
+        if self.held.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut s = self.state();
+        match s.done.remove(path.as_os_str()) {
+            Some(scanned) => {
+                s.held_bytes -= scanned.1.findings.rendered.len();
+                self.held.store(s.done.len() + s.busy.len(), Ordering::Release);
+                Some(scanned)
+            }
+            None => {
+                if s.busy.contains(path.as_os_str()) {
+                    s.abandoned.insert(path.as_os_str().to_owned());
+                }
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(bytes: u64) -> Scanned {
+        (None, Outcome { bytes, ..Outcome::default() })
+    }
+
+    #[test]
+    fn reads_regular_visible_files_of_the_listed_directory_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "a").unwrap();
+        std::fs::write(dir.path().join(".hidden"), "h").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let ahead = Ahead::new(false);
+        assert_eq!(ahead.next_file(), None, "nothing is listed yet");
+        ahead.begin(dir.path());
+        assert_eq!(ahead.next_file(), Some(dir.path().join("a.txt")));
+        assert_eq!(ahead.next_file(), None);
+        ahead.end();
+
+        let ahead = Ahead::new(true);
+        ahead.begin(dir.path());
+        let mut seen = vec![ahead.next_file().unwrap(), ahead.next_file().unwrap()];
+        seen.sort();
+        assert_eq!(seen, [dir.path().join(".hidden"), dir.path().join("a.txt")]);
+        ahead.end();
+        assert_eq!(ahead.next_file(), None, "the listing is over");
+    }
+
+    #[test]
+    fn outcomes_are_taken_once_and_busy_ones_are_abandoned() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a", "b", "c"] {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        let ahead = Ahead::new(false);
+        assert!(ahead.take(&dir.path().join("a")).is_none(), "nothing scanned ahead");
+        ahead.begin(dir.path());
+        let first = ahead.next_file().unwrap();
+        let second = ahead.next_file().unwrap();
+        let third = ahead.next_file().unwrap();
+        ahead.finish(first.clone(), Some(outcome(1)));
+        assert_eq!(ahead.take(&first).unwrap().1.bytes, 1);
+        assert!(ahead.take(&first).is_none(), "an outcome is used once");
+        // The walk reaches `second` while it is being scanned ahead: the caller scans it, and
+        // the outcome scanned ahead is dropped rather than held for ever.
+        assert!(ahead.take(&second).is_none());
+        ahead.finish(second.clone(), Some(outcome(2)));
+        assert!(ahead.take(&second).is_none());
+        // A scan given up leaves nothing behind.
+        ahead.finish(third.clone(), None);
+        assert!(ahead.take(&third).is_none());
+        let s = ahead.state();
+        assert!(s.done.is_empty() && s.busy.is_empty() && s.abandoned.is_empty() && s.held_bytes == 0);
+    }
+
+    #[test]
+    fn clearing_drops_what_the_walk_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ignored"), "x").unwrap();
+        let ahead = Ahead::new(false);
+        ahead.begin(dir.path());
+        let path = ahead.next_file().unwrap();
+        ahead.finish(path.clone(), Some(outcome(1)));
+        ahead.end();
+        ahead.clear();
+        assert!(ahead.take(&path).is_none());
+        assert_eq!(ahead.held.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn stops_when_enough_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a", "b"] {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        let ahead = Ahead::new(false);
+        ahead.begin(dir.path());
+        let first = ahead.next_file().unwrap();
+        let mut big = outcome(1);
+        big.1.findings.rendered = vec![b'x'; MAX_HELD_BYTES];
+        ahead.finish(first, Some(big));
+        assert_eq!(ahead.next_file(), None);
+    }
+}
