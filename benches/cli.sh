@@ -34,7 +34,10 @@ find "$work/tree" -type f | sort | xargs cat | split -b 1M - "$work/big/part-"
 # Paired rounds (benches/paired.py): every command runs once per round, in turn, so the machine's
 # slow spells fall on all of them alike. "engine:scan" is the engine's own single-thread time over
 # the files already in memory; "engine:read+scan" reads each file and scans it (the least any
-# program scanning these files with the library does). Output goes to /dev/null.
+# program scanning these files with the library does). "2 × dlpjet -j1 at once" runs two
+# independent one-thread scans side by side: twice its ratio to "dlpjet scan -j1" over its own
+# is how well this machine's two cores scale at that moment (shared hosts often fall short of
+# 2×), the ceiling for "-j2". Output goes to /dev/null.
 for dir in tree big; do
     echo
     echo "$dir: $(find "$work/$dir" -type f | wc -l) files"
@@ -43,6 +46,7 @@ for dir in tree big; do
         "engine:read+scan=$bin/enginescan $work/$dir 1 read" \
         "dlpjet scan -j1=$bin/dlpjet scan -j1 --format jsonl --no-progress $work/$dir" \
         "dlpjet scan -j2=$bin/dlpjet scan -j2 --format jsonl --no-progress $work/$dir" \
+        "2 × dlpjet -j1 at once=sh -c '$bin/dlpjet scan -j1 --format jsonl --no-progress $work/$dir >/dev/null & $bin/dlpjet scan -j1 --format jsonl --no-progress $work/$dir >/dev/null; wait'" \
         "rg -j1 (alternation)=rg -j1 --no-unicode --count-matches --no-filename -f $work/patterns.txt $work/$dir" \
         "rg -j2 (alternation)=rg -j2 --no-unicode --count-matches --no-filename -f $work/patterns.txt $work/$dir"
 done
