@@ -370,6 +370,34 @@ pub fn progress(inputs: &[&Input]) -> indicatif::ProgressBar {
 mod tests {
     use super::*;
 
+    /// Findings rendered into recycled buffers are the same as into fresh ones, whatever the
+    /// previous input was: path, counts and per-detector tallies start over.
+    #[test]
+    fn recycled_findings_render_like_fresh_ones() {
+        let email = Finding { detector: Arc::from("email"), start: 0, end: 20, confidence: 0.9 };
+        let card = Finding { detector: Arc::from("credit_card"), start: 4, end: 23, confidence: 1.0 };
+        for format in [Format::Text, Format::Jsonl, Format::Json, Format::Sarif] {
+            let style = Style { format, color: false, show_values: true };
+            let fill = |f: &mut Findings, path: &str, found: &Finding| {
+                f.push(&style, Some(path), found, b"jane.doe@example.org", (3, 5), Action::Redact);
+            };
+            let mut used = Findings::default();
+            fill(&mut used, "first.txt", &email);
+            fill(&mut used, "first.txt", &email);
+            let mut recycled = used.recycle().expect("small buffers are kept");
+            let mut fresh = Findings::default();
+            fill(&mut recycled, "second.txt", &card);
+            fill(&mut fresh, "second.txt", &card);
+            assert_eq!(recycled.rendered, fresh.rendered, "{format:?}");
+            assert_eq!(format!("{:?}", recycled.records), format!("{:?}", fresh.records));
+            assert_eq!((recycled.total, recycled.flagged), (1, 1));
+            assert_eq!(recycled.per_detector, fresh.per_detector);
+        }
+        let mut big = Findings::default();
+        big.rendered.reserve(MAX_RECYCLED + 1);
+        assert!(big.recycle().is_none(), "large buffers are freed, not kept");
+    }
+
     #[test]
     fn uris() {
         assert_eq!(uri_of("./src/a b.txt"), "src/a%20b.txt");
