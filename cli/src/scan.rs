@@ -247,8 +247,7 @@ impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
         let input = Input::File(path);
         let outcome = READ_BUF
             .with_borrow_mut(|buf| scan_input(self.detection, &input, Some(&shown), self.args, self.style, buf, true));
-        let Input::File(path) = input else { unreachable!("scanned ahead as a file") };
-        if let Some(ahead) = &self.ahead {
+        if let (Some(ahead), Input::File(path)) = (&self.ahead, input) {
             ahead.finish(path, outcome.map(|o| (Some(shown), o)));
         }
     }
