@@ -61,6 +61,11 @@ impl Ahead {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Publishes how many outcomes `s` holds or is waiting for, for `take`'s lock-free check.
+    fn recount(&self, s: &State) {
+        self.held.store(s.done.len() + s.busy.len(), Ordering::Release);
+    }
+
     fn listing(&self) -> MutexGuard<'_, Option<ReadDir>> {
         self.listing.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -79,10 +84,9 @@ impl Ahead {
     /// The walk is past the directory: outcomes not taken by now are of files it skipped.
     pub fn clear(&self) {
         let mut s = self.state();
-        let busy = s.busy.len();
         s.done.clear();
         s.held_bytes = 0;
-        self.held.store(busy, Ordering::Release);
+        self.recount(&s);
     }
 
     /// A file of the directory being listed, to scan ahead, or `None` when there is no
@@ -115,7 +119,7 @@ impl Ahead {
         drop(listing);
         let mut s = self.state();
         s.busy.insert(path.clone().into_os_string());
-        self.held.store(s.done.len() + s.busy.len(), Ordering::Release);
+        self.recount(&s);
         Some(path)
     }
 
@@ -131,7 +135,7 @@ impl Ahead {
                 s.done.insert(path, scanned);
             }
         }
-        self.held.store(s.done.len() + s.busy.len(), Ordering::Release);
+        self.recount(&s);
     }
 
     /// The outcome of `path` if it was scanned ahead. If it is being scanned ahead right now,
@@ -144,7 +148,7 @@ impl Ahead {
         match s.done.remove(path.as_os_str()) {
             Some(scanned) => {
                 s.held_bytes -= scanned.1.findings.rendered.len();
-                self.held.store(s.done.len() + s.busy.len(), Ordering::Release);
+                self.recount(&s);
                 Some(scanned)
             }
             None => {
