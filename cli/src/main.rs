@@ -5,6 +5,7 @@ mod args;
 mod audit;
 mod detectors;
 mod jsonl;
+mod open;
 mod output;
 mod policy;
 mod redact;

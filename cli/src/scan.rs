@@ -423,7 +423,7 @@ fn scan_input(
 ) -> Option<Outcome> {
     let result = match input {
         Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf, false),
-        Input::File(p) => std::fs::File::open(p).and_then(|f| {
+        Input::File(p) => crate::open::open(p).and_then(|f| {
             if let Some(max) = args.max_filesize {
                 if f.metadata()?.len() > max {
                     return Ok(Some(Outcome { skipped: true, ..Outcome::default() }));
