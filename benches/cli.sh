@@ -3,7 +3,8 @@
 #  1. `dlpjet scan` on a generated tree of many files, and on the same bytes as 1 MiB files,
 #     1 thread vs 2 threads;
 #  2. the same tree through ripgrep with an alternation of the equivalent patterns, and the
-#     engine's own single-thread time over the same files (in memory; and reading each file);
+#     engine's own single-thread time over the same files (in memory; reading each file; and
+#     as a whole process that lists, reads and scans them);
 #     all in paired rounds (benches/paired.py), medians and median ratios;
 #  3. peak RSS of `dlpjet redact` on a 2 GiB stream.
 # Installs ripgrep from Debian's packages when missing. Loopback-free, bounded.
@@ -34,16 +35,27 @@ find "$work/tree" -type f | sort | xargs cat | split -b 1M - "$work/big/part-"
 # Paired rounds (benches/paired.py): every command runs once per round, in turn, so the machine's
 # slow spells fall on all of them alike. "engine:scan" is the engine's own single-thread time over
 # the files already in memory; "engine:read+scan" reads each file and scans it (the least any
-# program scanning these files with the library does). "2 × dlpjet -j1 at once" runs two
-# independent one-thread scans side by side: twice its ratio to "dlpjet scan -j1" over its own
-# is how well this machine's two cores scale at that moment (shared hosts often fall short of
-# 2×), the ceiling for "-j2". Output goes to /dev/null.
+# program scanning these files with the library does, timed inside the program). "engine process"
+# is the smallest whole program over the library (start, build the scanner, list the tree, read
+# and scan each file, print a count), timed from outside like dlpjet: the whole-process baseline
+# for the CLI's overhead. "2 × dlpjet -j1 at once" runs two independent one-thread scans side
+# by side: twice its ratio to "dlpjet scan -j1" over its own is how well this machine's two
+# cores scale at that moment (shared hosts often fall short of 2×), the ceiling for "-j2".
+# Output goes to /dev/null.
 for dir in tree big; do
     echo
     echo "$dir: $(find "$work/$dir" -type f | wc -l) files"
-    python3 benches/paired.py "${ROUNDS:-15}" \
+    python3 benches/paired.py \
+        --ratio "dlpjet scan -j1 / dlpjet scan -j2" \
+        --ratio "2*dlpjet scan -j1 / 2 × dlpjet -j1 at once" \
+        --ratio "dlpjet scan -j1 / engine process" \
+        --ratio "dlpjet scan -j1 / engine:scan" \
+        --ratio "rg -j1 (alternation) / rg -j2 (alternation)" \
+        --ratio "rg -j2 (alternation) / dlpjet scan -j2" \
+        "${ROUNDS:-15}" \
         "engine:scan=$bin/enginescan $work/$dir 1" \
         "engine:read+scan=$bin/enginescan $work/$dir 1 read" \
+        "engine process=$bin/enginescan $work/$dir 1 process" \
         "dlpjet scan -j1=$bin/dlpjet scan -j1 --format jsonl --no-progress $work/$dir" \
         "dlpjet scan -j2=$bin/dlpjet scan -j2 --format jsonl --no-progress $work/$dir" \
         "2 × dlpjet -j1 at once=sh -c '$bin/dlpjet scan -j1 --format jsonl --no-progress $work/$dir >/dev/null & $bin/dlpjet scan -j1 --format jsonl --no-progress $work/$dir >/dev/null; wait'" \

@@ -7,9 +7,11 @@ of the per-round ratios against the first command. A command whose name starts w
 is a program that prints its own time in milliseconds on stdout (benches' `enginescan`), which
 is used instead of its wall time.
 
-    python3 benches/paired.py ROUNDS NAME=COMMAND [NAME=COMMAND ...]
+    python3 benches/paired.py [--ratio "[K*]NAME / NAME" ...] ROUNDS NAME=COMMAND [NAME=COMMAND ...]
 
-Output: a Markdown table (command, median ms, median ratio to the first command).
+Output: a Markdown table (command, median ms, median ratio to the first command), then for each
+`--ratio` the median over the rounds of that round's ratio of the two commands' times, times K
+when given (e.g. `--ratio "dlpjet -j1 / dlpjet -j2"` for the speed-up of two threads).
 """
 import shlex
 import statistics
@@ -32,8 +34,23 @@ def once(name, cmd):
 
 
 def main():
-    rounds = int(sys.argv[1])
-    cmds = [a.split("=", 1) for a in sys.argv[2:]]
+    args = sys.argv[1:]
+    pairs = []
+    while args[0] == "--ratio":
+        num, den = args[1].split(" / ")
+        factor = 1.0
+        if "*" in num and num.split("*", 1)[0].replace(".", "").isdigit():
+            factor, num = num.split("*", 1)
+            factor = float(factor)
+        pairs.append((args[1], factor, num.strip(), den.strip()))
+        args = args[2:]
+    rounds = int(args[0])
+    cmds = [a.split("=", 1) for a in args[1:]]
+    names = {name for name, _ in cmds}
+    for label, _, num, den in pairs:
+        for name in (num, den):
+            if name not in names:
+                sys.exit(f"--ratio {label!r}: no command named {name!r}")
     for name, cmd in cmds:  # warm-up: page cache, binaries
         once(name, cmd)
     times = {name: [] for name, _ in cmds}
@@ -46,6 +63,13 @@ def main():
     for name, _ in cmds:
         ratios = [t / b for t, b in zip(times[name], times[base])]
         print(f"| {name} | {statistics.median(times[name]):.1f} | {statistics.median(ratios):.3f} |")
+    if pairs:
+        print()
+        print("| ratio | median per round |")
+        print("|---|---|")
+    for label, factor, num, den in pairs:
+        ratios = [factor * n / d for n, d in zip(times[num], times[den])]
+        print(f"| {label} | {statistics.median(ratios):.3f} |")
 
 
 if __name__ == "__main__":

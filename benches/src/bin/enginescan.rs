@@ -32,14 +32,26 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(dir) = args.next() else {
-        eprintln!("usage: enginescan DIR [PASSES]");
+        eprintln!("usage: enginescan DIR [PASSES] [scan|read|process]");
         std::process::exit(2);
     };
     let passes: usize = args.next().map_or(7, |p| p.parse().expect("PASSES is a number"));
-    let with_reads = match args.next().as_deref() {
+    let mode = args.next();
+    let with_reads = match mode.as_deref() {
         None | Some("scan") => false,
         Some("read") => true,
-        Some(other) => panic!("unknown mode {other:?}: scan or read"),
+        Some("process") => {
+            let scanner = Scanner::new();
+            let mut paths = Vec::new();
+            files(Path::new(&dir), &mut paths).unwrap_or_else(|e| panic!("{dir}: {e}"));
+            let findings: usize = paths
+                .iter()
+                .map(|p| scanner.scan(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).len())
+                .sum();
+            println!("{findings}");
+            return;
+        }
+        Some(other) => panic!("unknown mode {other:?}: scan, read or process"),
     };
     let mut paths = Vec::new();
     files(Path::new(&dir), &mut paths).unwrap_or_else(|e| panic!("{dir}: {e}"));
