@@ -1,10 +1,11 @@
 //! Opening a walk's files relative to their directory.
 //!
 //! Opening a file by its whole path makes the kernel look up every component of that path
-//! again, for every file: in a directory of many small files that lookup was about a tenth of
-//! the scan's CPU time. The walk yields one directory's files one after another, so each worker
-//! keeps its last directory open (a path-only handle) and opens the next file of the same
-//! directory by its name within it (`openat`); anything else is opened by its path as before.
+//! again, for every file: in a directory of many small files five components deep, that walk
+//! took about 5% of the scan's CPU time, more in deeper trees. The walk yields one directory's
+//! files one after another, so each worker keeps its last directory open (a path-only handle)
+//! and opens the next file of the same directory by its name within it (`openat`); anything
+//! else is opened by its path as before.
 //!
 //! The handle is taken when the directory's first file is opened, after the walk listed it: a
 //! file opened this way is the one of that name in the directory the walk listed, as with
