@@ -36,7 +36,9 @@ def once(name, cmd):
 def main():
     args = sys.argv[1:]
     pairs = []
-    while args[0] == "--ratio":
+    while args and args[0] == "--ratio":
+        if len(args) < 2 or args[1].count(" / ") != 1:
+            sys.exit('--ratio takes one argument, "[K*]NAME / NAME" (names around " / ")')
         num, den = args[1].split(" / ")
         factor = 1.0
         if "*" in num and num.split("*", 1)[0].replace(".", "").isdigit():
@@ -44,6 +46,8 @@ def main():
             factor = float(factor)
         pairs.append((args[1], factor, num.strip(), den.strip()))
         args = args[2:]
+    if not args or not args[0].isdigit():
+        sys.exit(__doc__)
     rounds = int(args[0])
     cmds = [a.split("=", 1) for a in args[1:]]
     names = {name for name, _ in cmds}
