@@ -29,6 +29,11 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Reads each file and scans it; the number of findings.
+fn read_and_scan(scanner: &Scanner, paths: &[PathBuf]) -> usize {
+    paths.iter().map(|p| scanner.scan(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).len()).sum()
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(dir) = args.next() else {
@@ -36,25 +41,17 @@ fn main() {
         std::process::exit(2);
     };
     let passes: usize = args.next().map_or(7, |p| p.parse().expect("PASSES is a number"));
-    let mode = args.next();
-    let with_reads = match mode.as_deref() {
+    let mut paths = Vec::new();
+    files(Path::new(&dir), &mut paths).unwrap_or_else(|e| panic!("{dir}: {e}"));
+    let with_reads = match args.next().as_deref() {
         None | Some("scan") => false,
         Some("read") => true,
         Some("process") => {
-            let scanner = Scanner::new();
-            let mut paths = Vec::new();
-            files(Path::new(&dir), &mut paths).unwrap_or_else(|e| panic!("{dir}: {e}"));
-            let findings: usize = paths
-                .iter()
-                .map(|p| scanner.scan(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).len())
-                .sum();
-            println!("{findings}");
+            println!("{}", read_and_scan(&Scanner::new(), &paths));
             return;
         }
         Some(other) => panic!("unknown mode {other:?}: scan, read or process"),
     };
-    let mut paths = Vec::new();
-    files(Path::new(&dir), &mut paths).unwrap_or_else(|e| panic!("{dir}: {e}"));
     paths.sort();
     let data: Vec<Vec<u8>> =
         paths.iter().map(|p| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).collect();
@@ -65,7 +62,7 @@ fn main() {
     for _ in 0..passes.max(1) {
         let t = Instant::now();
         findings = if with_reads {
-            paths.iter().map(|p| scanner.scan(&std::fs::read(p).expect("the file is still there")).len()).sum()
+            read_and_scan(&scanner, &paths)
         } else {
             data.iter().map(|d| scanner.scan(d).len()).sum::<usize>()
         };
