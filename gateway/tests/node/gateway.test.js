@@ -18,7 +18,15 @@ const bin = process.env.DLPJET_BIN ?? join(
 const EMAIL = 'jane.doe@example.org';
 const CANARY = 'sk-canary-node-5e1f0c2b9a7d';
 
-let dir, upstream, gateway, client, received = [], reply = '';
+// Bounds, so that a hang fails the suite with a reason: the gateway's start, each request,
+// and its stop (which waits up to 30 s for requests in flight).
+const START_MS = 30_000;
+const REQUEST_MS = 30_000;
+const STOP_MS = 40_000;
+
+let dir, upstream, gateway, exited, client, received = [], reply = '';
+
+const delay = (ms) => new Promise((ok) => setTimeout(ok, ms).unref());
 
 function chunk(obj) { return `data: ${JSON.stringify(obj)}\n\n`; }
 
@@ -47,7 +55,7 @@ before(async () => {
     });
   });
   await new Promise((ok) => upstream.listen(0, '127.0.0.1', ok));
-  const run = (args, input) => execFileSync(bin, args, { cwd: dir, input, encoding: 'utf8' });
+  const run = (args, input) => execFileSync(bin, args, { cwd: dir, input, encoding: 'utf8', timeout: START_MS });
   writeFileSync(join(dir, 'master.key'), run(['vault', 'init']));
   const v = ['--store', 'vault.db', '--master-key-file', 'master.key'];
   const key = run(['keys', 'create', '--tenant', 'acme', '--user', 'node', ...v]).trim().split('\n')[0];
@@ -66,16 +74,32 @@ key = "openai"
 route = [{ upstream = "mock", model = "gpt-real" }]
 `);
   gateway = spawn(bin, ['gateway', '--config', join(dir, 'gateway.toml')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise((ok) => readline.createInterface({ input: gateway.stdout }).once('line', ok));
+  exited = new Promise((ok) => gateway.once('exit', (code, signal) => ok({ code, signal })));
+  // The address line, or an error naming why it never came: a gateway that exits or hangs
+  // at start fails the suite instead of holding it forever.
+  const line = await Promise.race([
+    new Promise((ok) => readline.createInterface({ input: gateway.stdout }).once('line', ok)),
+    exited.then(({ code, signal }) => { throw new Error(`the gateway exited before listening (${signal ?? `exit code ${code}`})`); }),
+    delay(START_MS).then(() => { throw new Error(`the gateway printed no address within ${START_MS} ms`); }),
+  ]);
   const url = line.split(' ').pop();
-  client = new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 });
+  client = new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0, timeout: REQUEST_MS });
 });
 
 after(async () => {
-  gateway?.kill('SIGTERM');
-  await new Promise((ok) => (gateway ? gateway.once('exit', ok) : ok()));
   upstream?.close();
+  upstream?.closeAllConnections();
+  let stopped = null;
+  if (gateway && gateway.exitCode === null && gateway.signalCode === null) {
+    // SIGTERM lets requests in flight finish (for at most 30 s); past that, SIGKILL.
+    gateway.kill('SIGTERM');
+    const forced = setTimeout(() => gateway.kill('SIGKILL'), STOP_MS);
+    stopped = await exited;
+    clearTimeout(forced);
+  }
+  gateway?.stdout.destroy();
   rmSync(dir, { recursive: true, force: true });
+  if (stopped) assert.deepEqual(stopped, { code: 0, signal: null }, 'the gateway stops cleanly on SIGTERM');
 });
 
 test('non-streamed chat: request and answer redacted, provider key from the vault', async () => {
