@@ -13,7 +13,7 @@ import OpenAI from 'openai';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = process.env.DLPJET_BIN ?? join(
-  JSON.parse(execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: root })).target_directory,
+  JSON.parse(execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: root, timeout: 60_000 })).target_directory,
   'release', 'dlpjet');
 const EMAIL = 'jane.doe@example.org';
 const CANARY = 'sk-canary-node-5e1f0c2b9a7d';

@@ -3,6 +3,7 @@ keys, two mock providers, and the real `dlpjet gateway` binary configured in fro
 import json
 import os
 import pathlib
+import select
 import subprocess
 import sys
 import time
@@ -34,6 +35,21 @@ def dlpjet_bin():
                           capture_output=True, check=True, text=True)
     return str(pathlib.Path(json.loads(meta.stdout)["target_directory"]) / "release" / "dlpjet")
 
+
+
+def gateway_address(proc, stderr, timeout=30):
+    """The URL a started `dlpjet gateway` prints once it listens. A gateway that exits first,
+    or prints nothing for `timeout` seconds, fails the test with what it wrote to `stderr`
+    (a file) instead of holding the suite."""
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    line = proc.stdout.readline() if ready else ""
+    if line.startswith("dlpjet gateway listening on "):
+        return line.split()[-1]
+    if not ready:
+        proc.kill()
+    proc.wait()
+    why = f"printed no address within {timeout} s" if not ready else f"exited with {proc.returncode}"
+    pytest.fail(f"the gateway {why}; its standard error:\n{open(stderr.name).read()}")
 
 class Gateway:
     """A running gateway and what it stands on."""
@@ -94,9 +110,7 @@ route = [{{ upstream = "anthropic", model = "claude-real" }}]
     def start(self):
         self.proc = subprocess.Popen([self.bin, "gateway", "--config", str(self.config)],
                                      stdout=subprocess.PIPE, stderr=self.stderr, text=True)
-        line = self.proc.stdout.readline()
-        assert line.startswith("dlpjet gateway listening on "), line
-        self.url = line.split()[-1]
+        self.url = gateway_address(self.proc, self.stderr)
         self.host, self.port = self.url.split("://")[1].split(":")
         self.port = int(self.port)
 

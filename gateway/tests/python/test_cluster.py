@@ -13,7 +13,7 @@ import openai
 import pytest
 
 import servers
-from conftest import CANARY, ROOT, dlpjet_bin
+from conftest import CANARY, ROOT, dlpjet_bin, gateway_address
 
 WHY = servers.missing()
 if WHY and os.environ.get("CI"):
@@ -89,9 +89,7 @@ output_price = 8.0
             stderr = open(tmp / f"gw-{i}.stderr", "w+")
             proc = subprocess.Popen([self.bin, "gateway", "--config", str(config)], stdout=subprocess.PIPE,
                                     stderr=stderr, text=True, env=self.env)
-            line = proc.stdout.readline()
-            assert line.startswith("dlpjet gateway listening on "), (line, open(stderr.name).read())
-            self.gateways.append((proc, line.split()[-1], stderr))
+            self.gateways.append((proc, gateway_address(proc, stderr), stderr))
 
     def cli(self, *args, input=None, check=True):
         return subprocess.run([self.bin, *args, "--master-key-file", str(self.tmp / "master.key")], input=input,
