@@ -36,20 +36,22 @@ def dlpjet_bin():
     return str(pathlib.Path(json.loads(meta.stdout)["target_directory"]) / "release" / "dlpjet")
 
 
-
 def gateway_address(proc, stderr, timeout=30):
-    """The URL a started `dlpjet gateway` prints once it listens. A gateway that exits first,
-    or prints nothing for `timeout` seconds, fails the test with what it wrote to `stderr`
-    (a file) instead of holding the suite."""
+    """The URL a started `dlpjet gateway` prints once it listens. A gateway that prints
+    anything else, exits first, or prints nothing for `timeout` seconds fails the test with what
+    it wrote to `stderr` (a file) instead of holding the suite."""
     ready, _, _ = select.select([proc.stdout], [], [], timeout)
     line = proc.stdout.readline() if ready else ""
     if line.startswith("dlpjet gateway listening on "):
         return line.split()[-1]
-    if not ready:
+    if proc.poll() is None:
         proc.kill()
-    proc.wait()
-    why = f"printed no address within {timeout} s" if not ready else f"exited with {proc.returncode}"
+    code = proc.wait()
+    why = (f"printed no address within {timeout} s" if not ready
+           else f"printed {line!r} instead of its address" if line
+           else f"exited with {code} before listening")
     pytest.fail(f"the gateway {why}; its standard error:\n{open(stderr.name).read()}")
+
 
 class Gateway:
     """A running gateway and what it stands on."""
