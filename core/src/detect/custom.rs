@@ -493,6 +493,16 @@ impl RegexLane {
                 *cursor = (x - l).max(c + 1);
                 continue;
             }
+            // A keyword lane that waits at `s` below skips to its keywords again from `s` when
+            // more data comes; skipping from `s` now, before judging, makes the scan of the
+            // whole the same as that of any split. A match the skip passes has no keyword near.
+            if s > c {
+                let mut at = s;
+                if !self.skip_to_keyword(buf, base, eof, &mut at) || at > s {
+                    *cursor = at;
+                    continue;
+                }
+            }
             if !eof && s + self.reach() > end {
                 *cursor = s;
                 return;

@@ -87,10 +87,6 @@ fn parse(w: &Window, p: usize) -> Option<Parsed> {
         t.groups[t.ng] = (first, count);
         t.gend[t.ng] = t.end;
         t.ng += 1;
-        if t.ng == MAX_GROUPS {
-            t.overflow = true;
-            break;
-        }
         // A delimiter: up to three of ' ', '-', '.', '(', ')'.
         let mut j = t.end;
         let mut d = [0u8; 3];
@@ -112,6 +108,12 @@ fn parse(w: &Window, p: usize) -> Option<Parsed> {
             j += 1;
         }
         if dn == 0 || dn == 3 || !matches!(unit_at(hay, j), Unit::Digit(..)) {
+            break;
+        }
+        // A number with more groups than a phone has is no phone, but one that ends with its
+        // last group is judged like any other ("+1 212 555 0147 0 2001:db8::1").
+        if t.ng == MAX_GROUPS {
+            t.overflow = true;
             break;
         }
         t.delims[t.ng - 1] = d;
