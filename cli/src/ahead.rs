@@ -17,13 +17,15 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fs::ReadDir;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Outcomes held for the walk at most, counted by their rendered bytes.
 const MAX_HELD_BYTES: usize = 16 << 20;
 /// Outcomes held for the walk at most, counted by files.
 const MAX_HELD_FILES: usize = 1 << 16;
+/// Bits of the filter of claimed paths (8 KiB).
+const CLAIMED_BITS: usize = 1 << 16;
 
 /// An input's printed path and what scanning it gave.
 pub type Scanned = (Option<String>, Outcome);
@@ -36,6 +38,11 @@ pub struct Ahead {
     state: Mutex<State>,
     /// Files scanned ahead or being scanned, not yet taken: when none, `take` needs no lock.
     held: AtomicUsize,
+    /// One bit per hash of every path claimed for scanning ahead since the last `clear`: a
+    /// path whose bit is clear was never claimed, and `take` answers without the lock. The
+    /// walk's worker asks for every input while the other workers hand outcomes in, and the
+    /// lock's cache line going back and forth between them cost more than the lookup.
+    claimed: Box<[AtomicU64]>,
     /// Whether hidden files are scanned (`--hidden`); when not, they are not scanned ahead.
     hidden: bool,
 }
@@ -54,7 +61,24 @@ struct State {
 
 impl Ahead {
     pub fn new(hidden: bool) -> Ahead {
-        Ahead { listing: Mutex::new(None), state: Mutex::new(State::default()), held: AtomicUsize::new(0), hidden }
+        Ahead {
+            listing: Mutex::new(None),
+            state: Mutex::new(State::default()),
+            held: AtomicUsize::new(0),
+            claimed: (0..CLAIMED_BITS / 64).map(|_| AtomicU64::new(0)).collect(),
+            hidden,
+        }
+    }
+
+    /// The word and bit of `path` in `claimed` (FNV-1a of its bytes).
+    fn claim_bit(&self, path: &Path) -> (&AtomicU64, u64) {
+        let h = path
+            .as_os_str()
+            .as_encoded_bytes()
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+        let bit = (h ^ (h >> 32)) as usize % CLAIMED_BITS;
+        (&self.claimed[bit / 64], 1 << (bit % 64))
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -87,6 +111,9 @@ impl Ahead {
         s.done.clear();
         s.held_bytes = 0;
         self.recount(&s);
+        if s.busy.is_empty() {
+            self.claimed.iter().for_each(|w| w.store(0, Ordering::Relaxed));
+        }
     }
 
     /// A file of the directory being listed, to scan ahead, or `None` when there is no
@@ -117,6 +144,8 @@ impl Ahead {
             break entry.path();
         };
         drop(listing);
+        let (word, bit) = self.claim_bit(&path);
+        word.fetch_or(bit, Ordering::AcqRel);
         let mut s = self.state();
         s.busy.insert(path.clone().into_os_string());
         self.recount(&s);
@@ -142,6 +171,10 @@ impl Ahead {
     /// that scan's outcome will be dropped and the caller scans it itself.
     pub fn take(&self, path: &Path) -> Option<Scanned> {
         if self.held.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let (word, bit) = self.claim_bit(path);
+        if word.load(Ordering::Acquire) & bit == 0 {
             return None;
         }
         let mut s = self.state();
@@ -230,6 +263,31 @@ mod tests {
         ahead.clear();
         assert!(ahead.take(&path).is_none());
         assert_eq!(ahead.held.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn only_claimed_paths_reach_the_lock_and_clearing_forgets_them() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a", "b"] {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        let bits = |ahead: &Ahead| ahead.claimed.iter().map(|w| w.load(Ordering::Acquire).count_ones()).sum::<u32>();
+        let ahead = Ahead::new(false);
+        ahead.begin(dir.path());
+        let first = ahead.next_file().unwrap();
+        assert_eq!(bits(&ahead), 1);
+        let (word, bit) = ahead.claim_bit(&first);
+        assert_ne!(word.load(Ordering::Acquire) & bit, 0);
+        // An input that was never claimed is answered from the filter: it is not marked as
+        // abandoned (which only a claimed path can be) and the claimed one is still handed out.
+        let other = dir.path().join("not-listed");
+        assert!(ahead.take(&other).is_none());
+        ahead.finish(first.clone(), Some(outcome(3)));
+        assert_eq!(ahead.take(&first).unwrap().1.bytes, 3);
+        assert!(ahead.state().abandoned.is_empty());
+        ahead.end();
+        ahead.clear();
+        assert_eq!(bits(&ahead), 0, "a cleared filter starts empty for the next directory");
     }
 
     #[test]
