@@ -111,6 +111,7 @@ impl Ahead {
         s.done.clear();
         s.held_bytes = 0;
         self.recount(&s);
+        // A file still being scanned ahead keeps its bit: the walk may yet ask for it.
         if s.busy.is_empty() {
             self.claimed.iter().for_each(|w| w.store(0, Ordering::Relaxed));
         }

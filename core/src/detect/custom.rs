@@ -498,7 +498,11 @@ impl RegexLane {
             // whole the same as that of any split. A match the skip passes has no keyword near.
             if s > c {
                 let mut at = s;
-                if !self.skip_to_keyword(buf, base, eof, &mut at) || at > s {
+                if !self.skip_to_keyword(buf, base, eof, &mut at) {
+                    *cursor = at;
+                    return;
+                }
+                if at > s {
                     *cursor = at;
                     continue;
                 }
