@@ -11,14 +11,20 @@
 //! step is known to be their listing. Files the walk then skips (ignored by a rule) are
 //! scanned for nothing and their outcomes never printed; how much can be held this way is
 //! bounded, and a file scanned ahead must fit in one read buffer.
+//!
+//! One worker at a time reads a listing ahead, through a directory stream of its own that it
+//! opens, reads and closes itself: each worker has its own table of file descriptors (see
+//! `scan::Work::run`), so a stream opened on one thread cannot be read or closed on another.
 
 use crate::scan::Outcome;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fs::ReadDir;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::ThreadId;
 
 /// Outcomes held for the walk at most, counted by their rendered bytes.
 const MAX_HELD_BYTES: usize = 16 << 20;
@@ -30,11 +36,16 @@ const CLAIMED_BITS: usize = 1 << 16;
 /// An input's printed path and what scanning it gave.
 pub type Scanned = (Option<String>, Outcome);
 
+thread_local! {
+    /// The directory stream this thread reads ahead, with the number of the listing it is of.
+    static STREAM: RefCell<Option<(u64, ReadDir)>> = const { RefCell::new(None) };
+}
+
 /// Shared by the walk (which says when a listing starts and ends) and the workers.
 #[derive(Debug)]
 pub struct Ahead {
-    /// The directory being listed, read again in the file system's order by waiting workers.
-    listing: Mutex<Option<ReadDir>>,
+    /// The directory being listed, read again in the file system's order by a waiting worker.
+    listing: Mutex<Listing>,
     state: Mutex<State>,
     /// Files scanned ahead or being scanned, not yet taken: when none, `take` needs no lock.
     held: AtomicUsize,
@@ -45,6 +56,15 @@ pub struct Ahead {
     claimed: Box<[AtomicU64]>,
     /// Whether hidden files are scanned (`--hidden`); when not, they are not scanned ahead.
     hidden: bool,
+}
+
+/// The listing under way, if any, and the worker reading it ahead.
+#[derive(Debug, Default)]
+struct Listing {
+    dir: Option<PathBuf>,
+    /// Counts listings, so a worker knows whether its stream is of this one.
+    number: u64,
+    reader: Option<ThreadId>,
 }
 
 /// Paths are keyed by their bytes: hashing a `Path` goes through its components.
@@ -62,7 +82,7 @@ struct State {
 impl Ahead {
     pub fn new(hidden: bool) -> Ahead {
         Ahead {
-            listing: Mutex::new(None),
+            listing: Mutex::new(Listing::default()),
             state: Mutex::new(State::default()),
             held: AtomicUsize::new(0),
             claimed: (0..CLAIMED_BITS / 64).map(|_| AtomicU64::new(0)).collect(),
@@ -90,19 +110,25 @@ impl Ahead {
         self.held.store(s.done.len() + s.busy.len(), Ordering::Release);
     }
 
-    fn listing(&self) -> MutexGuard<'_, Option<ReadDir>> {
+    fn listing(&self) -> MutexGuard<'_, Listing> {
         self.listing.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The walk is about to list `dir`: waiting workers may read it ahead. A directory that
+    /// The walk is about to list `dir`: a waiting worker may read it ahead. A directory that
     /// cannot be read is not read ahead; the walk reports it.
     pub fn begin(&self, dir: &Path) {
-        *self.listing() = std::fs::read_dir(dir).ok();
+        let mut l = self.listing();
+        l.dir = Some(dir.to_path_buf());
+        l.number += 1;
+        l.reader = None;
     }
 
-    /// The walk has listed the directory: nothing more is taken from it.
+    /// The walk has listed the directory: nothing more is taken from it. The reader's stream
+    /// is closed by the reader, at its next `next_file` or when its thread ends.
     pub fn end(&self) {
-        *self.listing() = None;
+        let mut l = self.listing();
+        l.dir = None;
+        l.reader = None;
     }
 
     /// The walk is past the directory: outcomes not taken by now are of files it skipped.
@@ -126,11 +152,26 @@ impl Ahead {
                 return None;
             }
         }
-        let mut listing = self.listing();
-        let dir = listing.as_mut()?;
-        let path = loop {
-            let Some(entry) = dir.next() else {
-                *listing = None;
+        let mut guard = self.listing();
+        let listing = &mut *guard;
+        let me = std::thread::current().id();
+        if listing.reader.is_some_and(|r| r != me) {
+            return None;
+        }
+        let Some(dir) = &listing.dir else {
+            drop(guard);
+            STREAM.set(None);
+            return None;
+        };
+        listing.reader = Some(me);
+        let number = listing.number;
+        let path = STREAM.with_borrow_mut(|stream| loop {
+            if stream.as_ref().is_none_or(|(n, _)| *n != number) {
+                *stream = std::fs::read_dir(dir).ok().map(|rd| (number, rd));
+            }
+            let next = stream.as_mut().and_then(|(_, rd)| rd.next());
+            let Some(entry) = next else {
+                *stream = None;
                 return None;
             };
             let Ok(entry) = entry else { continue };
@@ -142,9 +183,14 @@ impl Ahead {
             if !self.hidden && entry.file_name().as_encoded_bytes().starts_with(b".") {
                 continue;
             }
-            break entry.path();
+            break Some(entry.path());
+        });
+        let Some(path) = path else {
+            // Read to its end, or unreadable: nothing more to read ahead in this listing.
+            listing.dir = None;
+            return None;
         };
-        drop(listing);
+        drop(guard);
         let (word, bit) = self.claim_bit(&path);
         word.fetch_or(bit, Ordering::AcqRel);
         let mut s = self.state();
@@ -223,6 +269,36 @@ mod tests {
         assert_eq!(seen, [dir.path().join(".hidden"), dir.path().join("a.txt")]);
         ahead.end();
         assert_eq!(ahead.next_file(), None, "the listing is over");
+    }
+
+    #[test]
+    fn one_worker_reads_a_listing_through_its_own_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a", "b", "c"] {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        let ahead = Ahead::new(false);
+        ahead.begin(dir.path());
+        let first = ahead.next_file().unwrap();
+        assert!(STREAM.with_borrow(|s| s.is_some()), "the reader's stream is its thread's own");
+        // Another worker gets nothing from this listing: its stream is this thread's.
+        std::thread::scope(|t| {
+            t.spawn(|| {
+                assert_eq!(ahead.next_file(), None);
+                assert!(STREAM.with_borrow(|s| s.is_none()));
+            });
+        });
+        let second = ahead.next_file().unwrap();
+        assert_ne!(first, second);
+        // The walk is done listing: the reader closes its stream at its next call, and the
+        // next listing may be read by any worker.
+        ahead.end();
+        assert_eq!(ahead.next_file(), None);
+        assert!(STREAM.with_borrow(|s| s.is_none()));
+        ahead.begin(dir.path());
+        std::thread::scope(|t| {
+            t.spawn(|| assert!(ahead.next_file().is_some()));
+        });
     }
 
     #[test]

@@ -169,6 +169,7 @@ impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
         let (mut taken, mut done) = (Vec::with_capacity(MAX_BATCH), Vec::with_capacity(MAX_BATCH));
         let mut spent = Vec::with_capacity(MAX_BATCH);
         let mut want = 1;
+        private_file_table();
         while !self.stop.load(Ordering::Relaxed) {
             if !self.take(want, &mut taken) {
                 continue;
@@ -251,6 +252,28 @@ impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
             ahead.finish(path, outcome.map(|o| (Some(shown), o)));
         }
     }
+}
+
+/// Gives the calling worker a table of file descriptors of its own, a copy of the process's.
+/// Threads sharing one table contend on its lock for every open and close, and the kernel
+/// counts references on every read of a shared table; with the table to itself a worker pays
+/// neither (measured: BENCHMARKS.md, "The CLI"). Where this is not allowed (a seccomp filter)
+/// or not Linux, the worker keeps the shared table; returns whether it has its own.
+fn private_file_table() -> bool {
+    #[cfg(target_os = "linux")]
+    // SAFETY: rustix requires that no thread observes a descriptor from another thread's
+    // unshared table. A worker's descriptors never leave it: it opens, reads and closes each
+    // input itself (`open.rs` keeps its directory handle per thread); the walk, stepped by
+    // whichever worker holds it, opens and closes each directory and ignore file within one
+    // step (its listings are sorted, so read whole at once); the scan-ahead listing is opened,
+    // read and closed by one worker's thread (`ahead.rs`). The descriptors opened before the
+    // workers start (standard input, output and error) are in every copy and refer to the
+    // same open files. The integration tests compare `-j1` with `-j2`, `-j4` and `-j8` output
+    // on trees with ignore rules, hidden files, FIFOs and files scanned ahead.
+    let private = unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FILES) }.is_ok();
+    #[cfg(not(target_os = "linux"))]
+    let private = false;
+    private
 }
 
 /// Prints scanned inputs in input order, whichever worker finished them.
@@ -544,6 +567,42 @@ mod tests {
         assert_eq!((l.line, l.line_start, l.pos), (3, 6, 6));
         l.advance(b"xyz");
         assert_eq!((l.line, l.line_start, l.pos), (3, 6, 9));
+    }
+
+    /// What this thread's file table holds: the targets of its descriptors.
+    #[cfg(target_os = "linux")]
+    fn open_here() -> Vec<PathBuf> {
+        let fds = std::fs::read_dir("/proc/thread-self/fd").unwrap();
+        fds.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).collect()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_worker_s_descriptors_stay_in_its_own_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().canonicalize().unwrap().join("opened-by-the-worker");
+        std::fs::write(&path, "x").unwrap();
+        let (opened, check) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let worker = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let private = private_file_table();
+                let file = std::fs::File::open(&path).unwrap();
+                opened.0.send((private, open_here())).unwrap();
+                check.1.recv().unwrap();
+                drop(file);
+            })
+        };
+        let (private, in_worker) = opened.1.recv().unwrap();
+        assert!(in_worker.contains(&path), "{in_worker:?}");
+        // Seen from this thread while the worker holds it open: absent from this table when
+        // the worker has its own, present when the system refused and the table is shared.
+        assert_eq!(open_here().contains(&path), !private, "private table: {private}");
+        if !private {
+            eprintln!("unshare(CLONE_FILES) was refused here: workers share one file table");
+        }
+        check.0.send(()).unwrap();
+        worker.join().unwrap();
     }
 
     #[test]
