@@ -14,7 +14,8 @@
 //!
 //! One worker at a time reads a listing ahead, through a directory stream of its own that it
 //! opens, reads and closes itself: each worker has its own table of file descriptors (see
-//! `scan::Work::run`), so a stream opened on one thread cannot be read or closed on another.
+//! `scan::private_file_table`), so a stream opened on one thread cannot be read or closed on
+//! another.
 
 use crate::scan::Outcome;
 use std::cell::RefCell;
