@@ -33,6 +33,8 @@ const MAX_HELD_BYTES: usize = 16 << 20;
 const MAX_HELD_FILES: usize = 1 << 16;
 /// Bits of the filter of claimed paths (8 KiB).
 const CLAIMED_BITS: usize = 1 << 16;
+/// Numbers listings across every `Ahead`, so a thread's stream is never taken for another's.
+static LISTINGS: AtomicU64 = AtomicU64::new(0);
 
 /// An input's printed path and what scanning it gave.
 pub type Scanned = (Option<String>, Outcome);
@@ -63,7 +65,7 @@ pub struct Ahead {
 #[derive(Debug, Default)]
 struct Listing {
     dir: Option<PathBuf>,
-    /// Counts listings, so a worker knows whether its stream is of this one.
+    /// This listing's number (from `LISTINGS`), so a worker knows whether its stream is of it.
     number: u64,
     reader: Option<ThreadId>,
 }
@@ -120,7 +122,7 @@ impl Ahead {
     pub fn begin(&self, dir: &Path) {
         let mut l = self.listing();
         l.dir = Some(dir.to_path_buf());
-        l.number += 1;
+        l.number = LISTINGS.fetch_add(1, Ordering::Relaxed) + 1;
         l.reader = None;
     }
 
@@ -250,6 +252,15 @@ mod tests {
         (None, Outcome { bytes, ..Outcome::default() })
     }
 
+    /// A directory holding a file per name (its content the name).
+    fn dir_with(names: &[&str]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for name in names {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        dir
+    }
+
     #[test]
     fn reads_regular_visible_files_of_the_listed_directory_only() {
         let dir = tempfile::tempdir().unwrap();
@@ -274,10 +285,7 @@ mod tests {
 
     #[test]
     fn one_worker_reads_a_listing_through_its_own_stream() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["a", "b", "c"] {
-            std::fs::write(dir.path().join(name), name).unwrap();
-        }
+        let dir = dir_with(&["a", "b", "c"]);
         let ahead = Ahead::new(false);
         ahead.begin(dir.path());
         let first = ahead.next_file().unwrap();
@@ -300,14 +308,18 @@ mod tests {
         std::thread::scope(|t| {
             t.spawn(|| assert!(ahead.next_file().is_some()));
         });
+        // A stream left open for one scan's listing is never read for another's.
+        let other = dir_with(&["x"]);
+        let (one, two) = (Ahead::new(false), Ahead::new(false));
+        one.begin(dir.path());
+        assert!(one.next_file().unwrap().starts_with(dir.path()));
+        two.begin(other.path());
+        assert_eq!(two.next_file(), Some(other.path().join("x")));
     }
 
     #[test]
     fn outcomes_are_taken_once_and_busy_ones_are_abandoned() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["a", "b", "c"] {
-            std::fs::write(dir.path().join(name), name).unwrap();
-        }
+        let dir = dir_with(&["a", "b", "c"]);
         let ahead = Ahead::new(false);
         assert!(ahead.take(&dir.path().join("a")).is_none(), "nothing scanned ahead");
         ahead.begin(dir.path());
@@ -331,8 +343,7 @@ mod tests {
 
     #[test]
     fn clearing_drops_what_the_walk_skipped() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("ignored"), "x").unwrap();
+        let dir = dir_with(&["ignored"]);
         let ahead = Ahead::new(false);
         ahead.begin(dir.path());
         let path = ahead.next_file().unwrap();
@@ -345,10 +356,7 @@ mod tests {
 
     #[test]
     fn only_claimed_paths_reach_the_lock_and_clearing_forgets_them() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["a", "b"] {
-            std::fs::write(dir.path().join(name), name).unwrap();
-        }
+        let dir = dir_with(&["a", "b"]);
         let bits = |ahead: &Ahead| ahead.claimed.iter().map(|w| w.load(Ordering::Acquire).count_ones()).sum::<u32>();
         let ahead = Ahead::new(false);
         ahead.begin(dir.path());
@@ -370,10 +378,7 @@ mod tests {
 
     #[test]
     fn stops_when_enough_is_held() {
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["a", "b"] {
-            std::fs::write(dir.path().join(name), name).unwrap();
-        }
+        let dir = dir_with(&["a", "b"]);
         let ahead = Ahead::new(false);
         ahead.begin(dir.path());
         let first = ahead.next_file().unwrap();
