@@ -40,8 +40,9 @@ fn rounded(c: f32) -> f32 {
     (c * 100.0).round() / 100.0
 }
 
-/// Rendered bytes above which an input's buffers are freed rather than reused.
-const MAX_RECYCLED: usize = 1 << 20;
+/// Rendered bytes above which an input's buffers are freed rather than reused. A worker keeps
+/// up to `2 × MAX_BATCH` (64) spare buffers, so this bounds what it holds on to at 16 MiB.
+const MAX_RECYCLED: usize = 256 << 10;
 
 /// One input's findings, rendered by the worker that scanned it.
 #[derive(Debug, Default)]
