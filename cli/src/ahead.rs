@@ -36,9 +36,6 @@ const CLAIMED_BITS: usize = 1 << 16;
 /// Numbers listings across every `Ahead`, so a thread's stream is never taken for another's.
 static LISTINGS: AtomicU64 = AtomicU64::new(0);
 
-/// An input's printed path and what scanning it gave.
-pub type Scanned = (Option<String>, Outcome);
-
 thread_local! {
     /// The directory stream this thread reads ahead, with the number of the listing it is of.
     static STREAM: RefCell<Option<(u64, ReadDir)>> = const { RefCell::new(None) };
@@ -74,7 +71,7 @@ struct Listing {
 #[derive(Debug, Default)]
 struct State {
     /// Outcomes scanned ahead, by path, until the walk reaches them.
-    done: HashMap<OsString, Scanned>,
+    done: HashMap<OsString, Outcome>,
     held_bytes: usize,
     /// Files being scanned ahead now.
     busy: HashSet<OsString>,
@@ -204,13 +201,13 @@ impl Ahead {
 
     /// Hands in the outcome of `path`, scanned ahead; `None` when it was given up (it did not
     /// fit in one read buffer): the walk's turn scans it then.
-    pub fn finish(&self, path: PathBuf, scanned: Option<Scanned>) {
+    pub fn finish(&self, path: PathBuf, scanned: Option<Outcome>) {
         let mut s = self.state();
         let path = path.into_os_string();
         s.busy.remove(&path);
         if !s.abandoned.remove(&path) {
             if let Some(scanned) = scanned {
-                s.held_bytes += scanned.1.findings.rendered.len();
+                s.held_bytes += scanned.findings.rendered.len();
                 s.done.insert(path, scanned);
             }
         }
@@ -219,7 +216,7 @@ impl Ahead {
 
     /// The outcome of `path` if it was scanned ahead. If it is being scanned ahead right now,
     /// that scan's outcome will be dropped and the caller scans it itself.
-    pub fn take(&self, path: &Path) -> Option<Scanned> {
+    pub fn take(&self, path: &Path) -> Option<Outcome> {
         if self.held.load(Ordering::Acquire) == 0 {
             return None;
         }
@@ -230,7 +227,7 @@ impl Ahead {
         let mut s = self.state();
         match s.done.remove(path.as_os_str()) {
             Some(scanned) => {
-                s.held_bytes -= scanned.1.findings.rendered.len();
+                s.held_bytes -= scanned.findings.rendered.len();
                 self.recount(&s);
                 Some(scanned)
             }
@@ -248,8 +245,8 @@ impl Ahead {
 mod tests {
     use super::*;
 
-    fn outcome(bytes: u64) -> Scanned {
-        (None, Outcome { bytes, ..Outcome::default() })
+    fn outcome(bytes: u64) -> Outcome {
+        Outcome { bytes, ..Outcome::default() }
     }
 
     /// A directory holding a file per name (its content the name).
@@ -327,7 +324,7 @@ mod tests {
         let second = ahead.next_file().unwrap();
         let third = ahead.next_file().unwrap();
         ahead.finish(first.clone(), Some(outcome(1)));
-        assert_eq!(ahead.take(&first).unwrap().1.bytes, 1);
+        assert_eq!(ahead.take(&first).unwrap().bytes, 1);
         assert!(ahead.take(&first).is_none(), "an outcome is used once");
         // The walk reaches `second` while it is being scanned ahead: the caller scans it, and
         // the outcome scanned ahead is dropped rather than held for ever.
@@ -369,7 +366,7 @@ mod tests {
         let other = dir.path().join("not-listed");
         assert!(ahead.take(&other).is_none());
         ahead.finish(first.clone(), Some(outcome(3)));
-        assert_eq!(ahead.take(&first).unwrap().1.bytes, 3);
+        assert_eq!(ahead.take(&first).unwrap().bytes, 3);
         assert!(ahead.state().abandoned.is_empty());
         ahead.end();
         ahead.clear();
@@ -383,7 +380,7 @@ mod tests {
         ahead.begin(dir.path());
         let first = ahead.next_file().unwrap();
         let mut big = outcome(1);
-        big.1.findings.rendered = vec![b'x'; MAX_HELD_BYTES];
+        big.findings.rendered = vec![b'x'; MAX_HELD_BYTES];
         ahead.finish(first, Some(big));
         assert_eq!(ahead.next_file(), None);
     }

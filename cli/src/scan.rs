@@ -9,13 +9,14 @@
 //! whichever worker completes the next one in sequence, and the printed buffers go back to
 //! that worker for its next inputs.
 
-use crate::ahead::{Ahead, Scanned};
+use crate::ahead::Ahead;
 use crate::args::{ColorChoice, ScanArgs};
 use crate::detectors::Detection;
 use crate::output::{self, Findings, Report, Style};
 use anyhow::Context;
 use dlpjet::Event;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,7 +49,8 @@ const MAX_BATCH: usize = 32;
 const SMALL_INPUT: u64 = 64 << 10;
 /// How long a worker with nothing to scan ahead keeps trying the busy walk before it waits.
 const SPIN: std::time::Duration = std::time::Duration::from_millis(1);
-/// Rendered output waiting for an earlier, slower input before a worker stops taking new ones.
+/// Output waiting for an earlier, slower input before a worker stops taking new ones: the
+/// rendered findings, and the inputs themselves (`held_size`).
 const MAX_PENDING_BYTES: usize = 64 << 20;
 
 /// One thing to scan.
@@ -59,14 +61,19 @@ pub enum Input {
 }
 
 impl Input {
-    /// The path as printed; `None` for standard input.
-    fn display(&self) -> Option<String> {
+    /// The path as printed; `None` for standard input. Borrowed unless the path is not UTF-8.
+    fn shown(&self) -> Option<Cow<'_, str>> {
         match self {
             Input::Stdin => None,
-            Input::File(p) => Some(p.to_string_lossy().into_owned()),
+            Input::File(p) => Some(p.to_string_lossy()),
         }
     }
 }
+
+/// An input and what scanning it gave (no input for a problem of the walk, whose message names
+/// the path). The input is kept as the walk gave it and shown as text when its findings are
+/// rendered and printed, borrowed: no copy of the path per input.
+type Scanned = (Option<Input>, Outcome);
 
 /// What the walk yields: an input, or a one-line problem with a path (naming it).
 type Item = Result<Input, String>;
@@ -109,19 +116,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
         let ahead = Arc::new(Ahead::new(args.hidden));
         (Box::new(walk(&args, Some(ahead.clone()))), None, Some(ahead))
     };
-    let printer = Printer {
-        state: Mutex::new(Sequence {
-            next: 0,
-            pending: BTreeMap::new(),
-            pending_bytes: 0,
-            failed: false,
-            waiting: 0,
-            out: io::BufWriter::with_capacity(256 << 10, io::stdout()),
-            report: Report::new(args.format),
-            progress,
-        }),
-        advanced: Condvar::new(),
-    };
+    let printer =
+        Printer::new(io::BufWriter::with_capacity(256 << 10, io::stdout()), Report::new(args.format), progress);
     let work = Work {
         items: Mutex::new(items.enumerate()),
         ahead,
@@ -134,7 +130,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let scanned = pool.broadcast(|_| work.run()).into_iter().collect::<io::Result<()>>();
     let mut state = printer.state.into_inner().unwrap_or_else(PoisonError::into_inner);
     scanned?;
-    debug_assert!(state.pending.is_empty(), "every input was printed");
+    debug_assert!(state.pending.iter().all(Option::is_none), "every input was printed");
     state.report.finish(&mut state.out)?;
     state.out.flush()?;
     let report = &state.report;
@@ -161,7 +157,7 @@ struct Work<'a, I> {
     detection: &'a Detection,
     args: &'a ScanArgs,
     style: &'a Style,
-    printer: &'a Printer,
+    printer: &'a Printer<io::BufWriter<io::Stdout>>,
 }
 
 impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
@@ -235,24 +231,21 @@ impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
 
     fn scan(&self, input: Input) -> Scanned {
         if let (Input::File(p), Some(ahead)) = (&input, &self.ahead) {
-            if let Some(scanned) = ahead.take(p) {
-                return scanned;
+            if let Some(outcome) = ahead.take(p) {
+                return (Some(input), outcome);
             }
         }
-        let path = input.display();
-        let outcome = READ_BUF.with_borrow_mut(|buf| {
-            scan_input(self.detection, &input, path.as_deref(), self.args, self.style, buf, false)
-        });
-        (path, outcome.expect("an input scanned in its turn is scanned whole"))
+        let outcome =
+            READ_BUF.with_borrow_mut(|buf| scan_input(self.detection, &input, self.args, self.style, buf, false));
+        (Some(input), outcome.expect("an input scanned in its turn is scanned whole"))
     }
 
     fn scan_ahead(&self, path: PathBuf) {
-        let shown = path.to_string_lossy().into_owned();
         let input = Input::File(path);
-        let outcome = READ_BUF
-            .with_borrow_mut(|buf| scan_input(self.detection, &input, Some(&shown), self.args, self.style, buf, true));
+        let outcome =
+            READ_BUF.with_borrow_mut(|buf| scan_input(self.detection, &input, self.args, self.style, buf, true));
         if let (Some(ahead), Input::File(path)) = (&self.ahead, input) {
-            ahead.finish(path, outcome.map(|o| (Some(shown), o)));
+            ahead.finish(path, outcome);
         }
     }
 }
@@ -280,29 +273,46 @@ fn private_file_table() -> bool {
 }
 
 /// Prints scanned inputs in input order, whichever worker finished them.
-struct Printer {
-    state: Mutex<Sequence>,
+struct Printer<W> {
+    state: Mutex<Sequence<W>>,
     /// Signalled when `next` moves on, for workers waiting on a full pending buffer.
     advanced: Condvar,
 }
 
-struct Sequence {
+struct Sequence<W> {
     /// The input to print next.
     next: usize,
-    /// Inputs done before one that precedes them.
-    pending: BTreeMap<usize, Scanned>,
+    /// Inputs done before one that precedes them: slot `i` holds input `next + i` once it is
+    /// done. A ring rather than a sorted map: inputs come in batches just after `next`, and
+    /// an outcome is a few hundred bytes, which a map's nodes shift on every insertion.
+    pending: VecDeque<Option<Scanned>>,
+    /// What the pending inputs hold: their rendered findings and their slots.
     pending_bytes: usize,
     /// Writing failed (the reader went away): nothing more is printed, and nobody waits.
     failed: bool,
     /// Workers blocked on `advanced`. The condition variable is only signalled when this is
     /// not zero: a signal is a system call even with nobody to wake, once per input.
     waiting: usize,
-    out: io::BufWriter<io::Stdout>,
+    out: W,
     report: Report,
     progress: Option<indicatif::ProgressBar>,
 }
 
-impl Printer {
+impl<W: Write> Printer<W> {
+    fn new(out: W, report: Report, progress: Option<indicatif::ProgressBar>) -> Printer<W> {
+        let sequence = Sequence {
+            next: 0,
+            pending: VecDeque::new(),
+            pending_bytes: 0,
+            failed: false,
+            waiting: 0,
+            out,
+            report,
+            progress,
+        };
+        Printer { state: Mutex::new(sequence), advanced: Condvar::new() }
+    }
+
     /// Hands in scanned inputs (consecutive in input order), prints them and every later input
     /// that was waiting for them, and empties `batch`; the findings printed are put in `spent`,
     /// to be reused or freed outside the lock. Blocks while too much output waits for
@@ -325,16 +335,15 @@ impl Printer {
         let mut printed = Ok(());
         for (seq, done) in batch.drain(..) {
             if seq != s.next {
-                s.pending_bytes += done.1.findings.rendered.len();
-                s.pending.insert(seq, done);
+                s.hold(seq, done);
                 continue;
             }
             if printed.is_ok() {
                 printed = s.print(done).map(|f| spent.push(f));
             }
             while printed.is_ok() {
-                let Some(done) = s.pending.remove(&s.next) else { break };
-                s.pending_bytes -= done.1.findings.rendered.len();
+                let Some(done) = s.pending.front_mut().and_then(Option::take) else { break };
+                s.pending_bytes -= held_size(&done);
                 printed = s.print(done).map(|f| spent.push(f));
             }
         }
@@ -348,14 +357,31 @@ impl Printer {
     }
 }
 
-impl Sequence {
+/// What a pending input holds on to, counted against `MAX_PENDING_BYTES`: its rendered findings
+/// and its slot, so that many inputs without findings waiting for a slow one count too.
+fn held_size(done: &Scanned) -> usize {
+    done.1.findings.rendered.len() + std::mem::size_of::<Option<Scanned>>()
+}
+
+impl<W: Write> Sequence<W> {
+    /// Keeps input number `seq`, done before input `next`, until its turn.
+    fn hold(&mut self, seq: usize, done: Scanned) {
+        let slot = seq - self.next;
+        if self.pending.len() <= slot {
+            self.pending.resize_with(slot + 1, || None);
+        }
+        self.pending_bytes += held_size(&done);
+        self.pending[slot] = Some(done);
+    }
+
     /// Prints input number `next` and moves on to the one after it; gives back its findings.
-    fn print(&mut self, (path, outcome): Scanned) -> io::Result<Findings> {
+    fn print(&mut self, (input, outcome): Scanned) -> io::Result<Findings> {
         self.next += 1;
+        self.pending.pop_front();
         if let Some(p) = &self.progress {
             p.inc(outcome.bytes.max(1));
         }
-        self.report.file(&mut self.out, path.as_deref(), outcome)
+        self.report.file(&mut self.out, input.as_ref().and_then(Input::shown).as_deref(), outcome)
     }
 }
 
@@ -441,12 +467,13 @@ pub fn io_message(e: &io::Error) -> String {
 fn scan_input(
     det: &Detection,
     input: &Input,
-    path: Option<&str>,
     args: &ScanArgs,
     style: &Style,
     buf: &mut [u8],
     whole_only: bool,
 ) -> Option<Outcome> {
+    let shown = input.shown();
+    let path = shown.as_deref();
     let result = match input {
         Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf, false),
         Input::File(p) => crate::open::open(p).and_then(|f| {
@@ -606,6 +633,33 @@ mod tests {
         }
         check.0.send(()).unwrap();
         worker.join().unwrap();
+    }
+
+    /// Inputs handed in out of order, in batches as the workers deliver them, come out in
+    /// input order; each is printed as soon as every input before it was.
+    #[test]
+    fn inputs_done_out_of_order_are_printed_in_order() {
+        let printer = Printer::new(Vec::new(), Report::new(crate::args::Format::Jsonl), None);
+        let done = |seq: usize| {
+            let mut outcome = Outcome::default();
+            outcome.findings.rendered = format!("{seq}\n").into_bytes();
+            (seq, (Some(Input::File(PathBuf::from(format!("f{seq}")))), outcome))
+        };
+        let printed = || String::from_utf8(printer.state.lock().unwrap().out.clone()).unwrap();
+        let mut spent = Vec::new();
+        for (batch, then) in [
+            (vec![12], ""),
+            (vec![3, 4], ""),
+            (vec![0], "0\n"),
+            (vec![5, 6, 7, 8, 9, 10, 11], "0\n"),
+            (vec![1, 2], "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"),
+        ] {
+            printer.deliver(&mut batch.into_iter().map(done).collect(), &mut spent).unwrap();
+            assert_eq!(printed(), then);
+        }
+        assert_eq!(spent.len(), 13, "every printed input's findings come back for reuse");
+        let s = printer.state.lock().unwrap();
+        assert_eq!((s.next, s.pending.len(), s.pending_bytes), (13, 0, 0));
     }
 
     #[test]
