@@ -8,6 +8,7 @@ use dlpjet::{preview_into, Builtin, Finding};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -200,9 +201,9 @@ impl Report {
 
     /// Takes in one scanned input: counts it and prints (or holds) its findings. Gives back
     /// what is left of them, for the caller to free.
-    pub fn file(&mut self, out: &mut impl Write, path: Option<&str>, r: Outcome) -> io::Result<Findings> {
+    pub fn file(&mut self, out: &mut impl Write, path: Option<&Path>, r: Outcome) -> io::Result<Findings> {
         if let Some(e) = &r.error {
-            self.error(path, e);
+            self.error(path.map(|p| p.to_string_lossy()).as_deref(), e);
             return Ok(r.findings);
         }
         if r.skipped {
@@ -223,7 +224,7 @@ impl Report {
             }
         }
         out.write_all(&f.rendered)?;
-        self.held.extend(f.records.drain(..).map(|rec| (path.map(String::from), rec)));
+        self.held.extend(f.records.drain(..).map(|rec| (path.map(|p| p.to_string_lossy().into_owned()), rec)));
         Ok(f)
     }
 

@@ -381,7 +381,11 @@ impl<W: Write> Sequence<W> {
         if let Some(p) = &self.progress {
             p.inc(outcome.bytes.max(1));
         }
-        self.report.file(&mut self.out, input.as_ref().and_then(Input::shown).as_deref(), outcome)
+        let path = match &input {
+            Some(Input::File(p)) => Some(p.as_path()),
+            Some(Input::Stdin) | None => None,
+        };
+        self.report.file(&mut self.out, path, outcome)
     }
 }
 
