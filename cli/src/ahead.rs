@@ -18,6 +18,7 @@
 //! another.
 
 use crate::scan::Outcome;
+use crossbeam_utils::CachePadded;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
@@ -45,8 +46,10 @@ thread_local! {
 #[derive(Debug)]
 pub struct Ahead {
     /// The directory being listed, read again in the file system's order by a waiting worker.
-    listing: Mutex<Listing>,
-    state: Mutex<State>,
+    listing: CachePadded<Mutex<Listing>>,
+    /// Written whenever an outcome comes in or is taken; on cache lines of its own, apart from
+    /// `held` and `claimed`, which `take` reads for every input.
+    state: CachePadded<Mutex<State>>,
     /// Files scanned ahead or being scanned, not yet taken: when none, `take` needs no lock.
     held: AtomicUsize,
     /// One bit per hash of every path claimed for scanning ahead since the last `clear`: a
@@ -82,8 +85,8 @@ struct State {
 impl Ahead {
     pub fn new(hidden: bool) -> Ahead {
         Ahead {
-            listing: Mutex::new(Listing::default()),
-            state: Mutex::new(State::default()),
+            listing: CachePadded::new(Mutex::new(Listing::default())),
+            state: CachePadded::new(Mutex::new(State::default())),
             held: AtomicUsize::new(0),
             claimed: (0..CLAIMED_BITS / 64).map(|_| AtomicU64::new(0)).collect(),
             hidden,
