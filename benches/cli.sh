@@ -4,7 +4,8 @@
 #     1 thread vs 2 threads;
 #  2. the same tree through ripgrep with an alternation of the equivalent patterns, and the
 #     engine's own single-thread time over the same files (in memory; reading each file; and
-#     as a whole process that lists, reads and scans them);
+#     as a whole process that lists, reads and scans them), and how far the library's own work
+#     on those files scales to two threads and to two processes (benches' `scaling`);
 #     all in paired rounds (benches/paired.py), medians and median ratios;
 #  3. peak RSS of `dlpjet redact` on a 2 GiB stream.
 # Installs ripgrep from Debian's packages when missing. Loopback-free, bounded.
@@ -41,7 +42,10 @@ find "$work/tree" -type f | sort | xargs cat | split -b 1M - "$work/big/part-"
 # for the CLI's overhead. "2 × dlpjet -j1 at once" runs two independent one-thread scans side
 # by side: twice its ratio to "dlpjet scan -j1" over its own is how well this machine's two
 # cores scale at that moment (shared hosts often fall short of 2×), the ceiling for "-j2".
-# Output goes to /dev/null.
+# "engine:library ..." (benches' `scaling`) is the library's own work on the same files split
+# between two workers decided up front, timed inside the program without the listing: how far
+# opening, reading and scanning alone scale here, in threads as dlpjet's workers are, and in
+# processes. Output goes to /dev/null.
 for dir in tree big; do
     echo
     echo "$dir: $(find "$work/$dir" -type f | wc -l) files"
@@ -52,6 +56,8 @@ for dir in tree big; do
         --ratio "dlpjet scan -j1 / engine:scan" \
         --ratio "rg -j1 (alternation) / rg -j2 (alternation)" \
         --ratio "rg -j2 (alternation) / dlpjet scan -j2" \
+        --ratio "engine:library, 1 thread / engine:library, 2 threads" \
+        --ratio "engine:library, 1 process / engine:library, 2 processes" \
         "${ROUNDS:-15}" \
         "engine:scan=$bin/enginescan $work/$dir 1" \
         "engine:read+scan=$bin/enginescan $work/$dir 1 read" \
@@ -60,7 +66,11 @@ for dir in tree big; do
         "dlpjet scan -j2=$bin/dlpjet scan -j2 --format jsonl --no-progress $work/$dir" \
         "2 × dlpjet -j1 at once=sh -c '$bin/dlpjet scan -j1 --format jsonl --no-progress $work/$dir >/dev/null & $bin/dlpjet scan -j1 --format jsonl --no-progress $work/$dir >/dev/null; wait'" \
         "rg -j1 (alternation)=rg -j1 --no-unicode --count-matches --no-filename -f $work/patterns.txt $work/$dir" \
-        "rg -j2 (alternation)=rg -j2 --no-unicode --count-matches --no-filename -f $work/patterns.txt $work/$dir"
+        "rg -j2 (alternation)=rg -j2 --no-unicode --count-matches --no-filename -f $work/patterns.txt $work/$dir" \
+        "engine:library, 1 thread=$bin/scaling $work/$dir 1 threads" \
+        "engine:library, 2 threads=$bin/scaling $work/$dir 2 threads" \
+        "engine:library, 1 process=$bin/scaling $work/$dir 1 processes" \
+        "engine:library, 2 processes=$bin/scaling $work/$dir 2 processes"
 done
 
 echo
