@@ -148,3 +148,22 @@ fn main() {
     println!("{ms:.1}");
     eprintln!("library work, {n} {kind}: {ms:.1} ms, {findings} findings");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two threads, each with its own file table, find what one finds: every file is read
+    /// by exactly one worker.
+    #[test]
+    fn threads_split_the_work_and_find_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..9 {
+            let body = if i % 2 == 0 { "mail jane.doe@example.org\n" } else { "nothing here\n" };
+            std::fs::write(dir.path().join(format!("f{i}.txt")), body).unwrap();
+        }
+        let (_, one) = threads(dir.path(), 1);
+        let (_, two) = threads(dir.path(), 2);
+        assert_eq!((one, two), (5, 5));
+    }
+}
