@@ -43,7 +43,7 @@ const MAX_SPARE: usize = 2 * MAX_BATCH;
 const BINARY_PROBE: usize = 8 * 1024;
 /// Inputs a worker takes from the walk at once at most, when they are small. Each batch is a
 /// turn at the walk's lock and at the printer's, whose data then moves to the other core:
-/// on 40,000 tiny files, batches of 32 made `-j2` 2.8% faster than batches of 8, and 64 or
+/// on 40,000 tiny files, batches of 32 made `-j2` 1.8-2.8% faster than batches of 8, and 64 or
 /// 128 no faster than 32 (BENCHMARKS.md, "The CLI").
 const MAX_BATCH: usize = 32;
 /// Below this average size (bytes), inputs are small enough to be taken several at a time.
