@@ -204,14 +204,14 @@ impl Ahead {
 
     /// Hands in the outcome of `path`, scanned ahead; `None` when it was given up (it did not
     /// fit in one read buffer): the walk's turn scans it then.
-    pub fn finish(&self, path: PathBuf, scanned: Option<Outcome>) {
+    pub fn finish(&self, path: PathBuf, outcome: Option<Outcome>) {
         let mut s = self.state();
         let path = path.into_os_string();
         s.busy.remove(&path);
         if !s.abandoned.remove(&path) {
-            if let Some(scanned) = scanned {
-                s.held_bytes += scanned.findings.rendered.len();
-                s.done.insert(path, scanned);
+            if let Some(outcome) = outcome {
+                s.held_bytes += outcome.findings.rendered.len();
+                s.done.insert(path, outcome);
             }
         }
         self.recount(&s);
@@ -229,10 +229,10 @@ impl Ahead {
         }
         let mut s = self.state();
         match s.done.remove(path.as_os_str()) {
-            Some(scanned) => {
-                s.held_bytes -= scanned.findings.rendered.len();
+            Some(outcome) => {
+                s.held_bytes -= outcome.findings.rendered.len();
                 self.recount(&s);
-                Some(scanned)
+                Some(outcome)
             }
             None => {
                 if s.busy.contains(path.as_os_str()) {
