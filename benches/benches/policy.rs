@@ -4,7 +4,7 @@
 //! `cargo bench -p dlpjet-benches --bench policy`
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use dlpjet::policy::{Direction, PolicySet};
+use dlpjet_policy::{Direction, PolicySet};
 
 use dlpjet_benches as data;
 use std::hint::black_box;

@@ -635,7 +635,7 @@ fn policy_check_prints_the_summary_or_the_error() {
 /// `verify` checks each and fails if any fails.
 #[test]
 fn audit_query_merges_logs_and_verify_checks_each() {
-    use dlpjet::audit::{AuditEvent, AuditLog, EventAction, Options};
+    use dlpjet_audit::{AuditEvent, AuditLog, EventAction, Options};
     let d = tempfile::tempdir().unwrap();
     let dirs: Vec<_> = ["gw-1", "gw-2", "gw-3"].iter().map(|n| d.path().join(n)).collect();
     let logs: Vec<_> = dirs.iter().map(|p| AuditLog::open(p, Options::default()).unwrap()).collect();
@@ -686,7 +686,7 @@ fn audit_query_merges_logs_and_verify_checks_each() {
 
 #[test]
 fn audit_keygen_checkpoint_verify_and_query() {
-    use dlpjet::audit::{AuditEvent, AuditLog, EventAction, Options};
+    use dlpjet_audit::{AuditEvent, AuditLog, EventAction, Options};
     let d = tempfile::tempdir().unwrap();
     let key = d.path().join("audit.key");
     let out = dlpjet().args(["audit", "keygen"]).arg(&key).output().unwrap();
@@ -695,7 +695,7 @@ fn audit_keygen_checkpoint_verify_and_query() {
     let again = dlpjet().args(["audit", "keygen"]).arg(&key).output().unwrap();
     assert_eq!(again.status.code(), Some(2), "an existing key is never overwritten");
     let log_dir = d.path().join("log");
-    let signing = dlpjet::audit::read_signing_key(&key).unwrap();
+    let signing = dlpjet_audit::read_signing_key(&key).unwrap();
     let log =
         AuditLog::open(&log_dir, Options { checkpoint_key: Some(signing), checkpoint_every: 5, ..Options::default() })
             .unwrap();

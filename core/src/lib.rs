@@ -10,6 +10,8 @@
 //!   one-shot scan would, holding back a bounded tail ([`Scanner::max_holdback`]).
 //! * [`Redactor`] rewrites text in a [`Style`] per detector, one-shot or as an
 //!   [`io::Write`](std::io::Write) adapter ([`RedactWriter`]).
+//! * [`Scanner::scan_many`] scans many inputs at once on every core; [`batch`] has the
+//!   blocks it cuts them into, for callers that convert results in parallel too.
 //! * [`Scanner::explain`] says why each finding was reported and why suppressed candidates
 //!   were not.
 //!
@@ -36,27 +38,25 @@
 #![deny(missing_docs)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-#[cfg(feature = "audit")]
-pub mod audit;
+pub mod batch;
 mod detect;
 mod engine;
 mod error;
 mod explain;
 mod finding;
 pub mod offsets;
-pub mod policy;
 mod preview;
 mod redact;
 mod scanner;
 mod simd;
 mod stream;
 pub mod validate;
-#[cfg(feature = "vault")]
-pub mod vault;
 
 pub use detect::catalog::Builtin;
 pub use detect::context::CONTEXT_WINDOW;
-pub use detect::custom::{Allowlist, CustomRegex, Dictionary};
+pub use detect::custom::{
+    check_detector_id, check_pattern, Allowlist, CustomRegex, Dictionary, DEFAULT_MAX_LEN, MAX_MAX_LEN,
+};
 pub use error::{BuildError, ErrorKind};
 pub use explain::{Explanation, Outcome, Rejection};
 pub use finding::Finding;

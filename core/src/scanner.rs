@@ -2,13 +2,13 @@
 
 use crate::detect::catalog::Builtin;
 use crate::detect::custom::{check_id, AllowSet, Allowlist, CustomRegex, DictLane, Dictionary, RegexLane};
+use crate::detect::LOOKBACK;
 use crate::detect::{Candidate, DetIdx, Gate, Rejected, Sink};
 use crate::engine::resolve::{beaten_by, sort_dedup};
-use crate::engine::{Cursors, Engine, LOOKBACK};
+use crate::engine::{Cursors, Engine};
 use crate::error::{BuildError, ErrorKind};
 use crate::explain::{Explanation, Outcome};
 use crate::finding::Finding;
-use crate::stream::StreamScanner;
 use std::sync::Arc;
 
 /// Configures and compiles a [`Scanner`].
@@ -254,12 +254,7 @@ impl Scanner {
         out
     }
 
-    /// A streaming scanner over this scanner's detectors.
-    pub fn stream(&self) -> StreamScanner {
-        StreamScanner::new(self.clone())
-    }
-
-    /// The most bytes a [`StreamScanner`] keeps buffered beyond the chunk being pushed.
+    /// The most bytes a [`StreamScanner`](crate::StreamScanner) keeps buffered beyond the chunk being pushed.
     /// It depends on the detectors, never on the input.
     pub fn max_holdback(&self) -> usize {
         2 * self.inner.engine.max_reach() + 2 * LOOKBACK

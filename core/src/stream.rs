@@ -54,8 +54,15 @@ pub struct StreamScanner {
     finished: bool,
 }
 
+impl Scanner {
+    /// A streaming scanner over this scanner's detectors.
+    pub fn stream(&self) -> StreamScanner {
+        StreamScanner::new(self.clone())
+    }
+}
+
 impl StreamScanner {
-    pub(crate) fn new(scanner: Scanner) -> StreamScanner {
+    fn new(scanner: Scanner) -> StreamScanner {
         StreamScanner {
             scanner,
             buf: Vec::new(),

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| dlpjet_fuzz::checks::policy(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| dlpjet_fuzz::policy_checks::policy(data));

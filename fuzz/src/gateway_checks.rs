@@ -5,10 +5,10 @@
 //! OpenAI completion, Anthropic) split into two network reads at a point the second byte
 //! chooses.
 
-use dlpjet::policy::PolicySet;
-use dlpjet_gateway::json;
-use dlpjet_gateway::sse::{self, Item};
-use dlpjet_gateway::stream::{Protocol, StreamFilter};
+use dlpjet_gateway::dlp::json;
+use dlpjet_gateway::dlp::sse::{self, Item};
+use dlpjet_gateway::dlp::stream::{Protocol, StreamFilter};
+use dlpjet_policy::PolicySet;
 use std::sync::OnceLock;
 
 /// Runs the check the first byte selects.

@@ -4,27 +4,25 @@
 //! reaches the caller, attaches the provider key from the vault on the way out, and writes one
 //! audit record per request.
 //!
-//! The modules, bottom up: [`json`] (a strict reader that keeps spans), [`sse`] (event
-//! streams), [`tokens`] (tokenize and restore), [`fields`] (which strings of a provider's JSON
-//! are text, and the policy applied to them), [`stream`] (DLP over streamed answers),
-//! [`ratelimit`] and [`budget`] (limits per key, user, tenant, address; spending caps), [`shared`]
-//! (the same counted in Redis for several instances),
-//! [`metrics`] (Prometheus), [`tls`], [`config`], [`reply`] (the gateway's own responses),
-//! [`server`].
+//! The modules, bottom up: [`config`] (the configuration file), [`tls`], [`metrics`]
+//! (Prometheus); [`dlp`] (a strict JSON reader that keeps spans, event streams, tokenize and
+//! restore, which strings of a provider's JSON are text and the policy applied to them, DLP
+//! over streamed answers); [`limits`] (rate limits and spending caps, counted alone or in
+//! Redis for several instances); [`server`] (one module per step of a request).
+//!
+//! # Example
+//! ```no_run
+//! // What `dlpjet gateway --config gateway.toml` does: serve until SIGINT or SIGTERM.
+//! dlpjet_gateway::run("gateway.toml".into())?;
+//! # Ok::<(), dlpjet_gateway::server::StartError>(())
+//! ```
 
-pub mod budget;
 pub mod config;
-pub mod fields;
-pub mod json;
+pub mod dlp;
+pub mod limits;
 pub mod metrics;
-pub mod ratelimit;
-pub mod reply;
 pub mod server;
-pub mod shared;
-pub mod sse;
-pub mod stream;
 pub mod tls;
-pub mod tokens;
 
 /// Runs the gateway configured by `config` until SIGINT or SIGTERM (what
 /// `dlpjet gateway --config FILE` does).

@@ -3,13 +3,13 @@
 
 #[path = "support/redis.rs"]
 mod redis_server;
-#[path = "../../core/tests/support/tied.rs"]
+#[path = "../../vault/tests/support/tied.rs"]
 mod tied;
 
-use dlpjet_gateway::budget::{Budgets, Refused};
 use dlpjet_gateway::config::{Budgets as BudgetConfig, Period, Rate, RateLimits, SharedConfig};
-use dlpjet_gateway::ratelimit::{self, RateLimiter, Scope};
-use dlpjet_gateway::shared::Shared;
+use dlpjet_gateway::limits::budget::{Budgets, Refused};
+use dlpjet_gateway::limits::ratelimit::{self, RateLimiter, Scope};
+use dlpjet_gateway::limits::shared::Shared;
 use redis_server::RedisServer;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -126,7 +126,7 @@ async fn a_budget_hammered_by_three_instances_is_not_overshot() {
     assert_eq!(holds.len(), 10);
     // Each settles at 0.5: the spend is 5.0, seen by every instance, and 5 more fit. Half
     // are settled before `settle_now` returns, half in the background.
-    let window = dlpjet_gateway::budget::window_start(Period::Day, now());
+    let window = dlpjet_gateway::limits::budget::window_start(Period::Day, now());
     for h in holds.drain(..5) {
         h.settle_now(0.5).await;
     }

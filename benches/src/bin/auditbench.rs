@@ -6,7 +6,7 @@
 //!
 //!   auditbench [group|fsync|buffered] [THREADS] [RECORDS] [DIR]
 
-use dlpjet::audit::{AuditEvent, AuditLog, DetectorResult, Durability, EventAction, GatewayInfo, Options, SigningKey};
+use dlpjet_audit::{AuditEvent, AuditLog, DetectorResult, Durability, EventAction, GatewayInfo, Options, SigningKey};
 use std::time::{Duration, Instant};
 
 fn event(i: usize) -> AuditEvent {

@@ -18,7 +18,7 @@
 //! gateway's peak memory with STREAMS streams open at once.
 
 use bytes::Bytes;
-use dlpjet_gateway::reply::{self, Body, ChannelBody};
+use dlpjet_gateway::server::reply::{self, Body, ChannelBody};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
@@ -359,8 +359,8 @@ async fn streams(c: &HttpClient, url: &str, key: &str, n: usize, concurrency: us
 
 /// The stream filter's own cost per event, on one thread: p50 and p99 in microseconds.
 fn filter_cost() -> (f64, f64) {
-    use dlpjet_gateway::stream::{Protocol, StreamFilter};
-    let policy = dlpjet::policy::PolicySet::from_toml(
+    use dlpjet_gateway::dlp::stream::{Protocol, StreamFilter};
+    let policy = dlpjet_policy::PolicySet::from_toml(
         "version = 1\n[default.detectors.email]\naction = \"redact\"\n[default.detectors.credit_card]\naction = \"block\"\n",
         None,
     )

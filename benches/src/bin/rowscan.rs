@@ -9,7 +9,7 @@
 //!   rowscan FILE [PASSES] [par|seq]
 //!   rowscan percall TEXT CALLS     (nanoseconds per scan of TEXT, one thread)
 
-use dlpjet::policy::{Direction, PolicySet, Tenant};
+use dlpjet_policy::{Direction, PolicySet, Tenant};
 use rayon::prelude::*;
 use std::time::Instant;
 
@@ -19,7 +19,7 @@ fn findings(t: &Tenant, row: &[u8]) -> usize {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let set = PolicySet::from_toml(dlpjet::policy::REDACT_ALL, None).expect("the default policy loads");
+    let set = PolicySet::from_toml(dlpjet_policy::REDACT_ALL, None).expect("the default policy loads");
     let tenant = set.tenant("default").expect("default tenant").clone();
     if args.first().map(String::as_str) == Some("percall") {
         let text = args.get(1).expect("percall TEXT CALLS").as_bytes();

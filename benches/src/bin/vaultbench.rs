@@ -4,7 +4,7 @@
 //!
 //!   vaultbench [N]
 
-use dlpjet::vault::{Accessor, Delivery, MasterKey, Role, Scope, Vault};
+use dlpjet_vault::{Accessor, Delivery, MasterKey, Role, Scope, Vault};
 use std::time::{Duration, Instant};
 
 fn report(name: &str, mut t: Vec<Duration>) {
@@ -55,7 +55,7 @@ fn main() {
         warm.push(t.elapsed());
     }
     report("API key verification, warm cache", warm);
-    std::thread::sleep(dlpjet::vault::KEY_CACHE_TTL);
+    std::thread::sleep(dlpjet_vault::KEY_CACHE_TTL);
     let mut cold = Vec::with_capacity(keys.len());
     for k in &keys {
         let t = Instant::now();

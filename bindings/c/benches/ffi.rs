@@ -7,7 +7,7 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use dlpjet_c::*;
-use engine::policy::{Direction, PolicySet};
+use dlpjet_policy::{Direction, PolicySet};
 use std::hint::black_box;
 
 const POLICY: &str = "version = 1\n[default]\ndefault_action = \"redact\"\n";

@@ -100,7 +100,7 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
 }
 
 /// Records `reason` as the thread's last error and returns `DLPJET_BLOCKED`.
-pub(crate) fn blocked(reason: &engine::policy::BlockReason) -> dlpjet_status {
+pub(crate) fn blocked(reason: &dlpjet_policy::BlockReason) -> dlpjet_status {
     remember(Failure::new(DLPJET_BLOCKED, format!("blocked by policy: {reason}")))
 }
 

@@ -2,7 +2,7 @@
 
 use crate::error::{Failure, DLPJET_ERR_INVALID_ARGUMENT, DLPJET_ERR_INVALID_UTF8};
 use crate::types::{dlpjet_direction, DLPJET_BOTH, DLPJET_INBOUND, DLPJET_OUTBOUND};
-use engine::policy::Direction;
+use dlpjet_policy::Direction;
 use std::ffi::{c_char, CStr};
 
 /// `len` bytes at `ptr`. A NULL pointer is accepted for an empty input only.

@@ -2,7 +2,7 @@
 
 use crate::error::guard_value;
 use crate::types::{action, dlpjet_action, dlpjet_finding, Ids, DLPJET_ALLOW};
-use engine::policy::Decision;
+use dlpjet_policy::Decision;
 use std::ffi::{c_char, CString};
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@ use crate::error::*;
 use crate::input::{bytes, c_str, put, utf8};
 use crate::results::{dlpjet_decision, dlpjet_findings};
 use crate::types::{dlpjet_direction, dlpjet_finding, Ids};
-use engine::policy::{Action, BlockReason, Decision, Direction, PolicyError, PolicyErrorKind, PolicySet, Tenant};
+use dlpjet_policy::{Action, BlockReason, Decision, Direction, PolicyError, PolicyErrorKind, PolicySet, Tenant};
 use std::ffi::c_char;
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ fn policy_failure(e: &PolicyError) -> Failure {
 
 fn make(set: Result<PolicySet, PolicyError>, tenant: Option<&str>) -> Result<Box<dlpjet_scanner>, Failure> {
     let set = set.map_err(|e| policy_failure(&e))?;
-    let tenant = set.tenant(tenant.unwrap_or(engine::policy::DEFAULT_TENANT)).map_err(|e| policy_failure(&e))?.clone();
+    let tenant = set.tenant(tenant.unwrap_or(dlpjet_policy::DEFAULT_TENANT)).map_err(|e| policy_failure(&e))?.clone();
     let ids = Ids::of(&tenant);
     Ok(Box::new(dlpjet_scanner { tenant, ids }))
 }
@@ -55,7 +55,7 @@ pub unsafe extern "C" fn dlpjet_scanner_new(
         }
         // SAFETY: the caller's contract for `policy`, `policy_len` and `tenant`.
         let (text, tenant) = unsafe { (bytes(policy.cast(), policy_len, "policy")?, c_str(tenant, "tenant")?) };
-        let text = if policy.is_null() { engine::policy::REDACT_ALL } else { utf8(text, "policy")? };
+        let text = if policy.is_null() { dlpjet_policy::REDACT_ALL } else { utf8(text, "policy")? };
         let scanner = make(PolicySet::from_toml(text, None), tenant)?;
         // SAFETY: `out` is non-null and writable by the caller's contract.
         unsafe { put(out, Box::into_raw(scanner), "out")? };

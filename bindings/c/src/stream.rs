@@ -5,7 +5,7 @@ use crate::input::{bytes, put};
 use crate::results::dlpjet_decision;
 use crate::scanner::{dlpjet_scanner, scanner_ref};
 use crate::types::{dlpjet_direction, Ids};
-use engine::policy::{BlockReason, PolicyStream};
+use dlpjet_policy::{BlockReason, PolicyStream};
 use std::sync::Arc;
 
 /// One body passing through the policy, chunk by chunk: findings split across chunks are
@@ -152,7 +152,7 @@ pub unsafe extern "C" fn dlpjet_stream_finish(
         // SAFETY: as above.
         unsafe { show(s, out, out_len) };
         let status = match &d.reason {
-            Some(reason) if d.action == engine::policy::Action::Block => blocked(reason),
+            Some(reason) if d.action == dlpjet_policy::Action::Block => blocked(reason),
             _ => DLPJET_OK,
         };
         if !decision.is_null() {

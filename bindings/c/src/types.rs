@@ -1,6 +1,6 @@
 //! The plain C types of the ABI: directions, actions, findings.
 
-use engine::policy::{Action, DecidedFinding, Tenant};
+use dlpjet_policy::{Action, DecidedFinding, Tenant};
 use engine::Finding;
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};

@@ -1,7 +1,7 @@
 //! The audit log from Node: record decisions and administrative events, verify and query.
 
 use crate::{bytes_of, decision, fail, guard, invalid, JsDecision, NativeScanner};
-use engine::audit::{self, AuditEvent, AuditLog, Durability, EventAction, Filter, Fingerprinter, Options};
+use dlpjet_audit::{self as audit, AuditEvent, AuditLog, Durability, EventAction, Filter, Fingerprinter, Options};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::json;

@@ -11,11 +11,11 @@
 // JavaScript; none is printed.
 #![allow(missing_debug_implementations)]
 
-use engine::offsets::{TextIndex, Unit};
-use engine::policy::{
+use dlpjet_policy::{
     Action, BlockReason, DecidedFinding, Decision, Direction, PolicyError, PolicyErrorKind, PolicySet, PolicyStream,
     Tenant, DEFAULT_TENANT,
 };
+use engine::offsets::{TextIndex, Unit};
 use engine::{Event, StreamScanner};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -278,7 +278,7 @@ impl NativeScanner {
                     let table: toml::Table = serde_json::from_str(&j).map_err(|e| bad(format!("not a policy: {e}")))?;
                     Source::Text(toml::to_string(&table).map_err(|e| bad(format!("not a policy: {e}")))?)
                 }
-                _ => Source::Text(engine::policy::REDACT_ALL.into()),
+                _ => Source::Text(dlpjet_policy::REDACT_ALL.into()),
             };
             let name = tenant.unwrap_or_else(|| DEFAULT_TENANT.to_string());
             let t = source.tenant(&name, detectors.as_deref())?;

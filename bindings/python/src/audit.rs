@@ -4,7 +4,9 @@ use crate::errors::{guard, DlpError};
 use crate::findings::Decision;
 use crate::scanner::Scanner;
 use crate::text::{direction, Input};
-use engine::audit::{self, AuditEvent, AuditLog as Log, Durability, EventAction, Filter, Fingerprinter, Options};
+use dlpjet_audit::{
+    self as audit, AuditEvent, AuditLog as Log, Durability, EventAction, Filter, Fingerprinter, Options,
+};
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

@@ -2,22 +2,14 @@
 //! straight from Arrow buffers), scanned with the GIL released on every core, and the results
 //! come back as a few flat buffers that the Python side turns into Arrow columns.
 
-use crate::scanner::Scanner;
 use crate::text::output;
+use dlpjet_policy::{Action, DecidedFinding, Direction, Tenant};
 use engine::offsets::{TextIndex, Unit};
-use engine::policy::{Action, DecidedFinding, Direction, Tenant};
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
-use rayon::prelude::*;
 use std::collections::HashMap;
-use std::ops::Range;
-
-/// Rows per unit of parallel work, at most.
-const BLOCK_ROWS: usize = 512;
-/// Bytes per unit of parallel work, about (a longer row is a block of its own).
-const BLOCK_BYTES: usize = 128 * 1024;
 
 /// The action names, in the order of their codes in the batch results.
 pub const ACTIONS: [&str; 5] = ["allow", "warn", "redact", "block", "tokenize"];
@@ -154,21 +146,13 @@ impl<'a> Rows<'a> {
         Ok(Rows { rows })
     }
 
-    /// Row ranges of about equal work.
-    fn blocks(&self) -> Vec<Range<usize>> {
-        let mut out = Vec::with_capacity(self.rows.len() / BLOCK_ROWS + 1);
-        let (mut start, mut bytes) = (0, 0);
-        for (i, r) in self.rows.iter().enumerate() {
-            bytes += r.map_or(0, |r| r.data.len());
-            if i + 1 - start >= BLOCK_ROWS || bytes >= BLOCK_BYTES {
-                out.push(start..i + 1);
-                (start, bytes) = (i + 1, 0);
-            }
-        }
-        if start < self.rows.len() {
-            out.push(start..self.rows.len());
-        }
-        out
+    /// Runs `f` on blocks of rows of about equal work, in parallel (the engine's batch
+    /// scheduling), with the GIL released.
+    fn map_blocks<R: Send>(&self, py: Python<'_>, f: impl Fn(usize, &[Option<Row<'a>>]) -> R + Sync + Send) -> Vec<R> {
+        let rows = &self.rows;
+        py.detach(|| {
+            engine::batch::map_blocks(rows.iter().map(|r| r.map_or(0, |r| r.data.len())), |b| f(b.start, &rows[b]))
+        })
     }
 
     fn all_text(&self) -> bool {
@@ -274,14 +258,14 @@ struct ScanPart {
     value: Vec<u8>,
 }
 
-fn scan_part(s: &Scanner, rows: &[Option<Row<'_>>], first: usize, d: Direction, values: bool) -> ScanPart {
+fn scan_part(t: &Tenant, ids: &Ids, rows: &[Option<Row<'_>>], first: usize, d: Direction, values: bool) -> ScanPart {
     let mut p = ScanPart::default();
     let mut preview = String::new();
     for (i, row) in rows.iter().enumerate() {
         let Some(row) = row else { continue };
         // A row over a policy's size limit under on_exceed = "block" has nothing to report:
         // redact_many nulls it, evaluate() says why.
-        let Ok(found) = s.tenant.findings(d, row.data) else { continue };
+        let Ok(found) = t.findings(d, row.data) else { continue };
         let mut ix = (row.text && !found.is_empty()).then(|| TextIndex::new(row.data, Unit::CodePoint));
         for DecidedFinding { finding: f, action: a } in &found {
             let (start, end) = match ix.as_mut() {
@@ -289,7 +273,7 @@ fn scan_part(s: &Scanner, rows: &[Option<Row<'_>>], first: usize, d: Direction, 
                 None => (f.start, f.end),
             };
             p.row.push((first + i) as i64);
-            p.detector.push(s.ids.code(&f.detector));
+            p.detector.push(ids.code(&f.detector));
             p.start.push(start as i64);
             p.end.push(end as i64);
             p.confidence.push(f.confidence);
@@ -367,20 +351,19 @@ fn strings<'py, P>(
 /// Scans every row; returns the findings as column buffers (see `dlpjet._columns`).
 pub fn scan<'py>(
     py: Python<'py>,
-    s: &Scanner,
+    t: &Tenant,
+    ids: &Ids,
     rows: &Rows<'_>,
     d: Direction,
     values: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let blocks = rows.blocks();
-    let parts: Vec<ScanPart> =
-        py.detach(|| blocks.par_iter().map(|r| scan_part(s, &rows.rows[r.clone()], r.start, d, values)).collect());
+    let parts = rows.map_blocks(py, |first, block| scan_part(t, ids, block, first, d, values));
     let out = PyDict::new(py);
     out.set_item("count", parts.iter().map(|p| p.row.len()).sum::<usize>())?;
     out.set_item("rows", rows.rows.len())?;
     out.set_item("row", column(py, &parts, |p| &p.row, i64::to_le_bytes)?)?;
     out.set_item("detector", column(py, &parts, |p| &p.detector, i32::to_le_bytes)?)?;
-    out.set_item("detectors", s.ids.names())?;
+    out.set_item("detectors", ids.names())?;
     out.set_item("start", column(py, &parts, |p| &p.start, i64::to_le_bytes)?)?;
     out.set_item("end", column(py, &parts, |p| &p.end, i64::to_le_bytes)?)?;
     out.set_item("confidence", column(py, &parts, |p| &p.confidence, f32::to_le_bytes)?)?;
@@ -438,21 +421,20 @@ fn redact_part(t: &Tenant, rows: &[Option<Row<'_>>], d: Direction) -> RedactPart
     p
 }
 
-fn redact_parts(py: Python<'_>, s: &Scanner, rows: &Rows<'_>, d: Direction) -> Vec<RedactPart> {
-    let blocks = rows.blocks();
-    py.detach(|| blocks.par_iter().map(|r| redact_part(&s.tenant, &rows.rows[r.clone()], d)).collect())
+fn redact_parts(py: Python<'_>, t: &Tenant, rows: &Rows<'_>, d: Direction) -> Vec<RedactPart> {
+    rows.map_blocks(py, |_, block| redact_part(t, block, d))
 }
 
 /// Redacts every row of a list: unchanged rows are the very objects passed in, blocked and
 /// null rows `None`.
 pub fn redact_rows<'py>(
     py: Python<'py>,
-    s: &Scanner,
+    t: &Tenant,
     items: &[Bound<'py, PyAny>],
     rows: &Rows<'_>,
     d: Direction,
 ) -> PyResult<Bound<'py, PyList>> {
-    let parts = redact_parts(py, s, rows, d);
+    let parts = redact_parts(py, t, rows, d);
     let mut out = Vec::with_capacity(rows.rows.len());
     let mut i = 0;
     for p in &parts {
@@ -473,8 +455,8 @@ pub fn redact_rows<'py>(
 }
 
 /// Redacts every row of Arrow chunks into one 64-bit-offset array's buffers.
-pub fn redact_arrow<'py>(py: Python<'py>, s: &Scanner, rows: &Rows<'_>, d: Direction) -> PyResult<Bound<'py, PyDict>> {
-    let parts = redact_parts(py, s, rows, d);
+pub fn redact_arrow<'py>(py: Python<'py>, t: &Tenant, rows: &Rows<'_>, d: Direction) -> PyResult<Bound<'py, PyDict>> {
+    let parts = redact_parts(py, t, rows, d);
     let n = rows.rows.len();
     let nulls = parts.iter().flat_map(|p| &p.present).filter(|&&p| !p).count();
     let validity = if nulls == 0 {

@@ -1,6 +1,6 @@
 //! The exception hierarchy, and the guard that turns a Rust panic into one of them.
 
-use engine::policy::{BlockReason, PolicyError as EnginePolicyError, PolicyErrorKind};
+use dlpjet_policy::{BlockReason, PolicyError as EnginePolicyError, PolicyErrorKind};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;

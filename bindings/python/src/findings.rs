@@ -1,8 +1,8 @@
 //! `Finding` and `Decision`: what a scan or a policy decision hands back to Python.
 
 use crate::text::output;
+use dlpjet_policy::{Action, BlockReason, DecidedFinding};
 use engine::offsets::{TextIndex, Unit};
-use engine::policy::{Action, BlockReason, DecidedFinding};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::sync::Arc;
@@ -127,7 +127,7 @@ pub struct Decision {
 }
 
 impl Decision {
-    pub fn new(py: Python<'_>, d: &engine::policy::Decision, hay: &[u8], text: bool) -> PyResult<Decision> {
+    pub fn new(py: Python<'_>, d: &dlpjet_policy::Decision, hay: &[u8], text: bool) -> PyResult<Decision> {
         let mut ix = text.then(|| TextIndex::new(hay, Unit::CodePoint));
         let findings = d
             .findings
@@ -140,7 +140,7 @@ impl Decision {
 
     /// The decision of a stream, whose text is gone: findings with byte offsets into the
     /// stream's UTF-8 and empty values, no output.
-    pub fn streamed(py: Python<'_>, d: &engine::policy::Decision) -> PyResult<Decision> {
+    pub fn streamed(py: Python<'_>, d: &dlpjet_policy::Decision) -> PyResult<Decision> {
         let findings = d
             .findings
             .iter()

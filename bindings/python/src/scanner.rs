@@ -5,8 +5,8 @@ use crate::errors::{blocked, guard, policy_error, policy_error_here};
 use crate::findings::{Decision, Finding};
 use crate::stream::{RedactStream, ScanStream};
 use crate::text::{output, Input};
+use dlpjet_policy::{Action, PolicyErrorKind, PolicySet, Tenant, DEFAULT_TENANT};
 use engine::offsets::{TextIndex, Unit};
-use engine::policy::{Action, PolicyErrorKind, PolicySet, Tenant, DEFAULT_TENANT};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
@@ -36,7 +36,7 @@ enum Source {
 
 impl Source {
     fn of(py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Source> {
-        let Some(p) = policy else { return Ok(Source::Text(engine::policy::REDACT_ALL.into())) };
+        let Some(p) = policy else { return Ok(Source::Text(dlpjet_policy::REDACT_ALL.into())) };
         if let Ok(s) = p.cast::<PyString>() {
             let s = s.to_str()?;
             // A policy is TOML: it has a `key = value` or a `[table]`; a file name has neither.
@@ -224,7 +224,7 @@ impl Scanner {
             let d = crate::text::direction(direction)?;
             let items = batch::items(rows)?;
             let rows = Rows::of_items(&items)?;
-            batch::scan(py, self, &rows, d, values)
+            batch::scan(py, &self.tenant, &self.ids, &rows, d, values)
         })
     }
 
@@ -243,7 +243,7 @@ impl Scanner {
             let d = crate::text::direction(direction)?;
             let buffers = batch::ArrowChunks::get(chunks)?;
             let rows = Rows::of_arrow(&buffers, large, !binary)?;
-            batch::scan(py, self, &rows, d, values)
+            batch::scan(py, &self.tenant, &self.ids, &rows, d, values)
         })
     }
 
@@ -260,7 +260,7 @@ impl Scanner {
             let d = crate::text::direction(direction)?;
             let items = batch::items(rows)?;
             let rows = Rows::of_items(&items)?;
-            batch::redact_rows(py, self, &items, &rows, d)
+            batch::redact_rows(py, &self.tenant, &items, &rows, d)
         })
     }
 
@@ -279,7 +279,7 @@ impl Scanner {
             let d = crate::text::direction(direction)?;
             let buffers = batch::ArrowChunks::get(chunks)?;
             let rows = Rows::of_arrow(&buffers, large, !binary)?;
-            batch::redact_arrow(py, self, &rows, d)
+            batch::redact_arrow(py, &self.tenant, &rows, d)
         })
     }
 

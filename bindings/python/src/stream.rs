@@ -3,8 +3,8 @@
 use crate::errors::{blocked, guard};
 use crate::findings::{Decision, Finding};
 use crate::text::{output, Input};
+use dlpjet_policy::{Direction, PolicyStream, Tenant};
 use engine::offsets::{incomplete_tail, units_in, Unit};
-use engine::policy::{Direction, PolicyStream, Tenant};
 use engine::{Event, StreamScanner};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -192,7 +192,7 @@ impl RedactStream {
             let mut out = Vec::new();
             let d = stream.finish(&mut out);
             self.decision = Some(Py::new(py, Decision::streamed(py, &d)?)?);
-            if let Some(r) = d.reason.as_ref().filter(|_| d.action == engine::policy::Action::Block) {
+            if let Some(r) = d.reason.as_ref().filter(|_| d.action == dlpjet_policy::Action::Block) {
                 return Err(blocked(py, r));
             }
             Ok(self.emit(py, out, true))

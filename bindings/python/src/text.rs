@@ -49,8 +49,8 @@ pub fn output<'py>(py: Python<'py>, data: &[u8], text: bool) -> Bound<'py, PyAny
 }
 
 /// `"inbound"`, `"outbound"` or `"both"`.
-pub fn direction(name: &str) -> PyResult<engine::policy::Direction> {
-    use engine::policy::Direction;
+pub fn direction(name: &str) -> PyResult<dlpjet_policy::Direction> {
+    use dlpjet_policy::Direction;
     match name {
         "inbound" => Ok(Direction::Inbound),
         "outbound" => Ok(Direction::Outbound),

@@ -288,6 +288,38 @@ impl Allowlist {
     }
 }
 
+/// Checks a detector id: non-empty ASCII letters, digits, `_`, `-` or `.`.
+///
+/// Layers that define detectors of their own (policy files, imported rule sets) check ids
+/// with this before building, so their errors can point at the file.
+///
+/// ```
+/// assert!(dlpjet::check_detector_id("employee_id").is_ok());
+/// let e = dlpjet::check_detector_id("bad id").unwrap_err();
+/// assert_eq!(e.kind(), dlpjet::ErrorKind::InvalidOption);
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::InvalidOption`] naming the id.
+pub fn check_detector_id(id: &str) -> Result<(), BuildError> {
+    check_id(id).map_err(|m| BuildError::new(ErrorKind::InvalidOption, m))
+}
+
+/// Checks that `pattern` compiles as every custom regex and allowlist regex is compiled
+/// (regex-automata syntax, the same size limits).
+///
+/// ```
+/// assert!(dlpjet::check_pattern(r"\bEMP-[0-9]{6}\b").is_ok());
+/// let e = dlpjet::check_pattern("a(").unwrap_err();
+/// assert_eq!(e.kind(), dlpjet::ErrorKind::InvalidRegex);
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::InvalidRegex`] with the compiler's explanation of what is wrong and where.
+pub fn check_pattern(pattern: &str) -> Result<(), BuildError> {
+    compile_many(&[pattern]).map(drop).map_err(|m| BuildError::new(ErrorKind::InvalidRegex, m))
+}
+
 /// Checks a custom detector id: non-empty ASCII letters, digits, `_`, `-` or `.`.
 pub(crate) fn check_id(id: &str) -> Result<(), String> {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {

@@ -1,8 +1,11 @@
 //! Detectors: each turns an anchor found by a prefilter lane into zero or more candidates.
 //!
 //! Every evaluator sees only a [`Window`] of bytes around its anchor, at most
-//! [`LOOKBACK`](crate::engine::LOOKBACK) bytes before it and the lane's reach after it. Because
+//! [`LOOKBACK`] bytes before it and the lane's reach after it. Because
 //! the window is the same whether the input arrives whole or in chunks, so are the results.
+
+/// Bytes before an anchor that an evaluator may look at (the engine's lanes hold back as much).
+pub(crate) const LOOKBACK: usize = 128;
 
 pub(crate) mod card;
 pub(crate) mod catalog;
@@ -44,7 +47,7 @@ impl<'h> Window<'h> {
     #[inline]
     pub fn around(buf: &'h [u8], base: usize, a: usize, reach: usize) -> (Window<'h>, usize) {
         let end = base + buf.len();
-        let ws = a.saturating_sub(crate::engine::LOOKBACK);
+        let ws = a.saturating_sub(LOOKBACK);
         debug_assert!(ws >= base, "lookback window left the retained buffer");
         let we = (a + reach).min(end);
         (Window { hay: &buf[ws - base..we - base], a: a - ws, truncated: we == a + reach }, ws)

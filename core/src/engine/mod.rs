@@ -20,12 +20,10 @@ pub(crate) mod resolve;
 
 use crate::detect::catalog::Builtin;
 use crate::detect::custom::{DictLane, RegexLane};
-use crate::detect::{self, Sink, Window};
+use crate::detect::{self, Sink, Window, LOOKBACK};
 use crate::simd;
 pub(crate) use literals::{Group, LiteralLane};
 
-/// Bytes before an anchor that an evaluator may look at.
-pub(crate) const LOOKBACK: usize = 128;
 /// How far after a digit-run start the digit detectors look (numbers, separators, evasion
 /// characters, and the context window).
 const DIGIT_REACH: usize = 256;

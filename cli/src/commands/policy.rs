@@ -1,0 +1,96 @@
+//! `dlpjet policy check`: validate a policy file and print what it compiles to.
+
+use crate::args::PolicyCheckArgs;
+use dlpjet::Style;
+use dlpjet_policy::{Direction, PolicySet, Tenant};
+use std::io::Write;
+
+pub fn check(a: PolicyCheckArgs) -> anyhow::Result<u8> {
+    // The error names the file, line, column and field already.
+    let set = PolicySet::load(&a.file).map_err(anyhow::Error::msg)?;
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        serde_json::to_writer_pretty(&mut out, &json(&set))?;
+        writeln!(out)?;
+        return Ok(0);
+    }
+    writeln!(out, "{}: valid, {} tenants", a.file.display(), set.tenants().count())?;
+    for r in set.imports() {
+        writeln!(
+            out,
+            "import {}: {} rules, {} loaded, {} skipped",
+            r.path.display(),
+            r.rules,
+            r.loaded.len(),
+            r.skipped.len()
+        )?;
+        for (id, why) in &r.skipped {
+            writeln!(out, "  skipped {id}: {why}")?;
+        }
+        for n in &r.notes {
+            writeln!(out, "  note: {n}")?;
+        }
+    }
+    for t in set.tenants() {
+        writeln!(out)?;
+        let limit = match t.limit() {
+            Some((n, on)) => format!("{n} bytes, then {on:?}").to_lowercase(),
+            None => "none".into(),
+        };
+        writeln!(out, "tenant {}: default action {}, size limit {limit}", t.name(), t.default_action())?;
+        let counts = |d| t.scanner(d).detectors().count();
+        writeln!(
+            out,
+            "  detectors: {} inbound, {} outbound, {} in all",
+            counts(Direction::Inbound),
+            counts(Direction::Outbound),
+            counts(Direction::Both)
+        )?;
+        for p in t.plans() {
+            writeln!(
+                out,
+                "  {:<28} {:<7} min {:<4} {:<8} {}",
+                p.id,
+                p.action.as_str(),
+                p.min_confidence,
+                p.direction.as_str(),
+                style(p.style)
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+fn style(s: Style) -> String {
+    match s {
+        Style::Mask => "mask".into(),
+        Style::Partial { keep_last } => format!("partial (keep {keep_last})"),
+        Style::Label => "label".into(),
+        Style::Pseudonym => "pseudonym".into(),
+        Style::Remove => "remove".into(),
+        _ => format!("{s:?}").to_lowercase(),
+    }
+}
+
+fn json(set: &PolicySet) -> serde_json::Value {
+    let tenant = |t: &Tenant| {
+        serde_json::json!({
+            "name": t.name(),
+            "default_action": t.default_action().as_str(),
+            "limit": t.limit().map(|(n, on)| serde_json::json!({"max_input_bytes": n, "on_exceed": format!("{on:?}").to_lowercase()})),
+            "detectors": t.plans().iter().map(|p| serde_json::json!({
+                "id": p.id, "action": p.action.as_str(), "min_confidence": p.min_confidence,
+                "direction": p.direction.as_str(), "redact": style(p.style),
+            })).collect::<Vec<_>>(),
+        })
+    };
+    serde_json::json!({
+        "file": set.file().map(|f| f.display().to_string()),
+        "tenants": set.tenants().map(tenant).collect::<Vec<_>>(),
+        "imports": set.imports().iter().map(|r| serde_json::json!({
+            "path": r.path.display().to_string(), "rules": r.rules, "loaded": r.loaded.len(),
+            "skipped": r.skipped.iter().map(|(id, why)| serde_json::json!({"id": id, "reason": why})).collect::<Vec<_>>(),
+            "notes": r.notes,
+        })).collect::<Vec<_>>(),
+    })
+}

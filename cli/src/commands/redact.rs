@@ -1,0 +1,158 @@
+//! `dlpjet redact`: stream a file or standard input through the redactor, to standard output,
+//! to a file, or back into the file itself — atomically, so an interrupted run loses nothing.
+
+use crate::args::{RedactArgs, StyleArg};
+use anyhow::{bail, Context};
+use dlpjet::{Redactor, Style};
+use dlpjet_policy::{Action, Blocked, Direction, Tenant};
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+const READ_SIZE: usize = 256 * 1024;
+
+/// How the text is rewritten: one style for every finding, or a tenant's policy.
+enum Rewriter {
+    Styles(Redactor),
+    Policy(Tenant, Direction),
+}
+
+pub fn run(args: RedactArgs) -> anyhow::Result<u8> {
+    let what = args.input.as_deref().filter(|p| p.as_os_str() != "-");
+    match redact(&args) {
+        Err(e) if e.is::<Blocked>() => {
+            let blocked = e.downcast_ref::<Blocked>().expect("checked");
+            match what {
+                Some(p) => eprintln!("dlpjet: {}: {blocked}", p.display()),
+                None => eprintln!("dlpjet: {blocked}"),
+            }
+            Ok(1)
+        }
+        other => other,
+    }
+}
+
+fn redact(args: &RedactArgs) -> anyhow::Result<u8> {
+    let rewriter = match crate::detection::tenant(&args.detect)? {
+        Some(t) => {
+            if args.style != StyleArg::Label || args.pseudonym_key_env.is_some() {
+                bail!("--style and --pseudonym-key-env do not go with --policy: the policy sets the styles");
+            }
+            Rewriter::Policy(t, crate::detection::direction(args.detect.direction))
+        }
+        None => Rewriter::Styles(styles(args)?),
+    };
+    let input = args.input.as_deref().filter(|p| p.as_os_str() != "-");
+    if args.in_place {
+        let Some(path) = input else { bail!("--in-place needs a file, not standard input") };
+        let src = std::fs::File::open(path).with_context(|| path.display().to_string())?;
+        let perms = src.metadata().with_context(|| path.display().to_string())?.permissions();
+        return atomic_write(&rewriter, src, path, Some(perms));
+    }
+    match (input, &args.output) {
+        (None, None) => {
+            let out = io::BufWriter::new(io::stdout().lock());
+            stream(&rewriter, io::stdin().lock(), out).context("standard output")?;
+            Ok(0)
+        }
+        (Some(p), None) => {
+            let src = std::fs::File::open(p).with_context(|| p.display().to_string())?;
+            let out = io::BufWriter::new(io::stdout().lock());
+            stream(&rewriter, src, out).with_context(|| p.display().to_string())?;
+            Ok(0)
+        }
+        (None, Some(o)) => atomic_write(&rewriter, io::stdin().lock(), o, None),
+        (Some(p), Some(o)) => {
+            let src = std::fs::File::open(p).with_context(|| p.display().to_string())?;
+            atomic_write(&rewriter, src, o, None)
+        }
+    }
+}
+
+/// The redactor of `--style` and its options.
+fn styles(args: &RedactArgs) -> anyhow::Result<Redactor> {
+    let scanner = crate::detection::setup(&args.detect)?.scanner;
+    let style = match args.style {
+        StyleArg::Label => Style::Label,
+        StyleArg::Mask => Style::Mask,
+        StyleArg::Partial => Style::Partial { keep_last: args.keep_last },
+        StyleArg::Pseudonym => Style::Pseudonym,
+        StyleArg::Remove => Style::Remove,
+    };
+    let mut b = Redactor::builder(scanner).default_style(style);
+    if let Some(var) = &args.pseudonym_key_env {
+        let key = std::env::var(var).with_context(|| format!("environment variable {var} is not set"))?;
+        b = b.pseudonym_key(key.as_bytes());
+    }
+    b.build().context("invalid redaction options")
+}
+
+/// Reads `src` in bounded pieces, handing each to `push`.
+fn pump(mut src: impl Read, mut push: impl FnMut(&[u8]) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    let mut buf = vec![0u8; READ_SIZE];
+    loop {
+        match src.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => push(&buf[..n])?,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Rewrites `src` into `w` in bounded memory. Under a policy, a blocking finding stops the
+/// stream with [`Blocked`]; what was released before it has been written.
+fn stream<W: Write>(rewriter: &Rewriter, src: impl Read, w: W) -> anyhow::Result<W> {
+    match rewriter {
+        Rewriter::Styles(redactor) => {
+            let mut rw = redactor.writer(w);
+            pump(src, |b| Ok(rw.write_all(b)?))?;
+            let mut w = rw.finish()?;
+            w.flush()?;
+            Ok(w)
+        }
+        Rewriter::Policy(tenant, direction) => {
+            let mut w = w;
+            let mut s = tenant.stream(*direction);
+            let mut out = Vec::new();
+            pump(src, |b| {
+                s.push(b, &mut out)?;
+                w.write_all(&out)?;
+                out.clear();
+                Ok(())
+            })?;
+            let d = s.finish(&mut out);
+            if let (Action::Block, Some(reason)) = (d.action, d.reason) {
+                return Err(Blocked { reason }.into());
+            }
+            w.write_all(&out)?;
+            w.flush()?;
+            Ok(w)
+        }
+    }
+}
+
+/// Writes the redacted `src` to a temporary file beside `target`, fsyncs it and renames it over
+/// `target`. On any error the temporary file is removed and `target` is untouched.
+fn atomic_write(
+    rewriter: &Rewriter,
+    src: impl Read,
+    target: &Path,
+    perms: Option<std::fs::Permissions>,
+) -> anyhow::Result<u8> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".dlpjet-redact-")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    let w = stream(rewriter, src, io::BufWriter::new(tmp.as_file())).with_context(|| target.display().to_string())?;
+    drop(w);
+    if let Some(p) = perms {
+        tmp.as_file().set_permissions(p).with_context(|| target.display().to_string())?;
+    }
+    tmp.as_file().sync_all().with_context(|| target.display().to_string())?;
+    tmp.persist(target).map_err(|e| e.error).with_context(|| target.display().to_string())?;
+    Ok(0)
+}

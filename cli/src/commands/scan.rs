@@ -1,0 +1,73 @@
+//! `dlpjet scan`: walk the inputs, scan them on the worker threads, print the findings in
+//! input order, and exit 0 (nothing flagged), 1 (flagged) or 2 (errors).
+
+use crate::args::{ColorChoice, ScanArgs};
+use crate::scan::ahead::Ahead;
+use crate::scan::input::Input;
+use crate::scan::input::Item;
+use crate::scan::ordered::Printer;
+use crate::scan::output::{self, Report, Style};
+use crate::scan::walk::walk;
+use crate::scan::workers::Work;
+use anyhow::Context;
+use crossbeam_utils::CachePadded;
+use std::io::{self, IsTerminal};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
+    let detection = crate::detection::setup(&args.detect)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("cannot start worker threads")?;
+    let style = Style {
+        format: args.format,
+        color: match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => io::stdout().is_terminal(),
+        },
+        show_values: args.show_values,
+    };
+    let started = Instant::now();
+    let tty_err = io::stderr().is_terminal() && !args.no_progress;
+    // The progress bar needs the total size up front, so on a terminal the walk comes first.
+    // Otherwise the walk is lazy, and workers with nothing to take while it lists a directory
+    // named on the command line scan that directory's files ahead.
+    let (items, progress, ahead): (Box<dyn Iterator<Item = Item> + Send>, _, _) = if tty_err {
+        let items: Vec<Item> = walk(&args, None).collect();
+        let inputs: Vec<&Input> = items.iter().filter_map(|i| i.as_ref().ok()).collect();
+        let bar = output::progress(&inputs);
+        (Box::new(items.into_iter()), Some(bar), None)
+    } else {
+        let ahead = Arc::new(Ahead::new(args.hidden));
+        (Box::new(walk(&args, Some(ahead.clone()))), None, Some(ahead))
+    };
+    let printer =
+        Printer::new(io::BufWriter::with_capacity(256 << 10, io::stdout()), Report::new(args.format), progress);
+    let work = Work {
+        items: CachePadded::new(Mutex::new(items.enumerate())),
+        ahead,
+        stop: AtomicBool::new(false),
+        detection: &detection,
+        args: &args,
+        style: &style,
+        printer: &printer,
+    };
+    let scanned = pool.broadcast(|_| work.run()).into_iter().collect::<io::Result<()>>();
+    scanned?;
+    let (report, progress) = printer.finish()?;
+    if let Some(p) = progress {
+        p.finish_and_clear();
+        eprintln!("{}", report.summary(started.elapsed()));
+    }
+    Ok(if report.errors > 0 {
+        2
+    } else if report.flagged > 0 {
+        1
+    } else {
+        0
+    })
+}

@@ -1,0 +1,158 @@
+//! `dlpjet vault …` and `dlpjet keys …`.
+
+use crate::args::{KeysArgs, KeysCommand, VaultArgs, VaultCommand, VaultStore};
+use anyhow::{bail, Context};
+use dlpjet_vault::{Accessor, Delivery, MasterKey, Role, Scope, Vault, MASTER_KEY_ENV};
+use std::io::{Read, Write};
+use std::time::Duration;
+
+fn master(s: &VaultStore) -> anyhow::Result<MasterKey> {
+    Ok(match &s.master_key_file {
+        Some(f) => MasterKey::from_file(f)?,
+        None => MasterKey::from_env(MASTER_KEY_ENV)?,
+    })
+}
+
+fn open(s: &VaultStore, extra: Option<MasterKey>) -> anyhow::Result<Vault> {
+    let mut keys = Vec::new();
+    keys.extend(extra);
+    keys.push(master(s)?);
+    // A postgres:// URL is the shared store of several gateway instances.
+    Ok(match s.store.to_str() {
+        Some(location) => Vault::open_at(location, &keys)?,
+        None => Vault::open(&s.store, &keys)?,
+    })
+}
+
+fn stdin_value() -> anyhow::Result<zeroize::Zeroizing<Vec<u8>>> {
+    let mut v = zeroize::Zeroizing::new(Vec::new());
+    std::io::stdin().read_to_end(&mut v).context("reading the value from standard input")?;
+    while v.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+        v.pop();
+    }
+    if v.is_empty() {
+        bail!("no value on standard input");
+    }
+    Ok(v)
+}
+
+fn who(tenant: &str, user: &Option<String>) -> Accessor {
+    Accessor { tenant: tenant.to_string(), user: user.clone() }
+}
+
+pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
+    let mut out = std::io::stdout().lock();
+    match a.command {
+        VaultCommand::Init => {
+            let k = MasterKey::generate()?;
+            writeln!(out, "{}", &*k.to_hex())?;
+            eprintln!(
+                "keep this master key in {MASTER_KEY_ENV} or a key file (not beside the vault); it is not stored"
+            );
+        }
+        VaultCommand::Put { tenant, id, user, injected } => {
+            let v = open(&a.store, None)?;
+            let scope = user.map_or(Scope::Tenant, Scope::User);
+            let delivery = if injected { Delivery::Injected } else { Delivery::Proxied };
+            let version = v.put(&tenant, &id, scope, delivery, &stdin_value()?)?;
+            writeln!(out, "{tenant}/{id}: version {version} stored")?;
+        }
+        VaultCommand::List { tenant, user } => {
+            let v = open(&a.store, None)?;
+            for s in v.list(&who(&tenant, &user))? {
+                let scope = match &s.scope {
+                    Scope::Tenant => "tenant".to_string(),
+                    Scope::User(u) => format!("user:{u}"),
+                };
+                let delivery = if s.delivery == Delivery::Proxied { "proxied" } else { "injected" };
+                let state = if s.revoked.is_some() { "revoked" } else { "live" };
+                writeln!(out, "{:<24} v{:<4} {:<16} {:<9} {state}", s.id, s.version, scope, delivery)?;
+            }
+        }
+        VaultCommand::Lease { tenant, id, user, holder, ttl } => {
+            let v = open(&a.store, None)?;
+            let l = v.lease(&who(&tenant, &user), &id, &holder, Duration::from_secs(ttl))?;
+            writeln!(out, "{}", l.id)?;
+            eprintln!("lease of {tenant}/{id} v{} for {holder}, {ttl} s", l.version);
+        }
+        VaultCommand::ReadLease { lease } => {
+            let v = open(&a.store, None)?;
+            let value = v.read_lease(&lease)?;
+            out.write_all(&value)?;
+        }
+        VaultCommand::Revoke { tenant, id, lease, user, all } => {
+            let v = open(&a.store, None)?;
+            match (id, lease, user, all) {
+                (Some(id), None, None, false) => {
+                    let n = v.revoke_secret(&tenant, &id)?;
+                    writeln!(out, "{tenant}/{id}: {n} versions revoked")?;
+                }
+                (None, Some(l), None, false) => {
+                    if !v.revoke_lease(&l)? {
+                        bail!("no live lease {l}");
+                    }
+                    writeln!(out, "lease revoked")?;
+                }
+                (None, None, Some(u), false) => {
+                    v.revoke_all(&tenant, Some(&u))?;
+                    writeln!(out, "everything of {tenant}/{u} revoked")?;
+                }
+                (None, None, None, true) => {
+                    v.revoke_all(&tenant, None)?;
+                    writeln!(out, "everything of {tenant} revoked")?;
+                }
+                _ => bail!("give exactly one of --id, --lease, --user, --all"),
+            }
+        }
+        VaultCommand::Rotate { new_key_file } => {
+            let v = open(&a.store, Some(MasterKey::from_file(&new_key_file)?))?;
+            let r = v.rotate()?;
+            writeln!(out, "rotated: {} data keys rewrapped; master key id now {}", r.rewrapped, r.kek)?;
+        }
+    }
+    Ok(0)
+}
+
+pub fn keys(a: KeysArgs) -> anyhow::Result<u8> {
+    let v = open(&a.store, None)?;
+    let mut out = std::io::stdout().lock();
+    match a.command {
+        KeysCommand::Create { tenant, user, role, ttl, rate, budget } => {
+            let k = v.issue_key(&tenant, &user, Role::parse(&role)?, ttl.map(Duration::from_secs), rate, budget)?;
+            writeln!(out, "{}", &*k.key)?;
+            eprintln!("key {} for {tenant}/{user} ({role}); shown once, stored only as a hash", k.info.id);
+        }
+        KeysCommand::List { tenant, user } => {
+            for k in v.list_keys(&tenant, user.as_deref())? {
+                let state = if k.revoked_ms.is_some() { "revoked" } else { "live" };
+                let limits = format!(
+                    "{}{}",
+                    k.rate_limit.map(|r| format!(" rate={r}/min")).unwrap_or_default(),
+                    k.budget.map(|b| format!(" budget={b}")).unwrap_or_default()
+                );
+                writeln!(out, "{} {:<16} {:<7} {state}{limits}", k.id, k.user, k.role.as_str())?;
+            }
+        }
+        KeysCommand::Verify => {
+            let mut key = zeroize::Zeroizing::new(String::new());
+            std::io::stdin().read_to_string(&mut key)?;
+            match v.verify_key(key.trim()) {
+                Ok(k) => writeln!(out, "ok: {} {}/{} {}", k.id, k.tenant, k.user, k.role.as_str())?,
+                Err(e) => {
+                    eprintln!("dlpjet: {e}");
+                    return Ok(1);
+                }
+            }
+        }
+        KeysCommand::Revoke { tenant, id } => {
+            v.revoke_key(&tenant, &id)?;
+            writeln!(out, "key {id} revoked")?;
+        }
+        KeysCommand::Rotate { tenant, id } => {
+            let k = v.rotate_key(&tenant, &id)?;
+            writeln!(out, "{}", &*k.key)?;
+            eprintln!("key {} replaces {id} (revoked); shown once", k.info.id);
+        }
+    }
+    Ok(0)
+}

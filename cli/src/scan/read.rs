@@ -1,0 +1,159 @@
+//! Reading and scanning one input: whole when it fits the worker's buffer, streamed through
+//! the engine otherwise, with line and column of each finding.
+
+use super::input::Input;
+use super::output::{Findings, Outcome, Style};
+use crate::args::ScanArgs;
+use crate::detection::Detection;
+use crate::errors::io_message;
+use dlpjet::Event;
+use std::io::{self, Read};
+
+/// Read buffer per worker thread. Inputs that fit are scanned in one go; larger ones are
+/// streamed through it, and the engine holds back at most `Scanner::max_holdback` more.
+const READ_SIZE: usize = 4 << 20;
+thread_local! {
+    /// Each worker thread's read buffer, allocated once and reused for every input.
+    pub(super) static READ_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; READ_SIZE]);
+}
+
+thread_local! {
+    /// Findings buffers printed and handed back, for this worker's next inputs.
+    pub(super) static SPARE: std::cell::RefCell<Vec<Findings>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How much of a file is checked for NUL bytes to decide that it is binary.
+const BINARY_PROBE: usize = 8 * 1024;
+
+/// Scans one input. With `whole_only`, an input that does not fit in `buf` is not scanned
+/// (`None`): a file scanned ahead of its turn may turn out to be one the walk skips.
+pub(super) fn scan_input(
+    det: &Detection,
+    input: &Input,
+    args: &ScanArgs,
+    style: &Style,
+    buf: &mut [u8],
+    whole_only: bool,
+) -> Option<Outcome> {
+    let shown = input.shown();
+    let path = shown.as_deref();
+    let result = match input {
+        Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf, false),
+        Input::File(p) => super::open::open(p).and_then(|f| {
+            if let Some(max) = args.max_filesize {
+                if f.metadata()?.len() > max {
+                    return Ok(Some(Outcome { skipped: true, ..Outcome::default() }));
+                }
+            }
+            scan_reader(det, f, path, args.binary, style, buf, whole_only)
+        }),
+    };
+    result.unwrap_or_else(|e| Some(Outcome { error: Some(io_message(&e)), ..Outcome::default() }))
+}
+
+/// Tracks line and column (1-based, in bytes) of absolute offsets as bytes go past.
+#[derive(Debug)]
+struct Lines {
+    line: u64,
+    line_start: u64,
+    pos: u64,
+}
+
+impl Lines {
+    fn advance(&mut self, b: &[u8]) {
+        let mut count = 0;
+        if let Some(last) = memchr::memrchr(b'\n', b) {
+            count = memchr::memchr_iter(b'\n', &b[..last]).count() as u64 + 1;
+            self.line_start = self.pos + last as u64 + 1;
+        }
+        self.line += count;
+        self.pos += b.len() as u64;
+    }
+}
+
+/// Reads into `buf` until it is full or the input ends.
+fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Scans `r` with `buf`, the worker's reusable read buffer. An input that fits in one buffer
+/// is scanned in one go; a larger one is streamed through the engine, so memory stays bounded
+/// by the buffer and the engine's holdback whatever the size of the input, unless `whole_only`
+/// asks to leave it unscanned (`None`).
+pub fn scan_reader(
+    det: &Detection,
+    mut r: impl Read,
+    path: Option<&str>,
+    binary: bool,
+    style: &Style,
+    buf: &mut [u8],
+    whole_only: bool,
+) -> io::Result<Option<Outcome>> {
+    let mut out = Outcome { findings: SPARE.with_borrow_mut(Vec::pop).unwrap_or_default(), ..Outcome::default() };
+    let n = fill(&mut r, buf)?;
+    if !binary && memchr::memchr(0, &buf[..n.min(BINARY_PROBE)]).is_some() {
+        out.skipped = true;
+        return Ok(Some(out));
+    }
+    if whole_only && n == buf.len() {
+        return Ok(None);
+    }
+    out.bytes = n as u64;
+    let mut lines = Lines { line: 1, line_start: 0, pos: 0 };
+    if n < buf.len() {
+        let data = &buf[..n];
+        for f in det.scanner.scan(data) {
+            let Some(action) = det.action(&f) else { continue };
+            lines.advance(&data[lines.pos as usize..f.start]);
+            let at = (lines.line, f.start as u64 - lines.line_start + 1);
+            out.findings.push(style, path, &f, f.bytes(data), at, action);
+        }
+        return Ok(Some(out));
+    }
+    let on_event = |e: Event<'_>, lines: &mut Lines, findings: &mut Findings| match e {
+        Event::Bytes(b) => lines.advance(b),
+        Event::Finding(f, v) => {
+            if let Some(action) = det.action(f) {
+                findings.push(style, path, f, v, (lines.line, f.start as u64 - lines.line_start + 1), action);
+            }
+            lines.advance(v);
+        }
+    };
+    let mut stream = det.scanner.stream();
+    stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.findings));
+    loop {
+        let n = match r.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        out.bytes += n as u64;
+        stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.findings));
+    }
+    stream.finish_events(|e| on_event(e, &mut lines, &mut out.findings));
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns() {
+        let mut l = Lines { line: 1, line_start: 0, pos: 0 };
+        l.advance(b"ab\ncd\n");
+        assert_eq!((l.line, l.line_start, l.pos), (3, 6, 6));
+        l.advance(b"xyz");
+        assert_eq!((l.line, l.line_start, l.pos), (3, 6, 9));
+    }
+}
