@@ -2,12 +2,13 @@
 import { Transform } from 'node:stream';
 
 export type Direction = 'inbound' | 'outbound' | 'both';
-export type Action = 'allow' | 'warn' | 'redact' | 'block';
+export type Action = 'allow' | 'warn' | 'redact' | 'block' | 'tokenize';
 
 /** One piece of sensitive data. For string input `start`/`end` are string indices (UTF-16
  * code units: `input.slice(f.start, f.end) === f.value`); for a Buffer, byte offsets.
- * `JSON.stringify` and `util.inspect` leave the value out. */
-export interface Finding {
+ * `JSON.stringify` and `util.inspect` leave the value out. Made by the scanner only. */
+export class Finding {
+  private constructor();
   detector: string;
   start: number;
   end: number;
@@ -57,7 +58,7 @@ export interface ScanStream extends Transform {
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
-/** An Error from dlpjet. */
+/** The base class of every error dlpjet throws; `code` says what kind. */
 export class DlpError extends Error {
   code:
     | 'DLPJET_POLICY_INVALID'
@@ -79,6 +80,26 @@ export class DlpError extends Error {
   detector?: string | null;
   hits?: number | null;
   limit?: number | null;
+}
+/** A policy that could not be loaded (`kind`, `file`, `line`, `column`, `field`, `reason`). */
+export class PolicyError extends DlpError {
+  code: 'DLPJET_POLICY_INVALID' | 'DLPJET_UNKNOWN_TENANT';
+}
+/** The policy has no tenant of the requested name. */
+export class UnknownTenantError extends PolicyError {
+  code: 'DLPJET_UNKNOWN_TENANT';
+}
+/** The policy blocks the text (`reason`, `detector`, `hits` or `limit`); never holds the value. */
+export class BlockedError extends DlpError {
+  code: 'DLPJET_BLOCKED';
+}
+/** An audit log that could not be written or read, or does not verify. */
+export class AuditError extends DlpError {
+  code: 'DLPJET_AUDIT' | 'DLPJET_AUDIT_INVALID';
+}
+/** A bug in dlpjet (a Rust panic), thrown instead of a crash. */
+export class InternalError extends DlpError {
+  code: 'DLPJET_INTERNAL';
 }
 
 export class Scanner {

@@ -11,8 +11,9 @@
 const { Transform } = require('node:stream');
 const native = require('./native.js');
 
-const DIRECTIONS = { inbound: 0, outbound: 1, both: 2 };
-const ACTIONS = ['allow', 'warn', 'redact', 'block', 'tokenize'];
+// Codes and names come from the native module (the policy crate's one table).
+const ACTIONS = native.actionNames();
+const DIRECTIONS = Object.fromEntries(native.directionNames().map((name, code) => [name, code]));
 
 const STARS = '********************';
 const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/gu;
@@ -75,21 +76,54 @@ function unpack(nums, input, ids) {
   return out;
 }
 
-/** An Error from dlpjet: `code` says what kind (DLPJET_POLICY_INVALID, DLPJET_BLOCKED, ...). */
+/**
+ * The base class of every error dlpjet throws: `code` says what kind (DLPJET_POLICY_INVALID,
+ * DLPJET_BLOCKED, ...), and the subclasses below say it in the type too.
+ */
 class DlpError extends Error {
   constructor(details) {
     super(details.message);
-    this.name = 'DlpError';
+    this.name = new.target.name;
     for (const [k, v] of Object.entries(details)) {
       if (k !== 'message' && v !== undefined) this[k] = v;
     }
   }
 }
 
-/** Turns the native module's errors into DlpErrors with their details as properties. */
+/** A policy that could not be loaded: `kind`, `file`, `line`, `column`, `field`, `reason`. */
+class PolicyError extends DlpError {}
+/** The policy has no tenant of the requested name (code DLPJET_UNKNOWN_TENANT). */
+class UnknownTenantError extends PolicyError {}
+/** The policy blocks the text: `reason`, `detector` and `hits`, or `limit`. Never the value. */
+class BlockedError extends DlpError {}
+/** An audit log that could not be written or read (DLPJET_AUDIT), or does not verify (DLPJET_AUDIT_INVALID). */
+class AuditError extends DlpError {}
+/** A bug in dlpjet (a Rust panic), thrown instead of a crash. */
+class InternalError extends DlpError {}
+
+/** The class of each error code; codes not listed are plain DlpErrors. */
+const ERROR_CLASSES = {
+  DLPJET_POLICY_INVALID: PolicyError,
+  DLPJET_UNKNOWN_TENANT: UnknownTenantError,
+  DLPJET_BLOCKED: BlockedError,
+  DLPJET_AUDIT: AuditError,
+  DLPJET_AUDIT_INVALID: AuditError,
+  DLPJET_INTERNAL: InternalError,
+};
+
+/** An invalid argument: a TypeError with code DLPJET_INVALID_ARGUMENT, as thrown here too. */
+function invalid(message) {
+  const e = new TypeError(message);
+  e.code = 'DLPJET_INVALID_ARGUMENT';
+  return e;
+}
+
+/** Turns the native module's errors into instances of the classes above, details as properties. */
 function convert(e) {
   if (e && typeof e.message === 'string' && e.message.startsWith('DLPJET:')) {
-    return new DlpError(JSON.parse(e.message.slice('DLPJET:'.length)));
+    const details = JSON.parse(e.message.slice('DLPJET:'.length));
+    if (details.code === 'DLPJET_INVALID_ARGUMENT') return invalid(details.message);
+    return new (ERROR_CLASSES[details.code] ?? DlpError)(details);
   }
   return e;
 }
@@ -100,12 +134,6 @@ function call(f) {
   } catch (e) {
     throw convert(e);
   }
-}
-
-function invalid(message) {
-  const e = new TypeError(message);
-  e.code = 'DLPJET_INVALID_ARGUMENT';
-  return e;
 }
 
 function checkInput(input, what) {
@@ -344,6 +372,11 @@ function scannerOf(options) {
 module.exports = {
   Scanner,
   DlpError,
+  PolicyError,
+  UnknownTenantError,
+  BlockedError,
+  AuditError,
+  InternalError,
   scan: (input, direction) => getDefaultScanner().scan(input, direction),
   redact: (input, direction) => getDefaultScanner().redact(input, direction),
   createRedactStream: (options = {}) => scannerOf(options).createRedactStream(options),

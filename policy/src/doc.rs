@@ -42,6 +42,38 @@ impl Action {
     pub fn rewrites(self) -> bool {
         matches!(self, Action::Tokenize | Action::Redact)
     }
+
+    /// Every action, indexed by its [`code`](Action::code). The one table the bindings read
+    /// their action numbers and names from (the C header's `DLPJET_ALLOW` … `DLPJET_TOKENIZE`,
+    /// the Python and Node batch results).
+    pub const BY_CODE: [Action; 5] = [Action::Allow, Action::Warn, Action::Redact, Action::Block, Action::Tokenize];
+
+    /// The action's stable number across every binding: allow 0, warn 1, redact 2, block 3,
+    /// tokenize 4 (numbered after block to keep the older values; strictness is the enum's
+    /// order, not the code's).
+    ///
+    /// ```
+    /// use dlpjet_policy::Action;
+    /// for (code, a) in Action::BY_CODE.iter().enumerate() {
+    ///     assert_eq!(usize::from(a.code()), code);
+    ///     assert_eq!(Action::from_code(a.code()), Some(*a));
+    /// }
+    /// assert_eq!(Action::Tokenize.code(), 4);
+    /// ```
+    pub fn code(self) -> u8 {
+        match self {
+            Action::Allow => 0,
+            Action::Warn => 1,
+            Action::Redact => 2,
+            Action::Block => 3,
+            Action::Tokenize => 4,
+        }
+    }
+
+    /// The action numbered `code` (see [`Action::code`]).
+    pub fn from_code(code: u8) -> Option<Action> {
+        Action::BY_CODE.get(usize::from(code)).copied()
+    }
 }
 
 impl std::fmt::Display for Action {
@@ -79,12 +111,36 @@ impl Direction {
         self == Direction::Both || way == Direction::Both || self == way
     }
 
-    pub(crate) fn slot(self) -> usize {
+    /// Every direction, indexed by its [`code`](Direction::code).
+    pub const BY_CODE: [Direction; 3] = [Direction::Inbound, Direction::Outbound, Direction::Both];
+
+    /// The direction's stable number across every binding: inbound 0, outbound 1, both 2.
+    ///
+    /// ```
+    /// use dlpjet_policy::Direction;
+    /// assert_eq!(Direction::from_code(Direction::Outbound.code()), Some(Direction::Outbound));
+    /// assert_eq!(Direction::from_code(3), None);
+    /// ```
+    pub fn code(self) -> u8 {
         match self {
             Direction::Inbound => 0,
             Direction::Outbound => 1,
             Direction::Both => 2,
         }
+    }
+
+    /// The direction numbered `code` (see [`Direction::code`]).
+    pub fn from_code(code: u8) -> Option<Direction> {
+        Direction::BY_CODE.get(usize::from(code)).copied()
+    }
+
+    /// The direction named `name` (as [`Direction::as_str`] writes it).
+    pub fn from_name(name: &str) -> Option<Direction> {
+        Direction::BY_CODE.into_iter().find(|d| d.as_str() == name)
+    }
+
+    pub(crate) fn slot(self) -> usize {
+        usize::from(self.code())
     }
 }
 
@@ -225,4 +281,25 @@ pub(crate) struct ImportDef {
     #[serde(default)]
     pub prefix: String,
     pub action: Option<Action>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_number_every_action_and_direction_once() {
+        for (i, a) in Action::BY_CODE.iter().enumerate() {
+            assert_eq!(usize::from(a.code()), i);
+        }
+        let mut names: Vec<&str> = Action::BY_CODE.iter().map(|a| a.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Action::BY_CODE.len());
+        for (i, d) in Direction::BY_CODE.iter().enumerate() {
+            assert_eq!(usize::from(d.code()), i);
+            assert_eq!(Direction::from_name(d.as_str()), Some(*d));
+        }
+        assert_eq!(Action::from_code(5), None);
+    }
 }

@@ -1,7 +1,7 @@
 //! Turning the caller's pointers into Rust values, with a failure for each way they can be wrong.
 
 use crate::error::{Failure, DLPJET_ERR_INVALID_ARGUMENT, DLPJET_ERR_INVALID_UTF8};
-use crate::types::{dlpjet_direction, DLPJET_BOTH, DLPJET_INBOUND, DLPJET_OUTBOUND};
+use crate::types::dlpjet_direction;
 use dlpjet_policy::Direction;
 use std::ffi::{c_char, CStr};
 
@@ -48,15 +48,12 @@ pub(crate) unsafe fn c_str<'a>(ptr: *const c_char, what: &str) -> Result<Option<
 }
 
 pub(crate) fn direction(d: dlpjet_direction) -> Result<Direction, Failure> {
-    match d {
-        DLPJET_INBOUND => Ok(Direction::Inbound),
-        DLPJET_OUTBOUND => Ok(Direction::Outbound),
-        DLPJET_BOTH => Ok(Direction::Both),
-        other => Err(Failure::new(
+    u8::try_from(d).ok().and_then(Direction::from_code).ok_or_else(|| {
+        Failure::new(
             DLPJET_ERR_INVALID_ARGUMENT,
-            format!("direction {other} is not DLPJET_INBOUND, DLPJET_OUTBOUND or DLPJET_BOTH"),
-        )),
-    }
+            format!("direction {d} is not DLPJET_INBOUND, DLPJET_OUTBOUND or DLPJET_BOTH"),
+        )
+    })
 }
 
 /// Writes `value` through `out`, which must not be NULL.

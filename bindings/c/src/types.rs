@@ -32,13 +32,7 @@ pub const DLPJET_BLOCK: dlpjet_action = 3;
 pub const DLPJET_TOKENIZE: dlpjet_action = 4;
 
 pub(crate) fn action(a: Action) -> dlpjet_action {
-    match a {
-        Action::Allow => DLPJET_ALLOW,
-        Action::Warn => DLPJET_WARN,
-        Action::Tokenize => DLPJET_TOKENIZE,
-        Action::Redact => DLPJET_REDACT,
-        Action::Block => DLPJET_BLOCK,
-    }
+    a.code().into()
 }
 
 /// An action's name as written in policies (`"allow"`, `"warn"`, `"redact"`, `"block"`,
@@ -46,15 +40,13 @@ pub(crate) fn action(a: Action) -> dlpjet_action {
 /// NULL for an unknown value. Static.
 #[no_mangle]
 pub extern "C" fn dlpjet_action_name(action: dlpjet_action) -> *const c_char {
-    let name: &'static str = match action {
-        DLPJET_ALLOW => "allow\0",
-        DLPJET_WARN => "warn\0",
-        DLPJET_REDACT => "redact\0",
-        DLPJET_BLOCK => "block\0",
-        DLPJET_TOKENIZE => "tokenize\0",
-        _ => return std::ptr::null(),
-    };
-    name.as_ptr().cast()
+    static NAMES: std::sync::OnceLock<Vec<CString>> = std::sync::OnceLock::new();
+    let names =
+        NAMES.get_or_init(|| Action::BY_CODE.iter().map(|a| CString::new(a.as_str()).unwrap_or_default()).collect());
+    match usize::try_from(action).ok().and_then(|i| names.get(i)) {
+        Some(name) => name.as_ptr(),
+        None => std::ptr::null(),
+    }
 }
 
 /// One finding: which detector, where (byte offsets into the scanned buffer, `end` exclusive),
@@ -115,5 +107,40 @@ impl Ids {
 
     pub fn decided(&self, d: &DecidedFinding) -> dlpjet_finding {
         self.finding(&d.finding, d.action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dlpjet_policy::Direction;
+    use std::ffi::CStr;
+
+    /// The header's constants are literals (cbindgen writes them as such); they must be the
+    /// policy crate's codes.
+    #[test]
+    fn the_header_constants_are_the_policy_codes() {
+        let actions = [
+            (Action::Allow, DLPJET_ALLOW),
+            (Action::Warn, DLPJET_WARN),
+            (Action::Redact, DLPJET_REDACT),
+            (Action::Block, DLPJET_BLOCK),
+            (Action::Tokenize, DLPJET_TOKENIZE),
+        ];
+        assert_eq!(actions.len(), Action::BY_CODE.len());
+        for (a, c) in actions {
+            assert_eq!(action(a), c);
+            // SAFETY: a non-NULL result of dlpjet_action_name is a static NUL-terminated string.
+            let name = unsafe { CStr::from_ptr(dlpjet_action_name(c)) };
+            assert_eq!(name.to_str().unwrap(), a.as_str());
+        }
+        assert!(dlpjet_action_name(5).is_null());
+        for (d, c) in [
+            (Direction::Inbound, DLPJET_INBOUND),
+            (Direction::Outbound, DLPJET_OUTBOUND),
+            (Direction::Both, DLPJET_BOTH),
+        ] {
+            assert_eq!(u32::from(d.code()), c);
+        }
     }
 }

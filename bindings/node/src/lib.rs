@@ -83,12 +83,10 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
 /// Directions travel as numbers (0 inbound, 1 outbound, 2 both): the JavaScript side maps the
 /// names, which saves converting a string on every call.
 pub(crate) fn direction(code: u32) -> Result<Direction> {
-    match code {
-        0 => Ok(Direction::Inbound),
-        1 => Ok(Direction::Outbound),
-        2 => Ok(Direction::Both),
-        other => Err(invalid(format!("direction code must be 0, 1 or 2, not {other}"))),
-    }
+    u8::try_from(code)
+        .ok()
+        .and_then(Direction::from_code)
+        .ok_or_else(|| invalid(format!("direction code must be 0, 1 or 2, not {code}")))
 }
 
 /// One piece of sensitive data. `start`/`end` are string indices (UTF-16 code units) for a
@@ -127,11 +125,20 @@ impl Ids {
     }
 }
 
-/// The action names, in the order of their codes in [`Packed`].
-const ACTIONS: [&str; 5] = ["allow", "warn", "redact", "block", "tokenize"];
+/// The action names, indexed by the action codes of [`Packed`] (the policy crate's table).
+#[napi]
+pub fn action_names() -> Vec<&'static str> {
+    Action::BY_CODE.iter().map(|a| a.as_str()).collect()
+}
+
+/// The direction names, indexed by the direction codes the native functions take.
+#[napi]
+pub fn direction_names() -> Vec<&'static str> {
+    Direction::BY_CODE.iter().map(|d| d.as_str()).collect()
+}
 
 fn action_code(a: Action) -> f64 {
-    ACTIONS.iter().position(|n| *n == a.as_str()).unwrap_or(3) as f64
+    f64::from(a.code())
 }
 
 /// `found` packed; `None` when there are none (the common case costs no allocation).

@@ -81,6 +81,26 @@ test('evaluate gives the policy decision', () => {
   assert.equal(s.evaluate('hello').action, 'allow');
 });
 
+test('errors are Error subclasses named after what went wrong, each with its code', () => {
+  const { PolicyError, UnknownTenantError, BlockedError, InternalError } = dlpjet;
+  const cases = [
+    [() => new Scanner({ policy: 'version = 1\n[default\n' }), PolicyError, 'DLPJET_POLICY_INVALID'],
+    [() => new Scanner({ policy: POLICY, tenant: 'nobody' }), UnknownTenantError, 'DLPJET_UNKNOWN_TENANT'],
+    [() => new Scanner({ policy: POLICY }).redact('pay 4111 1111 1111 1111'), BlockedError, 'DLPJET_BLOCKED'],
+    [() => dlpjet._raiseInternalErrorForTests(), InternalError, 'DLPJET_INTERNAL'],
+  ];
+  for (const [f, cls, code] of cases) {
+    assert.throws(f, (e) => {
+      assert.ok(e instanceof cls && e instanceof DlpError && e instanceof Error, `${e.name}: ${e.message}`);
+      assert.equal(e.name, cls.name);
+      assert.equal(e.code, code);
+      return true;
+    });
+  }
+  assert.ok(UnknownTenantError.prototype instanceof PolicyError);
+  assert.ok(!(new BlockedError({ message: 'x' }) instanceof PolicyError));
+});
+
 test('redact throws DLPJET_BLOCKED without the value', () => {
   const s = new Scanner({ policy: POLICY });
   assert.throws(() => s.redact('pay 4111 1111 1111 1111'), (e) => {

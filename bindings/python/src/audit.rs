@@ -54,7 +54,7 @@ pub struct AuditLog {
 #[pymethods]
 impl AuditLog {
     #[new]
-    #[pyo3(signature = (path, durability = "group", key_file = None, salt = None, checkpoint_every = 10_000, segment_bytes = 64 << 20))]
+    #[pyo3(signature = (path, durability = "group", key_file = None, salt = None, checkpoint_every = 10_000, segment_bytes = 67108864))] // 64 MiB, written out so the signature shows it
     fn new(
         path: PathBuf,
         durability: &str,

@@ -11,19 +11,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::collections::HashMap;
 
-/// The action names, in the order of their codes in the batch results.
-pub const ACTIONS: [&str; 5] = ["allow", "warn", "redact", "block", "tokenize"];
-
-fn action_code(a: Action) -> i8 {
-    match a {
-        Action::Allow => 0,
-        Action::Warn => 1,
-        Action::Redact => 2,
-        Action::Tokenize => 4,
-        _ => 3,
-    }
-}
-
 /// The detector ids a scanner can report, and the code of each in the batch results.
 #[derive(Debug)]
 pub struct Ids {
@@ -277,7 +264,7 @@ fn scan_part(t: &Tenant, ids: &Ids, rows: &[Option<Row<'_>>], first: usize, d: D
             p.start.push(start as i64);
             p.end.push(end as i64);
             p.confidence.push(f.confidence);
-            p.action.push(action_code(*a));
+            p.action.push(a.code() as i8);
             let v = f.bytes(row.data);
             engine::preview_into(v, &mut preview);
             p.preview.extend_from_slice(preview.as_bytes());
@@ -368,7 +355,7 @@ pub fn scan<'py>(
     out.set_item("end", column(py, &parts, |p| &p.end, i64::to_le_bytes)?)?;
     out.set_item("confidence", column(py, &parts, |p| &p.confidence, f32::to_le_bytes)?)?;
     out.set_item("action", column(py, &parts, |p| &p.action, i8::to_le_bytes)?)?;
-    out.set_item("actions", ACTIONS)?;
+    out.set_item("actions", Action::BY_CODE.map(Action::as_str))?;
     let (o, b) = strings(py, &parts, |p| &p.preview_end, |p| &p.preview)?;
     out.set_item("preview_offsets", o)?;
     out.set_item("preview_data", b)?;

@@ -2,20 +2,61 @@
 
 use dlpjet_policy::{BlockReason, PolicyError as EnginePolicyError, PolicyErrorKind};
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 create_exception!(dlpjet, DlpError, PyException, "Base class of every error dlpjet raises.");
-create_exception!(
-    dlpjet,
-    PolicyError,
-    DlpError,
-    "A policy that could not be loaded.\n\nAttributes: ``kind`` (``\"syntax\"``, ``\"unknown_detector\"``, …), \
-     ``file`` (path or None), ``line`` and ``column`` (from 1, or None), ``field`` (the dotted path of the \
-     offending setting, or ``\"\"``) and ``reason`` (what was wrong)."
-);
-create_exception!(dlpjet, UnknownTenantError, PolicyError, "The policy has no tenant of the requested name.");
+/// Doc of `PolicyError`.
+const POLICY_ERROR_DOC: &str = "A policy that could not be loaded (a ``ValueError``: the value given is wrong).\n\n\
+     Attributes: ``kind`` (``\"syntax\"``, ``\"unknown_detector\"``, …), ``file`` (path or None), ``line`` and \
+     ``column`` (from 1, or None), ``field`` (the dotted path of the offending setting, or ``\"\"``) and \
+     ``reason`` (what was wrong).";
+static POLICY_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UNKNOWN_TENANT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// A class `dlpjet.NAME` deriving from `bases`, made once with Python's `type()`: unlike
+/// `create_exception!`, it can have two bases (`DlpError` and `ValueError`).
+fn class<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    name: &str,
+    doc: &str,
+    bases: impl FnOnce() -> PyResult<Bound<'py, PyTuple>>,
+) -> PyResult<Bound<'py, PyType>> {
+    let ty = cell.get_or_try_init(py, || -> PyResult<Py<PyType>> {
+        let dict = PyDict::new(py);
+        dict.set_item("__module__", "dlpjet")?;
+        dict.set_item("__doc__", doc)?;
+        let made = py.get_type::<PyType>().call1((name, bases()?, dict))?;
+        Ok(made.cast_into::<PyType>()?.unbind())
+    })?;
+    Ok(ty.bind(py).clone())
+}
+
+/// `dlpjet.PolicyError`: a `DlpError` and a `ValueError`.
+pub fn policy_error_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
+    class(py, &POLICY_ERROR, "PolicyError", POLICY_ERROR_DOC, || {
+        PyTuple::new(py, [py.get_type::<DlpError>(), py.get_type::<PyValueError>()])
+    })
+}
+
+/// `dlpjet.UnknownTenantError`: a `PolicyError` naming a tenant the policy does not define.
+pub fn unknown_tenant_error_type(py: Python<'_>) -> PyResult<Bound<'_, PyType>> {
+    class(py, &UNKNOWN_TENANT_ERROR, "UnknownTenantError", "The policy has no tenant of the requested name.", || {
+        PyTuple::new(py, [policy_error_type(py)?])
+    })
+}
+
+/// A new exception of class `ty` with `message`, or the error of making the class.
+fn new_err(ty: PyResult<Bound<'_, PyType>>, message: String) -> PyErr {
+    match ty {
+        Ok(ty) => PyErr::from_type(ty, message),
+        Err(e) => e,
+    }
+}
 create_exception!(
     dlpjet,
     BlockedError,
@@ -34,8 +75,8 @@ create_exception!(
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("DlpError", py.get_type::<DlpError>())?;
-    m.add("PolicyError", py.get_type::<PolicyError>())?;
-    m.add("UnknownTenantError", py.get_type::<UnknownTenantError>())?;
+    m.add("PolicyError", policy_error_type(py)?)?;
+    m.add("UnknownTenantError", unknown_tenant_error_type(py)?)?;
     m.add("BlockedError", py.get_type::<BlockedError>())?;
     m.add("InternalError", py.get_type::<InternalError>())?;
     Ok(())
@@ -44,8 +85,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// A policy error as the Python exception, its parts as attributes.
 pub fn policy_error(py: Python<'_>, e: &EnginePolicyError) -> PyErr {
     let err = match e.kind() {
-        PolicyErrorKind::UnknownTenant => UnknownTenantError::new_err(e.to_string()),
-        _ => PolicyError::new_err(e.to_string()),
+        PolicyErrorKind::UnknownTenant => new_err(unknown_tenant_error_type(py), e.to_string()),
+        _ => new_err(policy_error_type(py), e.to_string()),
     };
     let file = e.file().map(|f| f.display().to_string());
     let v = err.value(py);
@@ -61,7 +102,7 @@ pub fn policy_error(py: Python<'_>, e: &EnginePolicyError) -> PyErr {
 
 /// A policy error found by the binding itself (no file position).
 pub fn policy_error_here(py: Python<'_>, kind: &str, field: &str, reason: String) -> PyErr {
-    let err = PolicyError::new_err(format!("{field}: {reason}"));
+    let err = new_err(policy_error_type(py), format!("{field}: {reason}"));
     let v = err.value(py);
     let _ = v.setattr("kind", kind);
     let _ = v.setattr("file", None::<String>);

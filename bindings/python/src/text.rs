@@ -50,13 +50,7 @@ pub fn output<'py>(py: Python<'py>, data: &[u8], text: bool) -> Bound<'py, PyAny
 
 /// `"inbound"`, `"outbound"` or `"both"`.
 pub fn direction(name: &str) -> PyResult<dlpjet_policy::Direction> {
-    use dlpjet_policy::Direction;
-    match name {
-        "inbound" => Ok(Direction::Inbound),
-        "outbound" => Ok(Direction::Outbound),
-        "both" => Ok(Direction::Both),
-        other => Err(PyValueError::new_err(format!(
-            "direction must be \"inbound\", \"outbound\" or \"both\", not {other:?}"
-        ))),
-    }
+    dlpjet_policy::Direction::from_name(name).ok_or_else(|| {
+        PyValueError::new_err(format!("direction must be \"inbound\", \"outbound\" or \"both\", not {name:?}"))
+    })
 }

@@ -143,6 +143,17 @@ def test_tenants_and_detector_selection():
     assert isinstance(e.value, dlpjet.PolicyError) and e.value.kind == "unknown_tenant"
 
 
+def test_exceptions_keep_their_names_and_value_errors_are_value_errors():
+    assert issubclass(dlpjet.PolicyError, dlpjet.DlpError) and issubclass(dlpjet.PolicyError, ValueError)
+    assert issubclass(dlpjet.UnknownTenantError, dlpjet.PolicyError)
+    assert not issubclass(dlpjet.BlockedError, ValueError) and not issubclass(dlpjet.InternalError, ValueError)
+    for cls in (dlpjet.DlpError, dlpjet.PolicyError, dlpjet.UnknownTenantError, dlpjet.BlockedError):
+        assert cls.__module__ == "dlpjet" and cls.__qualname__ == cls.__name__
+    with pytest.raises(ValueError) as e:
+        dlpjet.Scanner({"version": 1, "default": {"default_action": "explode"}})
+    assert type(e.value) is dlpjet.PolicyError and e.value.field == "default.default_action"
+
+
 def test_policy_errors_carry_file_line_and_column(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('version = 1\n[default]\ndefault_action = "explode"\n')

@@ -1,16 +1,38 @@
 """Type stubs of the native module; use its classes through ``dlpjet``."""
 
-from typing import Any, Literal, Optional, Union, overload
+from typing import Any, Literal, Optional, Union, final, overload
 import os
+
+from typing_extensions import disjoint_base
 
 _Direction = Literal["inbound", "outbound", "both"]
 _Text = Union[str, bytes, bytearray, memoryview]
 
 __version__: str
+__all__ = [
+    "__version__",
+    "Scanner",
+    "Finding",
+    "Decision",
+    "ScanStream",
+    "RedactStream",
+    "catalog",
+    "AuditLog",
+    "audit_verify",
+    "audit_query",
+    "audit_keygen",
+    "AuditError",
+    "_raise_internal_error_for_tests",
+    "DlpError",
+    "PolicyError",
+    "UnknownTenantError",
+    "BlockedError",
+    "InternalError",
+]
 
 class DlpError(Exception): ...
 
-class PolicyError(DlpError):
+class PolicyError(DlpError, ValueError):
     kind: str
     file: Optional[str]
     line: Optional[int]
@@ -34,16 +56,17 @@ class AuditError(DlpError):
     seq: Optional[int]
     reason: str
 
+@final
 class AuditLog:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         path: Union[str, "os.PathLike[str]"],
         durability: Literal["group", "fsync", "buffered"] = "group",
         key_file: Union[None, str, "os.PathLike[str]"] = None,
         salt: Optional[bytes] = None,
         checkpoint_every: int = 10000,
         segment_bytes: int = 67108864,
-    ) -> None: ...
+    ) -> "AuditLog": ...
     def evaluate(
         self,
         scanner: "Scanner",
@@ -66,7 +89,7 @@ class AuditLog:
     def close(self) -> None: ...
     def __len__(self) -> int: ...
     def __enter__(self) -> "AuditLog": ...
-    def __exit__(self, *exc: Any) -> None: ...
+    def __exit__(self, _t: Any, _v: Any, _tb: Any) -> None: ...
 
 def audit_verify(
     path: Union[str, "os.PathLike[str]"],
@@ -84,6 +107,7 @@ def audit_query(
     detector: Optional[str] = None,
 ) -> list[dict[str, Any]]: ...
 
+@final
 class Finding:
     @property
     def detector(self) -> str: ...
@@ -101,6 +125,7 @@ class Finding:
     def preview(self) -> str: ...
     def to_dict(self, include_value: bool = False) -> dict[str, Any]: ...
 
+@final
 class Decision:
     @property
     def action(self) -> str: ...
@@ -117,14 +142,16 @@ class Decision:
     @property
     def truncated(self) -> bool: ...
 
+@final
 class ScanStream:
     def feed(self, chunk: _Text) -> list[Finding]: ...
     def finish(self) -> list[Finding]: ...
     @property
     def held_back(self) -> int: ...
     def __enter__(self) -> "ScanStream": ...
-    def __exit__(self, *exc: Any) -> None: ...
+    def __exit__(self, _t: Any, _v: Any, _tb: Any) -> None: ...
 
+@final
 class RedactStream:
     def feed(self, chunk: _Text) -> Any: ...
     def finish(self) -> Any: ...
@@ -133,6 +160,7 @@ class RedactStream:
     @property
     def held_back(self) -> int: ...
 
+@disjoint_base
 class Scanner:
     def __new__(
         cls,
