@@ -5,7 +5,7 @@
 //! The files of `DIR` (not recursive) are listed and sorted first, then split between the
 //! workers file by file (worker `i` takes every `N`-th file from the `i`-th), and only the work
 //! is timed: each worker opens, reads and scans its files, one after another. Threads work the
-//! way `dlpjet scan` does: they share one scanner, and each has its own table of file
+//! way `dlpjet scan` does: they share one scanner and the process's table of file
 //! descriptors. Processes are this program run again, one per worker, each building its own
 //! scanner before the clock starts.
 //!
@@ -52,14 +52,6 @@ fn work(scanner: &Scanner, paths: &[PathBuf]) -> usize {
     findings
 }
 
-/// Gives the calling thread a file descriptor table of its own, as `dlpjet scan`'s workers have.
-fn private_file_table() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: every descriptor a worker opens is opened, read and closed on its own thread.
-    unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FILES) }
-        .expect("unshare(CLONE_FILES) is allowed here");
-}
-
 fn threads(dir: &Path, n: usize) -> (f64, usize) {
     let scanner = Scanner::new();
     let shares: Vec<Vec<PathBuf>> = (0..n).map(|i| share(dir, i, n)).collect();
@@ -70,7 +62,6 @@ fn threads(dir: &Path, n: usize) -> (f64, usize) {
             .map(|mine| {
                 let (scanner, ready) = (&scanner, &ready);
                 s.spawn(move || {
-                    private_file_table();
                     ready.wait();
                     work(scanner, mine)
                 })
@@ -153,7 +144,7 @@ fn main() {
 mod tests {
     use super::*;
 
-    /// Two threads, each with its own file table, find what one finds: every file is read
+    /// Two threads find what one finds: every file is read
     /// by exactly one worker.
     #[test]
     fn threads_split_the_work_and_find_the_same() {

@@ -10,7 +10,6 @@ use crate::scan::output::{self, Report, Style};
 use crate::scan::walk::walk;
 use crate::scan::workers::Work;
 use anyhow::Context;
-use crossbeam_utils::CachePadded;
 use std::io::{self, IsTerminal};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -48,7 +47,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     let printer =
         Printer::new(io::BufWriter::with_capacity(256 << 10, io::stdout()), Report::new(args.format), progress);
     let work = Work {
-        items: CachePadded::new(Mutex::new(items.enumerate())),
+        items: Mutex::new(items.enumerate()),
         ahead,
         stop: AtomicBool::new(false),
         detection: &detection,

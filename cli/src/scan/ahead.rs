@@ -13,12 +13,9 @@
 //! bounded, and a file scanned ahead must fit in one read buffer.
 //!
 //! One worker at a time reads a listing ahead, through a directory stream of its own that it
-//! opens, reads and closes itself: each worker has its own table of file descriptors (see
-//! `workers::private_file_table`), so a stream opened on one thread cannot be read or closed on
-//! another.
+//! opens, reads and closes itself.
 
 use super::output::Outcome;
-use crossbeam_utils::CachePadded;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
@@ -46,10 +43,9 @@ thread_local! {
 #[derive(Debug)]
 pub struct Ahead {
     /// The directory being listed, read again in the file system's order by a waiting worker.
-    listing: CachePadded<Mutex<Listing>>,
-    /// Written whenever an outcome comes in or is taken; on cache lines of its own, apart from
-    /// `held` and `claimed`, which `take` reads for every input.
-    state: CachePadded<Mutex<State>>,
+    listing: Mutex<Listing>,
+    /// Written whenever an outcome comes in or is taken.
+    state: Mutex<State>,
     /// Files scanned ahead or being scanned, not yet taken: when none, `take` needs no lock.
     held: AtomicUsize,
     /// One bit per hash of every path claimed for scanning ahead since the last `clear`: a
@@ -85,8 +81,8 @@ struct State {
 impl Ahead {
     pub fn new(hidden: bool) -> Ahead {
         Ahead {
-            listing: CachePadded::new(Mutex::new(Listing::default())),
-            state: CachePadded::new(Mutex::new(State::default())),
+            listing: Mutex::new(Listing::default()),
+            state: Mutex::new(State::default()),
             held: AtomicUsize::new(0),
             claimed: (0..CLAIMED_BITS / 64).map(|_| AtomicU64::new(0)).collect(),
             hidden,

@@ -29,9 +29,6 @@ pub(crate) struct Sequence<W> {
     pending_bytes: usize,
     /// Writing failed (the reader went away): nothing more is printed, and nobody waits.
     failed: bool,
-    /// Workers blocked on `advanced`. The condition variable is only signalled when this is
-    /// not zero: a signal is a system call even with nobody to wake, once per input.
-    waiting: usize,
     out: W,
     report: Report,
     progress: Option<indicatif::ProgressBar>,
@@ -39,16 +36,8 @@ pub(crate) struct Sequence<W> {
 
 impl<W: Write> Printer<W> {
     pub(crate) fn new(out: W, report: Report, progress: Option<indicatif::ProgressBar>) -> Printer<W> {
-        let sequence = Sequence {
-            next: 0,
-            pending: VecDeque::new(),
-            pending_bytes: 0,
-            failed: false,
-            waiting: 0,
-            out,
-            report,
-            progress,
-        };
+        let sequence =
+            Sequence { next: 0, pending: VecDeque::new(), pending_bytes: 0, failed: false, out, report, progress };
         Printer { state: Mutex::new(sequence), advanced: Condvar::new() }
     }
 
@@ -71,9 +60,7 @@ impl<W: Write> Printer<W> {
         let first = batch.first().map_or(0, |(seq, _)| *seq);
         let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         while first != guard.next && guard.pending_bytes > MAX_PENDING_BYTES && !guard.failed {
-            guard.waiting += 1;
             guard = self.advanced.wait(guard).unwrap_or_else(PoisonError::into_inner);
-            guard.waiting -= 1;
         }
         let s = &mut *guard;
         if s.failed {
@@ -97,11 +84,8 @@ impl<W: Write> Printer<W> {
             }
         }
         s.failed = printed.is_err();
-        let wake = s.waiting > 0;
         drop(guard);
-        if wake {
-            self.advanced.notify_all();
-        }
+        self.advanced.notify_all();
         printed
     }
 }
