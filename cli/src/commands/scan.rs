@@ -2,7 +2,6 @@
 //! input order, and exit 0 (nothing flagged), 1 (flagged) or 2 (errors).
 
 use crate::args::{ColorChoice, ScanArgs};
-use crate::scan::ahead::Ahead;
 use crate::scan::input::Input;
 use crate::scan::input::Item;
 use crate::scan::ordered::Printer;
@@ -12,7 +11,7 @@ use crate::scan::workers::Work;
 use anyhow::Context;
 use std::io::{self, IsTerminal};
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
@@ -32,23 +31,20 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     };
     let started = Instant::now();
     let tty_err = io::stderr().is_terminal() && !args.no_progress;
-    // The progress bar needs the total size up front, so on a terminal the walk comes first.
-    // Otherwise the walk is lazy, and workers with nothing to take while it lists a directory
-    // named on the command line scan that directory's files ahead.
-    let (items, progress, ahead): (Box<dyn Iterator<Item = Item> + Send>, _, _) = if tty_err {
-        let items: Vec<Item> = walk(&args, None).collect();
+    // The progress bar needs the total size up front, so on a terminal the walk comes first;
+    // otherwise it is lazy, and overlaps the scanning.
+    let (items, progress): (Box<dyn Iterator<Item = Item> + Send>, _) = if tty_err {
+        let items: Vec<Item> = walk(&args).collect();
         let inputs: Vec<&Input> = items.iter().filter_map(|i| i.as_ref().ok()).collect();
         let bar = output::progress(&inputs);
-        (Box::new(items.into_iter()), Some(bar), None)
+        (Box::new(items.into_iter()), Some(bar))
     } else {
-        let ahead = Arc::new(Ahead::new(args.hidden));
-        (Box::new(walk(&args, Some(ahead.clone()))), None, Some(ahead))
+        (Box::new(walk(&args)), None)
     };
     let printer =
         Printer::new(io::BufWriter::with_capacity(256 << 10, io::stdout()), Report::new(args.format), progress);
     let work = Work {
         items: Mutex::new(items.enumerate()),
-        ahead,
         stop: AtomicBool::new(false),
         detection: &detection,
         args: &args,

@@ -59,10 +59,6 @@ fn rounded(c: f32) -> f32 {
     (c * 100.0).round() / 100.0
 }
 
-/// Rendered bytes above which an input's buffers are freed rather than reused. A worker keeps
-/// up to `2 × MAX_BATCH` (64) spare buffers, so this bounds what it holds on to at 16 MiB.
-const MAX_RECYCLED: usize = 256 << 10;
-
 /// One input's findings, rendered by the worker that scanned it.
 #[derive(Debug, Default)]
 pub struct Findings {
@@ -81,23 +77,6 @@ pub struct Findings {
 }
 
 impl Findings {
-    /// Empties these findings for the next input, keeping their buffers unless they grew large:
-    /// workers reuse them rather than allocate (and free each other's memory) per input.
-    /// `None` when they are too large to keep.
-    pub fn recycle(mut self) -> Option<Findings> {
-        if self.rendered.capacity() > MAX_RECYCLED || self.records.capacity() > MAX_RECYCLED / 64 {
-            return None;
-        }
-        self.rendered.clear();
-        self.records.clear();
-        self.total = 0;
-        self.flagged = 0;
-        self.per_detector.clear();
-        self.preview.clear();
-        self.jsonl_prefix.clear();
-        Some(self)
-    }
-
     /// Adds finding `f`, whose matched bytes are `value`, at `line` and `column` of input `path`.
     pub fn push(
         &mut self,
@@ -217,16 +196,15 @@ impl Report {
         }
     }
 
-    /// Takes in one scanned input: counts it and prints (or holds) its findings. Gives back
-    /// what is left of them, for the caller to free.
-    pub fn file(&mut self, out: &mut impl Write, path: Option<&Path>, r: Outcome) -> io::Result<Findings> {
+    /// Takes in one scanned input: counts it and prints (or holds) its findings.
+    pub fn file(&mut self, out: &mut impl Write, path: Option<&Path>, r: Outcome) -> io::Result<()> {
         if let Some(e) = &r.error {
             self.error(path.map(|p| p.to_string_lossy()).as_deref(), e);
-            return Ok(r.findings);
+            return Ok(());
         }
         if r.skipped {
             self.skipped += 1;
-            return Ok(r.findings);
+            return Ok(());
         }
         self.files += 1;
         self.bytes += r.bytes;
@@ -243,7 +221,7 @@ impl Report {
         }
         out.write_all(&f.rendered)?;
         self.held.extend(f.records.drain(..).map(|rec| (path.map(|p| p.to_string_lossy().into_owned()), rec)));
-        Ok(f)
+        Ok(())
     }
 
     pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
@@ -389,34 +367,6 @@ pub fn progress(inputs: &[&Input]) -> indicatif::ProgressBar {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Findings rendered into recycled buffers are the same as into fresh ones, whatever the
-    /// previous input was: path, counts and per-detector tallies start over.
-    #[test]
-    fn recycled_findings_render_like_fresh_ones() {
-        let email = Finding { detector: Arc::from("email"), start: 0, end: 20, confidence: 0.9 };
-        let card = Finding { detector: Arc::from("credit_card"), start: 4, end: 23, confidence: 1.0 };
-        for format in [Format::Text, Format::Jsonl, Format::Json, Format::Sarif] {
-            let style = Style { format, color: false, show_values: true };
-            let fill = |f: &mut Findings, path: &str, found: &Finding| {
-                f.push(&style, Some(path), found, b"jane.doe@example.org", (3, 5), Action::Redact);
-            };
-            let mut used = Findings::default();
-            fill(&mut used, "first.txt", &email);
-            fill(&mut used, "first.txt", &email);
-            let mut recycled = used.recycle().expect("small buffers are kept");
-            let mut fresh = Findings::default();
-            fill(&mut recycled, "second.txt", &card);
-            fill(&mut fresh, "second.txt", &card);
-            assert_eq!(recycled.rendered, fresh.rendered, "{format:?}");
-            assert_eq!(format!("{:?}", recycled.records), format!("{:?}", fresh.records));
-            assert_eq!((recycled.total, recycled.flagged), (1, 1));
-            assert_eq!(recycled.per_detector, fresh.per_detector);
-        }
-        let mut big = Findings::default();
-        big.rendered.reserve(MAX_RECYCLED + 1);
-        assert!(big.recycle().is_none(), "large buffers are freed, not kept");
-    }
 
     #[test]
     fn uris() {

@@ -17,38 +17,25 @@ thread_local! {
     pub(super) static READ_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; READ_SIZE]);
 }
 
-thread_local! {
-    /// Findings buffers printed and handed back, for this worker's next inputs.
-    pub(super) static SPARE: std::cell::RefCell<Vec<Findings>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 /// How much of a file is checked for NUL bytes to decide that it is binary.
 const BINARY_PROBE: usize = 8 * 1024;
 
-/// Scans one input. With `whole_only`, an input that does not fit in `buf` is not scanned
-/// (`None`): a file scanned ahead of its turn may turn out to be one the walk skips.
-pub(super) fn scan_input(
-    det: &Detection,
-    input: &Input,
-    args: &ScanArgs,
-    style: &Style,
-    buf: &mut [u8],
-    whole_only: bool,
-) -> Option<Outcome> {
+/// Scans one input: its findings, or the one-line reason it could not be read.
+pub(super) fn scan_input(det: &Detection, input: &Input, args: &ScanArgs, style: &Style, buf: &mut [u8]) -> Outcome {
     let shown = input.shown();
     let path = shown.as_deref();
     let result = match input {
-        Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf, false),
+        Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf),
         Input::File(p) => super::open::open(p).and_then(|f| {
             if let Some(max) = args.max_filesize {
                 if f.metadata()?.len() > max {
-                    return Ok(Some(Outcome { skipped: true, ..Outcome::default() }));
+                    return Ok(Outcome { skipped: true, ..Outcome::default() });
                 }
             }
-            scan_reader(det, f, path, args.binary, style, buf, whole_only)
+            scan_reader(det, f, path, args.binary, style, buf)
         }),
     };
-    result.unwrap_or_else(|e| Some(Outcome { error: Some(io_message(&e)), ..Outcome::default() }))
+    result.unwrap_or_else(|e| Outcome { error: Some(io_message(&e)), ..Outcome::default() })
 }
 
 /// Tracks line and column (1-based, in bytes) of absolute offsets as bytes go past.
@@ -87,8 +74,7 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Scans `r` with `buf`, the worker's reusable read buffer. An input that fits in one buffer
 /// is scanned in one go; a larger one is streamed through the engine, so memory stays bounded
-/// by the buffer and the engine's holdback whatever the size of the input, unless `whole_only`
-/// asks to leave it unscanned (`None`).
+/// by the buffer and the engine's holdback whatever the size of the input.
 pub fn scan_reader(
     det: &Detection,
     mut r: impl Read,
@@ -96,16 +82,12 @@ pub fn scan_reader(
     binary: bool,
     style: &Style,
     buf: &mut [u8],
-    whole_only: bool,
-) -> io::Result<Option<Outcome>> {
-    let mut out = Outcome { findings: SPARE.with_borrow_mut(Vec::pop).unwrap_or_default(), ..Outcome::default() };
+) -> io::Result<Outcome> {
+    let mut out = Outcome::default();
     let n = fill(&mut r, buf)?;
     if !binary && memchr::memchr(0, &buf[..n.min(BINARY_PROBE)]).is_some() {
         out.skipped = true;
-        return Ok(Some(out));
-    }
-    if whole_only && n == buf.len() {
-        return Ok(None);
+        return Ok(out);
     }
     out.bytes = n as u64;
     let mut lines = Lines { line: 1, line_start: 0, pos: 0 };
@@ -117,7 +99,7 @@ pub fn scan_reader(
             let at = (lines.line, f.start as u64 - lines.line_start + 1);
             out.findings.push(style, path, &f, f.bytes(data), at, action);
         }
-        return Ok(Some(out));
+        return Ok(out);
     }
     let on_event = |e: Event<'_>, lines: &mut Lines, findings: &mut Findings| match e {
         Event::Bytes(b) => lines.advance(b),
@@ -141,7 +123,7 @@ pub fn scan_reader(
         stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.findings));
     }
     stream.finish_events(|e| on_event(e, &mut lines, &mut out.findings));
-    Ok(Some(out))
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,18 +1,15 @@
 //! The walk: the inputs named on the command line, directories expanded lazily with ripgrep's
 //! ignore and hidden-file rules.
 
-use super::ahead::Ahead;
 use super::input::{Input, Item};
 use crate::args::ScanArgs;
 use crate::errors::io_message;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// The inputs named on the command line, directories expanded lazily, honouring ignore rules
 /// and hidden-file rules the way ripgrep does. Problems (missing paths, unreadable directories)
-/// come as errors in their place. With `ahead`, the listing of each directory named on the
-/// command line is announced to it.
-pub(crate) fn walk(args: &ScanArgs, ahead: Option<Arc<Ahead>>) -> impl Iterator<Item = Item> + Send + use<> {
+/// come as errors in their place.
+pub(crate) fn walk(args: &ScanArgs) -> impl Iterator<Item = Item> + Send + use<> {
     let (hidden, no_ignore) = (args.hidden, args.no_ignore);
     let paths = if args.paths.is_empty() { vec![PathBuf::from("-")] } else { args.paths.clone() };
     paths.into_iter().flat_map(move |p| -> Box<dyn Iterator<Item = Item> + Send> {
@@ -22,11 +19,7 @@ pub(crate) fn walk(args: &ScanArgs, ahead: Option<Arc<Ahead>>) -> impl Iterator<
         match std::fs::metadata(&p) {
             Err(e) => Box::new(std::iter::once(Err(format!("{}: {}", p.display(), io_message(&e))))),
             Ok(m) if m.is_dir() => {
-                // The walk's first step lists the directory (and yields the directory itself).
-                if let Some(ahead) = &ahead {
-                    ahead.begin(&p);
-                }
-                let mut walker = ignore::WalkBuilder::new(&p)
+                let walker = ignore::WalkBuilder::new(&p)
                     .hidden(!hidden)
                     .ignore(!no_ignore)
                     .git_ignore(!no_ignore)
@@ -38,19 +31,6 @@ pub(crate) fn walk(args: &ScanArgs, ahead: Option<Arc<Ahead>>) -> impl Iterator<
                     // order but parses components on every comparison.
                     .sort_by_file_path(|a, b| a.as_os_str().cmp(b.as_os_str()))
                     .build();
-                let (ahead, mut first) = (ahead.clone(), true);
-                let walker = std::iter::from_fn(move || {
-                    let entry = walker.next();
-                    if let Some(ahead) = &ahead {
-                        if std::mem::take(&mut first) {
-                            ahead.end();
-                        }
-                        if entry.is_none() {
-                            ahead.clear();
-                        }
-                    }
-                    entry
-                });
                 Box::new(walker.filter_map(|entry| match entry {
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => Some(Ok(Input::File(e.into_path()))),
                     Ok(_) => None,
