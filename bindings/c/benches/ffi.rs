@@ -25,7 +25,9 @@ fn ffi(c: &mut Criterion) {
     let tenant = set.tenant("default").unwrap().clone();
     let mut scanner = std::ptr::null_mut();
     // SAFETY: the policy pointer and length describe POLICY; `scanner` is writable.
-    let st = unsafe { dlpjet_scanner_new(POLICY.as_ptr().cast(), POLICY.len(), std::ptr::null(), &mut scanner) };
+    let st = unsafe {
+        dlpjet_scanner_new(POLICY.as_ptr().cast(), POLICY.len(), std::ptr::null(), &mut scanner, std::ptr::null_mut())
+    };
     assert_eq!(st, DLPJET_OK);
     let mut g = c.benchmark_group("ffi/scan_100_bytes");
     for (name, text) in inputs() {
@@ -49,6 +51,7 @@ fn ffi(c: &mut Criterion) {
                         out.as_mut_ptr(),
                         out.len(),
                         &mut count,
+                        std::ptr::null_mut(),
                     )
                 };
                 assert_eq!(st, DLPJET_OK);
@@ -62,7 +65,14 @@ fn ffi(c: &mut Criterion) {
                     let mut res = std::ptr::null_mut();
                     // SAFETY: as above; the result is freed once.
                     unsafe {
-                        dlpjet_scan_alloc(scanner, DLPJET_INBOUND, black_box(text.as_ptr()), text.len(), &mut res);
+                        dlpjet_scan_alloc(
+                            scanner,
+                            DLPJET_INBOUND,
+                            black_box(text.as_ptr()),
+                            text.len(),
+                            &mut res,
+                            std::ptr::null_mut(),
+                        );
                         let n = dlpjet_findings_len(res);
                         dlpjet_findings_free(res);
                         n

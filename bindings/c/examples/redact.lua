@@ -10,6 +10,7 @@ local ffi = require("ffi")
 
 ffi.cdef[[
 typedef struct dlpjet_scanner dlpjet_scanner;
+typedef struct dlpjet_error dlpjet_error;
 typedef int32_t dlpjet_status;
 typedef uint32_t dlpjet_action;
 typedef uint32_t dlpjet_direction;
@@ -21,14 +22,16 @@ typedef struct {
   dlpjet_action action;
 } dlpjet_finding;
 const char *dlpjet_version(void);
-const char *dlpjet_last_error(void);
+const char *dlpjet_error_message(const dlpjet_error *error);
+void dlpjet_error_free(dlpjet_error *error);
 const char *dlpjet_action_name(dlpjet_action action);
-dlpjet_status dlpjet_scanner_new(const char *policy, size_t policy_len, const char *tenant, dlpjet_scanner **out);
+dlpjet_status dlpjet_scanner_new(const char *policy, size_t policy_len, const char *tenant, dlpjet_scanner **out,
+                                 dlpjet_error **error);
 void dlpjet_scanner_free(dlpjet_scanner *scanner);
 dlpjet_status dlpjet_scan(const dlpjet_scanner *scanner, dlpjet_direction direction, const uint8_t *data,
-                          size_t len, dlpjet_finding *out, size_t capacity, size_t *count);
+                          size_t len, dlpjet_finding *out, size_t capacity, size_t *count, dlpjet_error **error);
 dlpjet_status dlpjet_redact(const dlpjet_scanner *scanner, dlpjet_direction direction, const uint8_t *data,
-                            size_t len, uint8_t *out, size_t capacity, size_t *out_len);
+                            size_t len, uint8_t *out, size_t capacity, size_t *out_len, dlpjet_error **error);
 ]]
 
 local DLPJET_OK, DLPJET_BLOCKED, DLPJET_ERR_BUFFER_TOO_SMALL = 0, 1, 7
@@ -36,15 +39,23 @@ local DLPJET_INBOUND = 0
 
 local lib = ffi.load(arg[1] or "libdlpjet.so.0")
 
-local function fail(what)
-  error(what .. ": " .. ffi.string(lib.dlpjet_last_error()))
+-- A call's error, as Lua text; the error object is freed.
+local function message(err)
+  local text = ffi.string(lib.dlpjet_error_message(err[0]))
+  lib.dlpjet_error_free(err[0])
+  return text
+end
+
+local function fail(what, err)
+  error(what .. ": " .. message(err))
 end
 
 -- The scanner: made once, freed by the garbage collector.
 local function scanner(policy, tenant)
   local out = ffi.new("dlpjet_scanner *[1]")
-  if lib.dlpjet_scanner_new(policy, #policy, tenant, out) ~= DLPJET_OK then
-    fail("policy")
+  local err = ffi.new("dlpjet_error *[1]")
+  if lib.dlpjet_scanner_new(policy, #policy, tenant, out, err) ~= DLPJET_OK then
+    fail("policy", err)
   end
   return ffi.gc(out[0], lib.dlpjet_scanner_free)
 end
@@ -55,11 +66,13 @@ local function scan(s, body)
   while true do
     local buf = ffi.new("dlpjet_finding[?]", cap)
     local count = ffi.new("size_t[1]")
-    local st = lib.dlpjet_scan(s, DLPJET_INBOUND, body, #body, buf, cap, count)
+    local err = ffi.new("dlpjet_error *[1]")
+    local st = lib.dlpjet_scan(s, DLPJET_INBOUND, body, #body, buf, cap, count, err)
     if st == DLPJET_ERR_BUFFER_TOO_SMALL then
       cap = tonumber(count[0])
+      lib.dlpjet_error_free(err[0])
     elseif st ~= DLPJET_OK then
-      fail("scan")
+      fail("scan", err)
     else
       local found = {}
       for i = 0, tonumber(count[0]) - 1 do
@@ -82,15 +95,17 @@ local function redact(s, body)
   local cap = #body + 64
   while true do
     local out = ffi.new("uint8_t[?]", cap)
-    local st = lib.dlpjet_redact(s, DLPJET_INBOUND, body, #body, out, cap, len)
+    local err = ffi.new("dlpjet_error *[1]")
+    local st = lib.dlpjet_redact(s, DLPJET_INBOUND, body, #body, out, cap, len, err)
     if st == DLPJET_OK then
       return ffi.string(out, len[0])
     elseif st == DLPJET_BLOCKED then
-      return nil, ffi.string(lib.dlpjet_last_error())
+      return nil, message(err)
     elseif st == DLPJET_ERR_BUFFER_TOO_SMALL then
       cap = tonumber(len[0])
+      lib.dlpjet_error_free(err[0])
     else
-      fail("redact")
+      fail("redact", err)
     end
   end
 end

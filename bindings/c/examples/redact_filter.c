@@ -14,17 +14,25 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Says what went wrong (the call's error, or the status's meaning) and frees the error. */
+static void report(dlpjet_status st, dlpjet_error *err) {
+    fprintf(stderr, "redact_filter: %s\n", err ? dlpjet_error_message(err) : dlpjet_status_message(st));
+    dlpjet_error_free(err);
+}
+
 int main(int argc, char **argv) {
     dlpjet_scanner *scanner = NULL;
-    dlpjet_status st = argc > 1 ? dlpjet_scanner_from_file(argv[1], argc > 2 ? argv[2] : NULL, &scanner)
-                                : dlpjet_scanner_new(NULL, 0, NULL, &scanner);
+    dlpjet_error *err = NULL;
+    dlpjet_status st = argc > 1 ? dlpjet_scanner_from_file(argv[1], argc > 2 ? argv[2] : NULL, &scanner, &err)
+                                : dlpjet_scanner_new(NULL, 0, NULL, &scanner, &err);
     if (st != DLPJET_OK) {
-        fprintf(stderr, "redact_filter: %s\n", dlpjet_last_error());
+        report(st, err);
         return 2;
     }
     dlpjet_stream *stream = NULL;
-    if (dlpjet_stream_new(scanner, DLPJET_INBOUND, &stream) != DLPJET_OK) {
-        fprintf(stderr, "redact_filter: %s\n", dlpjet_last_error());
+    st = dlpjet_stream_new(scanner, DLPJET_INBOUND, &stream, &err);
+    if (st != DLPJET_OK) {
+        report(st, err);
         dlpjet_scanner_free(scanner);
         return 2;
     }
@@ -33,19 +41,22 @@ int main(int argc, char **argv) {
     size_t n, got;
     int code = 0;
     while ((got = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
-        st = dlpjet_stream_push(stream, chunk, got, &out, &n);
+        st = dlpjet_stream_push(stream, chunk, got, &out, &n, &err);
         if (n) fwrite(out, 1, n, stdout);
         if (st != DLPJET_OK) break;
     }
     if (st == DLPJET_OK) {
-        st = dlpjet_stream_finish(stream, &out, &n, NULL);
+        st = dlpjet_stream_finish(stream, &out, &n, NULL, &err);
         if (n) fwrite(out, 1, n, stdout);
     }
     if (st == DLPJET_BLOCKED) {
-        fprintf(stderr, "redact_filter: %s\n", dlpjet_last_error());
+        report(st, err);
         code = 3;
-    } else if (st != DLPJET_OK || ferror(stdin)) {
-        fprintf(stderr, "redact_filter: %s\n", st != DLPJET_OK ? dlpjet_last_error() : "read error");
+    } else if (st != DLPJET_OK) {
+        report(st, err);
+        code = 2;
+    } else if (ferror(stdin)) {
+        fprintf(stderr, "redact_filter: read error\n");
         code = 2;
     }
     dlpjet_stream_free(stream);

@@ -9,10 +9,14 @@
  * (detector ids, output bytes) are valid until that object is freed or, for stream output,
  * until the next call on the stream.
  *
- * Errors: every fallible function returns a dlpjet_status. On anything but DLPJET_OK,
- * dlpjet_last_error() gives a one-line message for the calling thread. No call aborts the
- * program on bad input: null pointers, impossible lengths, invalid UTF-8 and policy mistakes
- * are reported as statuses, and an internal failure is caught and reported as DLPJET_ERR_INTERNAL.
+ * Errors: every fallible function returns a dlpjet_status (stable numbers; dlpjet_status_name
+ * and dlpjet_status_message describe any code) and takes a last argument `dlpjet_error **error`.
+ * When the call returns anything but DLPJET_OK and `error` is not NULL, `*error` receives a new
+ * dlpjet_error with the call's one-line message (and, for a policy mistake, its line and
+ * column); free it with dlpjet_error_free. Pass NULL to get the status alone. Nothing is kept
+ * per thread. No call aborts the program on bad input: null pointers, impossible lengths,
+ * invalid UTF-8 and policy mistakes are reported as statuses, and an internal failure is caught
+ * and reported as DLPJET_ERR_INTERNAL.
  */
 
 #ifndef DLPJET_H
@@ -40,8 +44,9 @@ enum dlpjet_status
  {
   // The call succeeded.
   DLPJET_OK = 0,
-  // Not an error: the policy blocks this input (or stream). dlpjet_last_error() names the
-  // reason (the detector and how many hits, or the size limit), never the sensitive value.
+  // Not an error: the policy blocks this input (or stream). The call's dlpjet_error, when
+  // asked for, names the reason (the detector and how many hits, or the size limit), never
+  // the sensitive value.
   DLPJET_BLOCKED = 1,
   // A required pointer was NULL (or a NULL data pointer came with a non-zero length).
   DLPJET_ERR_NULL_POINTER = 2,
@@ -49,8 +54,8 @@ enum dlpjet_status
   DLPJET_ERR_INVALID_ARGUMENT = 3,
   // Policy text, a tenant name or a path is not valid UTF-8.
   DLPJET_ERR_INVALID_UTF8 = 4,
-  // The policy has a mistake; dlpjet_last_error() says where (file:line:column: field:
-  // what) and dlpjet_last_error_location() gives the line and column.
+  // The policy has a mistake; the call's dlpjet_error says where (file:line:column: field:
+  // what) and dlpjet_error_location() gives the line and column.
   DLPJET_ERR_POLICY = 5,
   // The policy does not define the tenant asked for.
   DLPJET_ERR_UNKNOWN_TENANT = 6,
@@ -73,6 +78,12 @@ typedef int32_t dlpjet_status;
 // A policy decision about one text (from dlpjet_evaluate or dlpjet_stream_finish).
 // Free with dlpjet_decision_free.
 typedef struct dlpjet_decision dlpjet_decision;
+
+// What went wrong in one call: its status, a one-line message and, for a policy mistake, the
+// line and column. A call that returns anything but `DLPJET_OK` writes a new one to its
+// `error` argument when that is not NULL; the caller frees it with dlpjet_error_free. Nothing
+// is kept anywhere else: no per-thread state.
+typedef struct dlpjet_error dlpjet_error;
 
 // The findings of one scan (from dlpjet_scan_alloc). Free with dlpjet_findings_free.
 typedef struct dlpjet_findings dlpjet_findings;
@@ -148,22 +159,42 @@ extern "C" {
 // The string is static.
 const char *dlpjet_version(void);
 
-// The message of the last call on this thread that did not return `DLPJET_OK`, or NULL if
-// there was none. The string is owned by the library and valid until the next call that
-// fails on this thread.
-const char *dlpjet_last_error(void);
-
-// For a last error of `DLPJET_ERR_POLICY` with a known place: writes its 1-based line and
-// column (in characters) and returns true. Otherwise returns false and writes nothing.
-// Either pointer may be NULL.
+// The status of a failed call (`DLPJET_ERR_NULL_POINTER` for NULL).
 //
 // # Safety
-// `line` and `column` are NULL or point to writable `size_t`s.
-bool dlpjet_last_error_location(size_t *line, size_t *column);
+// `error` is NULL or a live dlpjet_error.
+dlpjet_status dlpjet_error_status(const dlpjet_error *error);
+
+// The failed call's message, one line (`file:line:column: field: what` for a policy mistake),
+// valid until the error is freed; NULL for NULL.
+//
+// # Safety
+// `error` is NULL or a live dlpjet_error.
+const char *dlpjet_error_message(const dlpjet_error *error);
+
+// For a policy mistake with a known place: writes its 1-based line and column (in
+// characters) and returns true. Otherwise returns false and writes nothing. Either pointer
+// may be NULL.
+//
+// # Safety
+// `error` is NULL or a live dlpjet_error; `line` and `column` are NULL or point to writable
+// `size_t`s.
+bool dlpjet_error_location(const dlpjet_error *error, size_t *line, size_t *column);
+
+// Frees an error. NULL is ignored.
+//
+// # Safety
+// `error` is NULL or came from a dlpjet call's `error` argument and is freed once.
+void dlpjet_error_free(dlpjet_error *error);
 
 // A status code's name (`"DLPJET_ERR_POLICY"`, ...), or `"DLPJET_UNKNOWN_STATUS"` for a value
 // that is not a dlpjet_status. Static.
 const char *dlpjet_status_name(int32_t status);
+
+// What a status code means, in one line (`"the policy has a mistake"`), or `"unknown status"`
+// for a value that is not a dlpjet_status. Static. The details of one failed call are in its
+// dlpjet_error.
+const char *dlpjet_status_message(int32_t status);
 
 // How many findings `findings` holds (0 for NULL).
 //
@@ -256,17 +287,21 @@ void dlpjet_bytes_free(uint8_t *data, size_t len);
 // detector, every finding redacted. Files the policy names (dictionaries, imports, key files)
 // are read relative to the current directory.
 //
-// Errors: `DLPJET_ERR_POLICY` (with line and column, see dlpjet_last_error_location),
-// `DLPJET_ERR_UNKNOWN_TENANT`, `DLPJET_ERR_INVALID_UTF8`, `DLPJET_ERR_NULL_POINTER`.
+// Errors: `DLPJET_ERR_POLICY` (its dlpjet_error has the line and column, see
+// dlpjet_error_location), `DLPJET_ERR_UNKNOWN_TENANT`, `DLPJET_ERR_INVALID_UTF8`,
+// `DLPJET_ERR_NULL_POINTER`. Like every fallible call, it writes a new dlpjet_error to
+// `*error` when it fails and `error` is not NULL.
 // Free the scanner with dlpjet_scanner_free.
 //
 // # Safety
 // `policy` is NULL or points to `policy_len` readable bytes; `tenant` is NULL or a
-// NUL-terminated string; `out` points to a writable pointer.
+// NUL-terminated string; `out` points to a writable pointer; `error` is NULL or points to a
+// writable pointer.
 dlpjet_status dlpjet_scanner_new(const char *policy,
                                  size_t policy_len,
                                  const char *tenant,
-                                 dlpjet_scanner **out);
+                                 dlpjet_scanner **out,
+                                 dlpjet_error **error);
 
 // Like dlpjet_scanner_new, with the policy read from the file at `path` (NUL-terminated); files
 // the policy names are read relative to it, and errors name it.
@@ -274,7 +309,11 @@ dlpjet_status dlpjet_scanner_new(const char *policy,
 // # Safety
 // `path` is a NUL-terminated string; `tenant` is NULL or a NUL-terminated string; `out` points
 // to a writable pointer.
-dlpjet_status dlpjet_scanner_from_file(const char *path, const char *tenant, dlpjet_scanner **out);
+// `error` is NULL or points to a writable pointer.
+dlpjet_status dlpjet_scanner_from_file(const char *path,
+                                       const char *tenant,
+                                       dlpjet_scanner **out,
+                                       dlpjet_error **error);
 
 // Frees a scanner. NULL is ignored. Findings written by dlpjet_scan into caller buffers point
 // at the scanner's detector ids and must not be used after this; result objects and streams
@@ -296,13 +335,15 @@ void dlpjet_scanner_free(dlpjet_scanner *scanner);
 // `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 // bytes; `out` is NULL (with `capacity` 0) or points to `capacity` writable findings; `count`
 // points to a writable `size_t`.
+// `error` is NULL or points to a writable pointer.
 dlpjet_status dlpjet_scan(const dlpjet_scanner *scanner,
                           dlpjet_direction direction,
                           const uint8_t *data,
                           size_t len,
                           dlpjet_finding *out,
                           size_t capacity,
-                          size_t *count);
+                          size_t *count,
+                          dlpjet_error **error);
 
 // Like dlpjet_scan, with the findings in a new result object written to `*out` (free it with
 // dlpjet_findings_free; its detector strings live as long as it does).
@@ -310,11 +351,13 @@ dlpjet_status dlpjet_scan(const dlpjet_scanner *scanner,
 // # Safety
 // `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 // bytes; `out` points to a writable pointer.
+// `error` is NULL or points to a writable pointer.
 dlpjet_status dlpjet_scan_alloc(const dlpjet_scanner *scanner,
                                 dlpjet_direction direction,
                                 const uint8_t *data,
                                 size_t len,
-                                dlpjet_findings **out);
+                                dlpjet_findings **out,
+                                dlpjet_error **error);
 
 // Writes `len` bytes at `data` as the policy would pass them on: findings whose action is
 // `redact` rewritten (in their detector's style), everything else unchanged. The result goes
@@ -323,19 +366,21 @@ dlpjet_status dlpjet_scan_alloc(const dlpjet_scanner *scanner,
 // Needed-size protocol: when the result does not fit (or `out` is NULL with `capacity` 0),
 // nothing is written to `out`, `*out_len` is set to the size needed, and the call returns
 // `DLPJET_ERR_BUFFER_TOO_SMALL`. Returns `DLPJET_BLOCKED` (with `*out_len` 0) when the policy
-// blocks the input; dlpjet_last_error() says why.
+// blocks the input; its dlpjet_error says why.
 //
 // # Safety
 // `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 // bytes; `out` is NULL (with `capacity` 0) or points to `capacity` writable bytes that do not
 // overlap `data`; `out_len` points to a writable `size_t`.
+// `error` is NULL or points to a writable pointer.
 dlpjet_status dlpjet_redact(const dlpjet_scanner *scanner,
                             dlpjet_direction direction,
                             const uint8_t *data,
                             size_t len,
                             uint8_t *out,
                             size_t capacity,
-                            size_t *out_len);
+                            size_t *out_len,
+                            dlpjet_error **error);
 
 // Like dlpjet_redact, with the result in a new buffer written to `*out` (and its length to
 // `*out_len`); free it with dlpjet_bytes_free(*out, *out_len). On `DLPJET_BLOCKED`, `*out` is
@@ -344,12 +389,14 @@ dlpjet_status dlpjet_redact(const dlpjet_scanner *scanner,
 // # Safety
 // `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 // bytes; `out` and `out_len` point to writable locations.
+// `error` is NULL or points to a writable pointer.
 dlpjet_status dlpjet_redact_alloc(const dlpjet_scanner *scanner,
                                   dlpjet_direction direction,
                                   const uint8_t *data,
                                   size_t len,
                                   uint8_t **out,
-                                  size_t *out_len);
+                                  size_t *out_len,
+                                  dlpjet_error **error);
 
 // Applies the policy to `len` bytes at `data` travelling `direction` and writes the decision
 // to `*out`: its action, findings, redacted text and block reason (see the
@@ -359,20 +406,24 @@ dlpjet_status dlpjet_redact_alloc(const dlpjet_scanner *scanner,
 // # Safety
 // `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 // bytes; `out` points to a writable pointer.
+// `error` is NULL or points to a writable pointer.
 dlpjet_status dlpjet_evaluate(const dlpjet_scanner *scanner,
                               dlpjet_direction direction,
                               const uint8_t *data,
                               size_t len,
-                              dlpjet_decision **out);
+                              dlpjet_decision **out,
+                              dlpjet_error **error);
 
 // Starts a stream of text travelling `direction` under the scanner's policy and writes it to
 // `*out`. Free it with dlpjet_stream_free (finished or not).
 //
 // # Safety
 // `scanner` is a live scanner; `out` points to a writable pointer.
+// `error` is NULL or points to a writable pointer.
 dlpjet_status dlpjet_stream_new(const dlpjet_scanner *scanner,
                                 dlpjet_direction direction,
-                                dlpjet_stream **out);
+                                dlpjet_stream **out,
+                                dlpjet_error **error);
 
 // Pushes the next `len` bytes of the body. The output this releases (possibly none) is
 // pointed to by `*out`, `*out_len` bytes long, valid until the next call on the stream; pass
@@ -383,11 +434,13 @@ dlpjet_status dlpjet_stream_new(const dlpjet_scanner *scanner,
 // # Safety
 // `stream` is a live stream used by this thread only; `chunk` is NULL (with `len` 0) or points
 // to `len` readable bytes; `out` and `out_len` point to writable locations.
+// `error` is NULL or points to a writable pointer.
 dlpjet_status dlpjet_stream_push(dlpjet_stream *stream,
                                  const uint8_t *chunk,
                                  size_t len,
                                  const uint8_t **out,
-                                 size_t *out_len);
+                                 size_t *out_len,
+                                 dlpjet_error **error);
 
 // Ends the stream: the rest of the output goes to `*out` / `*out_len` (valid until the stream is
 // freed), and when `decision` is not NULL the final decision is written to `*decision` (its
@@ -398,10 +451,12 @@ dlpjet_status dlpjet_stream_push(dlpjet_stream *stream,
 // # Safety
 // `stream` is a live stream used by this thread only; `out` and `out_len` point to writable
 // locations; `decision` is NULL or points to a writable pointer.
+// `error` is NULL or points to a writable pointer.
 dlpjet_status dlpjet_stream_finish(dlpjet_stream *stream,
                                    const uint8_t **out,
                                    size_t *out_len,
-                                   dlpjet_decision **decision);
+                                   dlpjet_decision **decision,
+                                   dlpjet_error **error);
 
 // Bytes pushed but not yet released (they could still be part of a finding). 0 for NULL.
 //

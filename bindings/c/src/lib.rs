@@ -3,15 +3,25 @@
 //! Every function here is `extern "C"`, takes and returns only C types, checks its pointers and
 //! lengths, and runs inside [`std::panic::catch_unwind`], so that no Rust panic ever crosses
 //! into the calling program. Handles are opaque: a scanner (a tenant's compiled policy, shared
-//! by any number of threads), a stream (one body arriving in pieces), and result objects.
+//! by any number of threads), a stream (one body arriving in pieces), result objects, and the
+//! error a failed call hands back.
+//!
+//! Conventions (as rustls-ffi's): `_new` makes a handle and `_free` frees it (NULL ignored); a
+//! `const` first argument is not changed; every buffer is followed by its length; outputs are
+//! written only on success, except where a function documents what it writes on failure (the
+//! needed size of a buffer); every fallible function returns a [`dlpjet_status`] with a stable
+//! number and takes a last `dlpjet_error **error`, which receives a new [`dlpjet_error`] when the
+//! call does not return `DLPJET_OK` and `error` is not NULL. Nothing is kept per thread.
 //!
 //! ```
 //! use dlpjet_c::*;
+//! use std::ffi::CStr;
 //! use std::ptr;
 //!
 //! let mut scanner = ptr::null_mut();
-//! // SAFETY: a null policy with length 0 asks for the default policy; `scanner` is writable.
-//! let status = unsafe { dlpjet_scanner_new(ptr::null(), 0, ptr::null(), &mut scanner) };
+//! // SAFETY: a null policy with length 0 asks for the default policy; `scanner` is writable;
+//! // a NULL `error` asks for the status alone.
+//! let status = unsafe { dlpjet_scanner_new(ptr::null(), 0, ptr::null(), &mut scanner, ptr::null_mut()) };
 //! assert_eq!(status, DLPJET_OK);
 //!
 //! let text = b"card 4111 1111 1111 1111";
@@ -19,12 +29,25 @@
 //! let mut len = 0;
 //! // SAFETY: `text` and `out` are valid for the lengths given; `scanner` came from above.
 //! let status = unsafe {
-//!     dlpjet_redact(scanner, DLPJET_INBOUND, text.as_ptr(), text.len(), out.as_mut_ptr(), out.len(), &mut len)
+//!     dlpjet_redact(scanner, DLPJET_INBOUND, text.as_ptr(), text.len(), out.as_mut_ptr(), out.len(), &mut len, ptr::null_mut())
 //! };
 //! assert_eq!(status, DLPJET_OK);
 //! assert_eq!(&out[..len], b"card [CREDIT_CARD]");
-//! // SAFETY: `scanner` came from dlpjet_scanner_new and is freed once.
-//! unsafe { dlpjet_scanner_free(scanner) };
+//!
+//! // A failed call hands back what went wrong, when asked.
+//! let bad = b"version = 1\n[default]\ndefault_action = \"explode\"\n";
+//! let (mut other, mut error) = (ptr::null_mut(), ptr::null_mut());
+//! // SAFETY: `bad` is valid for its length; `other` and `error` are writable.
+//! let status = unsafe { dlpjet_scanner_new(bad.as_ptr().cast(), bad.len(), ptr::null(), &mut other, &mut error) };
+//! assert_eq!(status, DLPJET_ERR_POLICY);
+//! // SAFETY: `error` is live until freed; its message is a NUL-terminated string it owns.
+//! let message = unsafe { CStr::from_ptr(dlpjet_error_message(error)) }.to_str().unwrap();
+//! assert!(message.starts_with("line 3, column 18: default.default_action"), "{message}");
+//! // SAFETY: each handle came from dlpjet and is freed once.
+//! unsafe {
+//!     dlpjet_error_free(error);
+//!     dlpjet_scanner_free(scanner);
+//! }
 //! ```
 
 #![allow(non_camel_case_types)]

@@ -35,21 +35,26 @@ fn make(set: Result<PolicySet, PolicyError>, tenant: Option<&str>) -> Result<Box
 /// detector, every finding redacted. Files the policy names (dictionaries, imports, key files)
 /// are read relative to the current directory.
 ///
-/// Errors: `DLPJET_ERR_POLICY` (with line and column, see dlpjet_last_error_location),
-/// `DLPJET_ERR_UNKNOWN_TENANT`, `DLPJET_ERR_INVALID_UTF8`, `DLPJET_ERR_NULL_POINTER`.
+/// Errors: `DLPJET_ERR_POLICY` (its dlpjet_error has the line and column, see
+/// dlpjet_error_location), `DLPJET_ERR_UNKNOWN_TENANT`, `DLPJET_ERR_INVALID_UTF8`,
+/// `DLPJET_ERR_NULL_POINTER`. Like every fallible call, it writes a new dlpjet_error to
+/// `*error` when it fails and `error` is not NULL.
 /// Free the scanner with dlpjet_scanner_free.
 ///
 /// # Safety
 /// `policy` is NULL or points to `policy_len` readable bytes; `tenant` is NULL or a
-/// NUL-terminated string; `out` points to a writable pointer.
+/// NUL-terminated string; `out` points to a writable pointer; `error` is NULL or points to a
+/// writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_scanner_new(
     policy: *const c_char,
     policy_len: usize,
     tenant: *const c_char,
     out: *mut *mut dlpjet_scanner,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         if out.is_null() {
             return Err(Failure::null("out"));
         }
@@ -69,13 +74,16 @@ pub unsafe extern "C" fn dlpjet_scanner_new(
 /// # Safety
 /// `path` is a NUL-terminated string; `tenant` is NULL or a NUL-terminated string; `out` points
 /// to a writable pointer.
+/// `error` is NULL or points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_scanner_from_file(
     path: *const c_char,
     tenant: *const c_char,
     out: *mut *mut dlpjet_scanner,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         if out.is_null() {
             return Err(Failure::null("out"));
         }
@@ -160,6 +168,7 @@ impl dlpjet_scanner {
 /// `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 /// bytes; `out` is NULL (with `capacity` 0) or points to `capacity` writable findings; `count`
 /// points to a writable `size_t`.
+/// `error` is NULL or points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_scan(
     scanner: *const dlpjet_scanner,
@@ -169,8 +178,10 @@ pub unsafe extern "C" fn dlpjet_scan(
     out: *mut dlpjet_finding,
     capacity: usize,
     count: *mut usize,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         // SAFETY: the caller's contract for every pointer.
         let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
         caller_buffer(out, capacity, count, "count")?;
@@ -179,7 +190,7 @@ pub unsafe extern "C" fn dlpjet_scan(
             Err(reason) => {
                 // SAFETY: checked non-null above; writable by the caller's contract.
                 unsafe { put(count, 0, "count")? };
-                return Ok(blocked(&reason));
+                return Err(blocked(&reason));
             }
         };
         let n = found.len().min(capacity);
@@ -206,6 +217,7 @@ pub unsafe extern "C" fn dlpjet_scan(
 /// # Safety
 /// `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 /// bytes; `out` points to a writable pointer.
+/// `error` is NULL or points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_scan_alloc(
     scanner: *const dlpjet_scanner,
@@ -213,21 +225,23 @@ pub unsafe extern "C" fn dlpjet_scan_alloc(
     data: *const u8,
     len: usize,
     out: *mut *mut dlpjet_findings,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         // SAFETY: the caller's contract for every pointer.
         let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
         if out.is_null() {
             return Err(Failure::null("out"));
         }
-        let (items, status) = match s.findings(d, text) {
-            Ok(f) => (f, DLPJET_OK),
-            Err(reason) => (Vec::new(), blocked(&reason)),
+        let (items, failure) = match s.findings(d, text) {
+            Ok(f) => (f, None),
+            Err(reason) => (Vec::new(), Some(blocked(&reason))),
         };
         let result = Box::new(dlpjet_findings { items, _ids: s.ids.clone() });
         // SAFETY: non-null and writable by the caller's contract.
         unsafe { put(out, Box::into_raw(result), "out")? };
-        Ok(status)
+        failure.map_or(Ok(DLPJET_OK), Err)
     })
 }
 
@@ -247,12 +261,13 @@ fn redacted(s: &dlpjet_scanner, d: Direction, text: &[u8]) -> Result<Decision, B
 /// Needed-size protocol: when the result does not fit (or `out` is NULL with `capacity` 0),
 /// nothing is written to `out`, `*out_len` is set to the size needed, and the call returns
 /// `DLPJET_ERR_BUFFER_TOO_SMALL`. Returns `DLPJET_BLOCKED` (with `*out_len` 0) when the policy
-/// blocks the input; dlpjet_last_error() says why.
+/// blocks the input; its dlpjet_error says why.
 ///
 /// # Safety
 /// `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 /// bytes; `out` is NULL (with `capacity` 0) or points to `capacity` writable bytes that do not
 /// overlap `data`; `out_len` points to a writable `size_t`.
+/// `error` is NULL or points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_redact(
     scanner: *const dlpjet_scanner,
@@ -262,8 +277,10 @@ pub unsafe extern "C" fn dlpjet_redact(
     out: *mut u8,
     capacity: usize,
     out_len: *mut usize,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         // SAFETY: the caller's contract for every pointer.
         let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
         caller_buffer(out, capacity, out_len, "out_len")?;
@@ -272,7 +289,7 @@ pub unsafe extern "C" fn dlpjet_redact(
             Err(reason) => {
                 // SAFETY: non-null (checked) and writable by the caller's contract.
                 unsafe { put(out_len, 0, "out_len")? };
-                return Ok(blocked(&reason));
+                return Err(blocked(&reason));
             }
         };
         let result = decision.redacted.as_deref().unwrap_or(text);
@@ -300,6 +317,7 @@ pub unsafe extern "C" fn dlpjet_redact(
 /// # Safety
 /// `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 /// bytes; `out` and `out_len` point to writable locations.
+/// `error` is NULL or points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_redact_alloc(
     scanner: *const dlpjet_scanner,
@@ -308,16 +326,18 @@ pub unsafe extern "C" fn dlpjet_redact_alloc(
     len: usize,
     out: *mut *mut u8,
     out_len: *mut usize,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         // SAFETY: the caller's contract for every pointer.
         let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
         if out.is_null() || out_len.is_null() {
             return Err(Failure::null(if out.is_null() { "out" } else { "out_len" }));
         }
-        let (buf, status) = match redacted(s, d, text) {
-            Ok(decision) => (decision.redacted.unwrap_or_else(|| text.to_vec()), DLPJET_OK),
-            Err(reason) => (Vec::new(), blocked(&reason)),
+        let (buf, failure) = match redacted(s, d, text) {
+            Ok(decision) => (decision.redacted.unwrap_or_else(|| text.to_vec()), None),
+            Err(reason) => (Vec::new(), Some(blocked(&reason))),
         };
         let (ptr, n) = crate::results::into_raw_bytes(buf);
         // SAFETY: both non-null (checked) and writable by the caller's contract.
@@ -325,7 +345,7 @@ pub unsafe extern "C" fn dlpjet_redact_alloc(
             put(out, ptr, "out")?;
             put(out_len, n, "out_len")?;
         }
-        Ok(status)
+        failure.map_or(Ok(DLPJET_OK), Err)
     })
 }
 
@@ -337,6 +357,7 @@ pub unsafe extern "C" fn dlpjet_redact_alloc(
 /// # Safety
 /// `scanner` is a live scanner; `data` is NULL (with `len` 0) or points to `len` readable
 /// bytes; `out` points to a writable pointer.
+/// `error` is NULL or points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_evaluate(
     scanner: *const dlpjet_scanner,
@@ -344,8 +365,10 @@ pub unsafe extern "C" fn dlpjet_evaluate(
     data: *const u8,
     len: usize,
     out: *mut *mut dlpjet_decision,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         // SAFETY: the caller's contract for every pointer.
         let (s, text, d) = unsafe { call_args(scanner, direction, data, len)? };
         if out.is_null() {

@@ -27,13 +27,16 @@ pub struct dlpjet_stream {
 ///
 /// # Safety
 /// `scanner` is a live scanner; `out` points to a writable pointer.
+/// `error` is NULL or points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_stream_new(
     scanner: *const dlpjet_scanner,
     direction: dlpjet_direction,
     out: *mut *mut dlpjet_stream,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         // SAFETY: the caller's contract.
         let s = unsafe { scanner_ref(scanner)? };
         let d = crate::input::direction(direction)?;
@@ -79,6 +82,7 @@ unsafe fn show(s: &dlpjet_stream, out: *mut *const u8, out_len: *mut usize) {
 /// # Safety
 /// `stream` is a live stream used by this thread only; `chunk` is NULL (with `len` 0) or points
 /// to `len` readable bytes; `out` and `out_len` point to writable locations.
+/// `error` is NULL or points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_stream_push(
     stream: *mut dlpjet_stream,
@@ -86,8 +90,10 @@ pub unsafe extern "C" fn dlpjet_stream_push(
     len: usize,
     out: *mut *const u8,
     out_len: *mut usize,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         // SAFETY: the caller's contract.
         let (s, chunk) = unsafe { (stream_mut(stream)?, bytes(chunk, len, "chunk")?) };
         if out.is_null() || out_len.is_null() {
@@ -97,7 +103,7 @@ pub unsafe extern "C" fn dlpjet_stream_push(
         // SAFETY: both non-null and writable by the caller's contract.
         unsafe { show(s, out, out_len) };
         if let Some(reason) = &s.blocked {
-            return Ok(blocked(reason));
+            return Err(blocked(reason));
         }
         let Some(inner) = s.inner.as_mut() else {
             return Err(Failure::new(DLPJET_ERR_STREAM_FINISHED, "the stream is already finished"));
@@ -108,9 +114,9 @@ pub unsafe extern "C" fn dlpjet_stream_push(
         match result {
             Ok(()) => Ok(DLPJET_OK),
             Err(b) => {
-                let status = blocked(&b.reason);
+                let failure = blocked(&b.reason);
                 s.blocked = Some(b.reason);
-                Ok(status)
+                Err(failure)
             }
         }
     })
@@ -125,14 +131,17 @@ pub unsafe extern "C" fn dlpjet_stream_push(
 /// # Safety
 /// `stream` is a live stream used by this thread only; `out` and `out_len` point to writable
 /// locations; `decision` is NULL or points to a writable pointer.
+/// `error` is NULL or points to a writable pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dlpjet_stream_finish(
     stream: *mut dlpjet_stream,
     out: *mut *const u8,
     out_len: *mut usize,
     decision: *mut *mut dlpjet_decision,
+    error: *mut *mut dlpjet_error,
 ) -> dlpjet_status {
-    guard(|| {
+    // SAFETY: `error` is NULL or writable, by the caller's contract.
+    guard(unsafe { ErrorOut::new(error) }, || {
         // SAFETY: the caller's contract.
         let s = unsafe { stream_mut(stream)? };
         if out.is_null() || out_len.is_null() {
@@ -151,16 +160,16 @@ pub unsafe extern "C" fn dlpjet_stream_finish(
         }
         // SAFETY: as above.
         unsafe { show(s, out, out_len) };
-        let status = match &d.reason {
-            Some(reason) if d.action == dlpjet_policy::Action::Block => blocked(reason),
-            _ => DLPJET_OK,
+        let failure = match &d.reason {
+            Some(reason) if d.action == dlpjet_policy::Action::Block => Some(blocked(reason)),
+            _ => None,
         };
         if !decision.is_null() {
             let boxed = Box::new(dlpjet_decision::new(d, s.ids.clone()));
             // SAFETY: non-null and writable by the caller's contract.
             unsafe { put(decision, Box::into_raw(boxed), "decision")? };
         }
-        Ok(status)
+        failure.map_or(Ok(DLPJET_OK), Err)
     })
 }
 
