@@ -3,24 +3,11 @@
 
 #[path = "../../fuzz/src/policy_checks.rs"]
 mod policy_checks;
-
-use std::path::PathBuf;
-
-fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions").join(target);
-    let mut n = 0;
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let p = entry.unwrap().path();
-        let data = std::fs::read(&p).unwrap();
-        let r = std::panic::catch_unwind(|| check(&data));
-        assert!(r.is_ok(), "{} fails again", p.display());
-        n += 1;
-    }
-    n
-}
+#[path = "../../fuzz/src/replay.rs"]
+mod replay;
 
 #[test]
 fn fuzz_regressions_stay_fixed() {
-    let n = replay("policy", policy_checks::policy);
+    let n = replay::replay(env!("CARGO_MANIFEST_DIR"), "policy", policy_checks::policy);
     assert!(n > 0, "no regression inputs found");
 }
