@@ -1,6 +1,7 @@
 //! What an audit record holds: who did what to which tenant's data, what the policy found and
 //! decided — with a keyed fingerprint of each sensitive value, never the value itself.
 
+use super::section::Section;
 #[cfg(feature = "policy")]
 use dlpjet_policy::{Action as PolicyAction, Decision};
 use hmac::{Hmac, Mac};
@@ -11,6 +12,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The schema version of [`AuditEvent`]; readers refuse versions they do not know.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// The JSON names of an event's own fields, which no section may take.
+pub(crate) const FIELDS: [&str; 9] =
+    ["v", "time", "tenant", "actor", "action", "target", "policy_version", "dlp", "details"];
 
 /// At most this many entries in [`AuditEvent::details`].
 pub const MAX_DETAILS: usize = 64;
@@ -117,41 +122,6 @@ pub struct DetectorResult {
     pub fingerprints: Vec<String>,
 }
 
-/// What a gateway request was (for traffic through `dlpjet gateway`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct GatewayInfo {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// The model asked for.
-    pub model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// The provider it went to.
-    pub provider: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// Tokens in the request.
-    pub input_tokens: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// Tokens in the response.
-    pub output_tokens: Option<u64>,
-    /// In the provider's currency unit (USD for the built-in price tables).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<f64>,
-    /// The HTTP status returned to the client.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// The client's address.
-    pub client_ip: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// The client's User-Agent.
-    pub user_agent: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// The gateway's request id.
-    pub request_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    /// Time from request to the end of the response, in milliseconds.
-    pub latency_ms: Option<f64>,
-}
-
 /// One audit event (schema version [`SCHEMA_VERSION`]).
 ///
 /// ```
@@ -163,35 +133,32 @@ pub struct GatewayInfo {
 /// assert_eq!(e.tenant, "acme");
 /// assert!(e.validate().is_ok());
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Written as one JSON object (see `event_json`): these fields by name, and each of
+/// [`sections`](AuditEvent::sections) under its own name beside them.
+#[derive(Clone, Debug, PartialEq)]
 pub struct AuditEvent {
-    /// The schema version.
-    #[serde(rename = "v")]
+    /// The schema version (`"v"`).
     pub version: u32,
     /// When, in UTC (RFC 3339 with microseconds: `2026-11-23T15:07:00.123456Z`).
     pub time: String,
     /// The tenant whose data or settings it concerns.
     pub tenant: String,
     /// Who: a user id or an API key's id — never a key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
     /// What happened.
     pub action: EventAction,
     /// What it was done to: a file, an endpoint, a secret's id, a key's id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// The version of the policy that decided.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_version: Option<String>,
     /// What each detector found.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dlp: Vec<DetectorResult>,
-    /// Gateway traffic details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gateway: Option<GatewayInfo>,
+    /// What layers above the log add, by name (the gateway's record is its `"gateway"`
+    /// section); the log keeps each as written. No name may be one of the fields above.
+    pub sections: BTreeMap<String, Section>,
     /// Free-form details of the caller, at most [`MAX_DETAILS`] entries and
     /// [`MAX_DETAILS_BYTES`] bytes.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub details: BTreeMap<String, String>,
 }
 
@@ -207,7 +174,7 @@ impl AuditEvent {
             target: None,
             policy_version: None,
             dlp: Vec::new(),
-            gateway: None,
+            sections: BTreeMap::new(),
             details: BTreeMap::new(),
         }
     }
@@ -262,9 +229,17 @@ impl AuditEvent {
         self
     }
 
-    /// Sets the gateway details.
-    pub fn gateway(mut self, g: GatewayInfo) -> AuditEvent {
-        self.gateway = Some(g);
+    /// Adds (or replaces) the section `name`.
+    ///
+    /// ```
+    /// use dlpjet_audit::{AuditEvent, EventAction, Section};
+    /// let usage = Section::new(&serde_json::json!({"tokens": 12}))?;
+    /// let e = AuditEvent::new("acme", EventAction::Allow).section("usage", usage);
+    /// assert!(serde_json::to_string(&e)?.contains(r#""usage":{"tokens":12}"#));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn section(mut self, name: impl Into<String>, section: Section) -> AuditEvent {
+        self.sections.insert(name.into(), section);
         self
     }
 
@@ -282,6 +257,9 @@ impl AuditEvent {
         parse_rfc3339(&self.time).ok_or_else(|| format!("time {:?} is not RFC 3339 UTC", self.time))?;
         if self.tenant.is_empty() {
             return Err("empty tenant".into());
+        }
+        if let Some(name) = self.sections.keys().find(|n| FIELDS.contains(&n.as_str())) {
+            return Err(format!("section {name:?} has the name of an event field"));
         }
         if self.details.len() > MAX_DETAILS {
             return Err(format!("{} details (at most {MAX_DETAILS})", self.details.len()));

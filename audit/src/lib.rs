@@ -30,19 +30,22 @@
 
 mod checkpoint;
 mod event;
+mod event_json;
 pub mod format;
 pub mod merkle;
 mod query;
+mod section;
 mod verify;
 mod writer;
 
 pub use checkpoint::{generate_key, key_id, read_signing_key, read_verifying_key, write_key_pair, Checkpoint};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use event::{
-    format_rfc3339, now_rfc3339, parse_rfc3339, AuditEvent, DetectorResult, EventAction, Fingerprinter, GatewayInfo,
+    format_rfc3339, now_rfc3339, parse_rfc3339, AuditEvent, DetectorResult, EventAction, Fingerprinter,
     TenantFingerprinter, MAX_DETAILS, MAX_DETAILS_BYTES, SCHEMA_VERSION,
 };
-pub use query::{query, query_many, write_csv_row, Filter, CSV_HEADER};
+pub use query::{csv_header, query, query_many, write_csv_row, Column, Filter};
+pub use section::Section;
 pub use verify::{verify, Report, VerifyError, VerifyOptions};
 pub use writer::{AuditLog, Durability, Options, Recovery};
 

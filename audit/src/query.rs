@@ -117,17 +117,54 @@ pub fn query_many<P: AsRef<Path>>(
     Ok(found.len() as u64)
 }
 
-/// The CSV columns [`write_csv_row`] writes.
-pub const CSV_HEADER: &str = "seq,time,tenant,actor,action,target,policy_version,detectors,findings,model,provider,input_tokens,output_tokens,cost,status,client_ip,user_agent,request_id,latency_ms,details\n";
+/// A section's field as CSV shows it: a string as it is, a number or a boolean as written (an
+/// integer as an integer, another number as Rust writes an f64: `0.000015`, not `1.5e-5`),
+/// anything else, or a missing field, empty.
+fn field_text(v: Option<&serde_json::Value>) -> String {
+    match v {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) if n.is_f64() => n.as_f64().map(|f| f.to_string()).unwrap_or_default(),
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        Some(serde_json::Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
 
-/// One event as a CSV row (RFC 4180 quoting). `detectors` is `id:count:action` joined by `;`;
-/// `details` is a JSON object.
-pub fn write_csv_row(out: &mut impl Write, seq: u64, e: &AuditEvent) -> std::io::Result<()> {
-    let g = e.gateway.clone().unwrap_or_default();
+/// A CSV column taken from one field of an event's section (the gateway's `gateway.model`,
+/// say); [`csv_header`] and [`write_csv_row`] put such columns before `details`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// The section's name.
+    pub section: &'static str,
+    /// The field within it, which is also the column's name.
+    pub field: &'static str,
+}
+
+/// The CSV header of rows written by [`write_csv_row`] with the same `extra` columns.
+///
+/// ```
+/// use dlpjet_audit::{csv_header, Column};
+/// assert!(csv_header(&[]).ends_with(",findings,details\n"));
+/// let model = Column { section: "gateway", field: "model" };
+/// assert!(csv_header(&[model]).ends_with(",findings,model,details\n"));
+/// ```
+pub fn csv_header(extra: &[Column]) -> String {
+    let mut h = String::from("seq,time,tenant,actor,action,target,policy_version,detectors,findings,");
+    for c in extra {
+        h.push_str(c.field);
+        h.push(',');
+    }
+    h.push_str("details\n");
+    h
+}
+
+/// One event as a CSV row (RFC 4180 quoting), with the `extra` section fields before
+/// `details` (empty where the event has no such section or field). `detectors` is
+/// `id:count:action` joined by `;`; `details` is a JSON object.
+pub fn write_csv_row(out: &mut impl Write, seq: u64, e: &AuditEvent, extra: &[Column]) -> std::io::Result<()> {
     let opt = |v: Option<String>| v.unwrap_or_default();
-    let num = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
     let detectors: Vec<String> = e.dlp.iter().map(|r| format!("{}:{}:{}", r.detector, r.count, r.action)).collect();
-    let fields = [
+    let mut fields = vec![
         seq.to_string(),
         e.time.clone(),
         e.tenant.clone(),
@@ -137,18 +174,23 @@ pub fn write_csv_row(out: &mut impl Write, seq: u64, e: &AuditEvent) -> std::io:
         opt(e.policy_version.clone()),
         detectors.join(";"),
         e.dlp.iter().map(|r| r.count).sum::<usize>().to_string(),
-        opt(g.model),
-        opt(g.provider),
-        num(g.input_tokens),
-        num(g.output_tokens),
-        g.cost.map(|c| c.to_string()).unwrap_or_default(),
-        g.status.map(|s| s.to_string()).unwrap_or_default(),
-        opt(g.client_ip),
-        opt(g.user_agent),
-        opt(g.request_id),
-        g.latency_ms.map(|l| l.to_string()).unwrap_or_default(),
-        if e.details.is_empty() { String::new() } else { serde_json::to_string(&e.details).unwrap_or_default() },
     ];
+    // Each section the columns name is read once per row.
+    let mut objects: Vec<(&str, Option<serde_json::Map<String, serde_json::Value>>)> = Vec::new();
+    for c in extra {
+        if !objects.iter().any(|(name, _)| *name == c.section) {
+            objects.push((c.section, e.sections.get(c.section).and_then(|s| s.parse().ok())));
+        }
+    }
+    fields.extend(extra.iter().map(|c| {
+        let object = objects.iter().find(|(name, _)| *name == c.section).and_then(|(_, o)| o.as_ref());
+        object.map(|o| field_text(o.get(c.field))).unwrap_or_default()
+    }));
+    fields.push(if e.details.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(&e.details).unwrap_or_default()
+    });
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
             out.write_all(b",")?;
@@ -160,4 +202,24 @@ pub fn write_csv_row(out: &mut impl Write, seq: u64, e: &AuditEvent) -> std::io:
         }
     }
     out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EventAction, Section};
+
+    #[test]
+    fn section_fields_in_csv() {
+        let g = serde_json::json!({"model": "gpt, 4", "cost": 0.000015, "status": 200, "ok": true, "x": null});
+        let e = AuditEvent::new("acme", EventAction::Allow).section("gateway", Section::new(&g).unwrap());
+        let cols = ["model", "cost", "status", "ok", "x", "missing"].map(|field| Column { section: "gateway", field });
+        let mut out = Vec::new();
+        write_csv_row(&mut out, 1, &e, &cols).unwrap();
+        let row = String::from_utf8(out).unwrap();
+        assert!(row.ends_with(",0,\"gpt, 4\",0.000015,200,true,,,\n"), "{row}");
+        let mut out = Vec::new();
+        write_csv_row(&mut out, 1, &e, &[Column { section: "other", field: "model" }]).unwrap();
+        assert!(String::from_utf8(out).unwrap().ends_with(",0,,\n"));
+    }
 }

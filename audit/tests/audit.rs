@@ -4,7 +4,7 @@
 
 use dlpjet_audit::{
     query, verify, write_csv_row, AuditError, AuditEvent, AuditLog, Checkpoint, Durability, EventAction, Filter,
-    Fingerprinter, GatewayInfo, Options, SigningKey, VerifyOptions, CSV_HEADER,
+    Fingerprinter, Options, Section, SigningKey, VerifyOptions,
 };
 use dlpjet_policy::{Direction, PolicySet};
 use std::path::{Path, PathBuf};
@@ -83,10 +83,11 @@ fn queries_filter_and_export() {
     assert_eq!(all, 40);
     let future = Filter { since: Some(dlpjet_audit::parse_rfc3339("2999-01-01").unwrap()), ..Filter::default() };
     assert_eq!(query(dir.path(), &future, |_, _, _| Ok(())).unwrap(), 0);
-    let mut csv = CSV_HEADER.as_bytes().to_vec();
+    let model = [dlpjet_audit::Column { section: "gateway", field: "model" }];
+    let mut csv = dlpjet_audit::csv_header(&model).into_bytes();
     let e =
-        event(1).gateway(GatewayInfo { model: Some("gpt, \"4\"".into()), status: Some(200), ..GatewayInfo::default() });
-    write_csv_row(&mut csv, 9, &e).unwrap();
+        event(1).section("gateway", Section::new(&serde_json::json!({"model": "gpt, \"4\"", "status": 200})).unwrap());
+    write_csv_row(&mut csv, 9, &e, &model).unwrap();
     let text = String::from_utf8(csv).unwrap();
     let row = text.lines().nth(1).unwrap();
     assert!(

@@ -5,7 +5,7 @@
 //! audit record per request.
 //!
 //! The modules, bottom up: [`config`] (the configuration file), [`tls`], [`metrics`]
-//! (Prometheus); [`dlp`] (a strict JSON reader that keeps spans, event streams, tokenize and
+//! (Prometheus), [`audit_record`] (what each audit record of a request holds); [`dlp`] (a strict JSON reader that keeps spans, event streams, tokenize and
 //! restore, which strings of a provider's JSON are text and the policy applied to them, DLP
 //! over streamed answers); [`limits`] (rate limits and spending caps, counted alone or in
 //! Redis for several instances); [`server`] (one module per step of a request).
@@ -17,6 +17,7 @@
 //! # Ok::<(), dlpjet_gateway::server::StartError>(())
 //! ```
 
+pub mod audit_record;
 pub mod config;
 pub mod dlp;
 pub mod limits;

@@ -6,7 +6,8 @@
 //!
 //!   auditbench [group|fsync|buffered] [THREADS] [RECORDS] [DIR]
 
-use dlpjet_audit::{AuditEvent, AuditLog, DetectorResult, Durability, EventAction, GatewayInfo, Options, SigningKey};
+use dlpjet_audit::{AuditEvent, AuditLog, DetectorResult, Durability, EventAction, Options, SigningKey};
+use dlpjet_gateway::audit_record::{GatewayRecord, SECTION};
 use std::time::{Duration, Instant};
 
 fn event(i: usize) -> AuditEvent {
@@ -15,18 +16,23 @@ fn event(i: usize) -> AuditEvent {
         .actor(format!("key:{}", i % 100))
         .target("/v1/chat/completions")
         .policy_version("2026-11-01.3")
-        .gateway(GatewayInfo {
-            model: Some("gpt-4o-mini".into()),
-            provider: Some("openai".into()),
-            input_tokens: Some(812),
-            output_tokens: Some(230),
-            cost: Some(0.00041),
-            status: Some(200),
-            client_ip: Some("10.1.2.3".into()),
-            user_agent: Some("openai-python/1.99".into()),
-            request_id: Some(format!("req-{i:012}")),
-            latency_ms: Some(412.5),
-        });
+        .section(
+            SECTION,
+            GatewayRecord {
+                model: Some("gpt-4o-mini".into()),
+                provider: Some("openai".into()),
+                input_tokens: Some(812),
+                output_tokens: Some(230),
+                cost: Some(0.00041),
+                status: Some(200),
+                client_ip: Some("10.1.2.3".into()),
+                user_agent: Some("openai-python/1.99".into()),
+                request_id: Some(format!("req-{i:012}")),
+                latency_ms: Some(412.5),
+            }
+            .section()
+            .expect("plain data serializes"),
+        );
     e.dlp = vec![
         DetectorResult {
             detector: "email".into(),

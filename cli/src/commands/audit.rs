@@ -3,6 +3,7 @@
 use crate::args::{AuditArgs, AuditCommand, AuditFormat};
 use anyhow::{anyhow, bail, Context};
 use dlpjet_audit::{self as audit, AuditLog, Checkpoint, EventAction, Filter, Options, VerifyOptions};
+use dlpjet_gateway::audit_record::CSV_COLUMNS;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -74,17 +75,17 @@ pub fn run(a: AuditArgs) -> anyhow::Result<u8> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             if let [dir] = &q.dirs[..] {
                 if q.format == AuditFormat::Csv {
-                    out.write_all(audit::CSV_HEADER.as_bytes())?;
+                    out.write_all(audit::csv_header(&CSV_COLUMNS).as_bytes())?;
                 }
                 audit::query(dir, &filter, |seq, e, raw| match q.format {
                     AuditFormat::Jsonl => writeln!(out, "{{\"seq\":{seq},\"event\":{raw}}}"),
-                    AuditFormat::Csv => audit::write_csv_row(&mut out, seq, e),
+                    AuditFormat::Csv => audit::write_csv_row(&mut out, seq, e, &CSV_COLUMNS),
                 })?;
             } else {
                 // Merged: each record names its log (as given on the command line).
                 let names: Vec<String> = q.dirs.iter().map(|d| d.display().to_string()).collect();
                 if q.format == AuditFormat::Csv {
-                    write!(out, "log,{}", audit::CSV_HEADER)?;
+                    write!(out, "log,{}", audit::csv_header(&CSV_COLUMNS))?;
                 }
                 audit::query_many(&q.dirs, &filter, |log, seq, e, raw| match q.format {
                     AuditFormat::Jsonl => {
@@ -93,7 +94,7 @@ pub fn run(a: AuditArgs) -> anyhow::Result<u8> {
                     AuditFormat::Csv => {
                         write_csv_field(&mut out, &names[log])?;
                         out.write_all(b",")?;
-                        audit::write_csv_row(&mut out, seq, e)
+                        audit::write_csv_row(&mut out, seq, e, &CSV_COLUMNS)
                     }
                 })?;
             }

@@ -11,6 +11,7 @@
 //! Several instances count in one Redis instead ([`crate::limits::shared`]); the spend is then kept
 //! there (make Redis durable, with AOF, for budgets to survive its restarts).
 
+use crate::audit_record::GatewayRecord;
 use crate::config::{Budgets as BudgetConfig, Period};
 use crate::limits::shared::{Shared, SharedError};
 use std::collections::HashMap;
@@ -130,7 +131,8 @@ impl Budgets {
         if let Some(dir) = audit_dir.filter(|d| d.exists()) {
             let filter = dlpjet_audit::Filter { since: Some(window), ..Default::default() };
             dlpjet_audit::query(dir, &filter, |_, e, _| {
-                if let Some(cost) = e.gateway.as_ref().and_then(|g| g.cost) {
+                // A record whose gateway section does not read counts nothing, as one without.
+                if let Some(cost) = GatewayRecord::of(e).and_then(Result::ok).and_then(|g| g.cost) {
                     *spent.entry(format!("tenant:{}", e.tenant)).or_default() += cost;
                     if let Some(actor) = &e.actor {
                         *spent.entry(actor.clone()).or_default() += cost;

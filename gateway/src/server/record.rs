@@ -1,10 +1,11 @@
 //! Each request's audit record: what it did, its metered cost, and its append to the log.
 
 use super::Gateway;
+use crate::audit_record::{GatewayRecord, SECTION};
 use crate::dlp::fields::{Shape, Verdict};
 use crate::dlp::json::Node;
 use crate::limits::budget::Hold;
-use dlpjet_audit::{AuditEvent, AuditLog, DetectorResult, EventAction, GatewayInfo};
+use dlpjet_audit::{AuditEvent, AuditLog, DetectorResult, EventAction};
 use dlpjet_policy::Action;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -104,7 +105,7 @@ impl Gateway {
                 fingerprints: Vec::new(),
             });
         }
-        e = e.gateway(GatewayInfo {
+        let gateway = GatewayRecord {
             model: rec.model.clone(),
             provider: rec.provider.clone(),
             input_tokens: rec.input_tokens,
@@ -115,7 +116,12 @@ impl Gateway {
             user_agent: rec.user_agent.clone(),
             request_id: Some(rec.request_id.clone()),
             latency_ms: rec.started.map(|t| t.elapsed().as_secs_f64() * 1e3),
-        });
+        };
+        match gateway.section() {
+            Ok(section) => e = e.section(SECTION, section),
+            // Plain data always serializes; were it ever not to, the record keeps the rest.
+            Err(err) => eprintln!("dlpjet gateway: audit record without its gateway fields: {err}"),
+        }
         Some((log, e))
     }
 }
