@@ -11,11 +11,23 @@
 //! Redis for several instances); [`server`] (one module per step of a request).
 //!
 //! # Example
-//! ```no_run
-//! // What `dlpjet gateway --config gateway.toml` does: serve until SIGINT or SIGTERM.
-//! dlpjet_gateway::run("gateway.toml".into())?;
-//! # Ok::<(), dlpjet_gateway::server::StartError>(())
+//! Which strings of a chat request are text a person wrote (the ones the gateway scans), and
+//! the policy's verdict on them:
 //! ```
+//! use dlpjet_gateway::dlp::fields::{text_fields, Shape};
+//! use dlpjet_gateway::dlp::json;
+//!
+//! let body = br#"{"model":"gpt-4o","messages":[{"role":"user","content":"card 4111 1111 1111 1111"}]}"#;
+//! let doc = json::parse(body, 64)?;
+//! let texts: Vec<&str> = text_fields(&doc, Shape::ChatRequest).iter().filter_map(|n| n.as_str()).collect();
+//! assert_eq!(texts, ["card 4111 1111 1111 1111"]);
+//! # Ok::<(), dlpjet_gateway::dlp::json::JsonError>(())
+//! ```
+//!
+//! `dlpjet_gateway::run("gateway.toml".into())` is what `dlpjet gateway --config gateway.toml`
+//! does: serve until SIGINT or SIGTERM.
+
+#![deny(missing_docs)]
 
 pub mod audit_record;
 pub mod config;
