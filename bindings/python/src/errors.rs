@@ -9,7 +9,7 @@ use pyo3::types::{PyDict, PyTuple, PyType};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 create_exception!(dlpjet, DlpError, PyException, "Base class of every error dlpjet raises.");
-/// Doc of `PolicyError`.
+/// The docstring of `PolicyError`.
 const POLICY_ERROR_DOC: &str = "A policy that could not be loaded (a ``ValueError``: the value given is wrong).\n\n\
      Attributes: ``kind`` (``\"syntax\"``, ``\"unknown_detector\"``, …), ``file`` (path or None), ``line`` and \
      ``column`` (from 1, or None), ``field`` (the dotted path of the offending setting, or ``\"\"``) and \
