@@ -1,11 +1,12 @@
 //! API keys for callers: issued once as `dlpjet_live_<id>_<secret><checksum>`, stored as a
 //! SHA-256 hash, verified in constant time, listed without secrets, revoked, rotated.
 
-use super::db::{p, Row};
+use super::db::{p, Row, Sql};
 pub use super::keys::{ApiKey, IssuedKey, Role, KEY_CACHE_TTL};
 use super::store::{now_ms, Vault};
 use super::VaultError;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -54,16 +55,47 @@ fn row_to_key(r: &Row) -> Result<(ApiKey, Vec<u8>), VaultError> {
             user: r.text(2)?,
             role: Role::parse(&r.text(3)?).unwrap_or(Role::Member),
             expires_ms: r.opt_int(5)?,
-            rate_limit: r.opt_u32(6)?,
-            budget: r.opt_real(7)?,
-            created_ms: r.int(8)?,
-            revoked_ms: r.opt_int(9)?,
+            attributes: BTreeMap::new(),
+            created_ms: r.int(6)?,
+            revoked_ms: r.opt_int(7)?,
         },
         r.blob(4)?,
     ))
 }
 
-const COLUMNS: &str = "id, tenant, \"user\", role, hash, expires, rate_limit, budget, created, revoked";
+const COLUMNS: &str = "id, tenant, \"user\", role, hash, expires, created, revoked";
+
+/// Longest attribute name and value, in bytes.
+const MAX_ATTRIBUTE: usize = 256;
+
+/// Checks the attributes given for a new key: names of ASCII letters, digits and `_`, names and
+/// values of at most [`MAX_ATTRIBUTE`] bytes.
+fn check_attributes(attributes: &BTreeMap<String, String>) -> Result<(), VaultError> {
+    for (name, value) in attributes {
+        if name.is_empty()
+            || name.len() > MAX_ATTRIBUTE
+            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(VaultError::Invalid(format!(
+                "attribute name {name:?}: 1 to {MAX_ATTRIBUTE} ASCII letters, digits or '_'"
+            )));
+        }
+        if value.len() > MAX_ATTRIBUTE {
+            return Err(VaultError::Invalid(format!("attribute {name}: value longer than {MAX_ATTRIBUTE} bytes")));
+        }
+    }
+    Ok(())
+}
+
+/// The attributes of the keys whose records are in `keys`, filled in from the store.
+fn attach_attributes(c: &mut dyn Sql, keys: &mut [ApiKey]) -> Result<(), VaultError> {
+    for k in keys {
+        for r in c.rows("SELECT name, value FROM api_key_attributes WHERE id = ?1 ORDER BY name", p![&k.id])? {
+            k.attributes.insert(r.text(0)?, r.text(1)?);
+        }
+    }
+    Ok(())
+}
 
 /// The checks of a key whose record is known: the hash (in constant time), revocation, expiry.
 fn check(id: &str, stored: &[u8; 32], presented: &[u8; 32], info: ApiKey) -> Result<ApiKey, VaultError> {
@@ -87,12 +119,12 @@ impl Vault {
         user: &str,
         role: Role,
         ttl: Option<Duration>,
-        rate_limit: Option<u32>,
-        budget: Option<f64>,
+        attributes: &BTreeMap<String, String>,
     ) -> Result<IssuedKey, VaultError> {
         if tenant.is_empty() || user.is_empty() {
             return Err(VaultError::Invalid("a key needs a tenant and a user".into()));
         }
+        check_attributes(attributes)?;
         let id = random_text(ID_LEN)?;
         let body = Zeroizing::new(format!("{PREFIX}{id}_{}", random_text(SECRET_LEN)?));
         let key = Zeroizing::new(format!("{}{}", &*body, checksum(&body)));
@@ -103,17 +135,20 @@ impl Vault {
             user: user.into(),
             role,
             expires_ms: ttl.map(|t| now + t.as_millis() as i64),
-            rate_limit,
-            budget,
+            attributes: attributes.clone(),
             created_ms: now,
             revoked_ms: None,
         };
         let hashed = hash(&key);
-        self.run(|c| {
-            c.exec(
-                "INSERT INTO api_keys(id, tenant, \"user\", role, hash, expires, rate_limit, budget, created) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-                p![&id, tenant, user, role.as_str(), &hashed[..], info.expires_ms, rate_limit, budget, now],
-            )
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO api_keys(id, tenant, \"user\", role, hash, expires, created) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                p![&id, tenant, user, role.as_str(), &hashed[..], info.expires_ms, now],
+            )?;
+            for (name, value) in attributes {
+                tx.exec("INSERT INTO api_key_attributes(id, name, value) VALUES (?1,?2,?3)", p![&id, name, value])?;
+            }
+            Ok(())
         })?;
         Ok(IssuedKey { info, key })
     }
@@ -131,8 +166,17 @@ impl Vault {
         let (stored, info) = match cached {
             Some(c) => c,
             None => {
-                let row = self.run(|c| c.row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), p![id]))?;
-                let (info, h) = row_to_key(&row.ok_or_else(denied)?)?;
+                let found = self.run(|c| {
+                    let Some(row) = c.row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), p![id])? else {
+                        return Ok(None);
+                    };
+                    let (info, h) = row_to_key(&row)?;
+                    let mut one = [info];
+                    attach_attributes(c, &mut one)?;
+                    let [info] = one;
+                    Ok(Some((info, h)))
+                })?;
+                let (info, h) = found.ok_or_else(denied)?;
                 let h: [u8; 32] = h.try_into().map_err(|_| VaultError::Corrupt { what: format!("API key {id}") })?;
                 self.keys
                     .lock()
@@ -161,15 +205,17 @@ impl Vault {
 
     /// The keys of a tenant (of one user, when given), without secrets.
     pub fn list_keys(&self, tenant: &str, user: Option<&str>) -> Result<Vec<ApiKey>, VaultError> {
-        let rows = self.run(|c| {
-            c.rows(
+        self.run(|c| {
+            let rows = c.rows(
                 &format!(
                     "SELECT {COLUMNS} FROM api_keys WHERE tenant = ?1 AND (CAST(?2 AS TEXT) IS NULL OR \"user\" = ?2) ORDER BY created, id"
                 ),
                 p![tenant, user],
-            )
-        })?;
-        rows.iter().map(|r| row_to_key(r).map(|(k, _)| k)).collect()
+            )?;
+            let mut keys = rows.iter().map(|r| row_to_key(r).map(|(k, _)| k)).collect::<Result<Vec<_>, _>>()?;
+            attach_attributes(c, &mut keys)?;
+            Ok(keys)
+        })
     }
 
     /// Revokes key `id` of `tenant`; takes effect at once in this process.
@@ -187,7 +233,7 @@ impl Vault {
         Ok(())
     }
 
-    /// Issues a replacement for key `id` (same tenant, user, role, limits and remaining
+    /// Issues a replacement for key `id` (same tenant, user, role, attributes and remaining
     /// lifetime) and revokes the old one.
     pub fn rotate_key(&self, tenant: &str, id: &str) -> Result<IssuedKey, VaultError> {
         let old = self
@@ -196,7 +242,7 @@ impl Vault {
             .find(|k| k.id == id && k.revoked_ms.is_none())
             .ok_or_else(|| VaultError::NotFound(format!("live API key {id} of tenant {tenant:?}")))?;
         let ttl = old.expires_ms.map(|e| Duration::from_millis((e - now_ms()).max(0) as u64));
-        let new = self.issue_key(tenant, &old.user, old.role, ttl, old.rate_limit, old.budget)?;
+        let new = self.issue_key(tenant, &old.user, old.role, ttl, &old.attributes)?;
         self.revoke_key(tenant, id)?;
         Ok(new)
     }

@@ -114,19 +114,6 @@ impl Row {
         u32::try_from(self.int(i)?).map_err(|_| self.mismatch(i, "a 32-bit count"))
     }
 
-    pub(super) fn opt_u32(&self, i: usize) -> Result<Option<u32>, VaultError> {
-        self.opt_int(i)?.map(|v| u32::try_from(v).map_err(|_| self.mismatch(i, "a 32-bit count"))).transpose()
-    }
-
-    pub(super) fn opt_real(&self, i: usize) -> Result<Option<f64>, VaultError> {
-        match self.at(i) {
-            Value::Real(v) => Ok(Some(*v)),
-            Value::Int(v) => Ok(Some(*v as f64)),
-            Value::Null => Ok(None),
-            _ => Err(self.mismatch(i, "a number")),
-        }
-    }
-
     pub(super) fn text(&self, i: usize) -> Result<String, VaultError> {
         match self.at(i) {
             Value::Text(v) => Ok(v.clone()),
@@ -314,6 +301,9 @@ CREATE TABLE IF NOT EXISTS api_keys(
     id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL,
     hash BLOB NOT NULL, expires INTEGER, rate_limit INTEGER, budget REAL,
     created INTEGER NOT NULL, revoked INTEGER);
+CREATE TABLE IF NOT EXISTS api_key_attributes(
+    id TEXT NOT NULL REFERENCES api_keys(id), name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY(id, name));
 ";
 
 /// PostgreSQL: one connection per vault, its statements prepared once (SQLite caches its
@@ -345,6 +335,9 @@ CREATE TABLE IF NOT EXISTS api_keys(
     id TEXT PRIMARY KEY, tenant TEXT NOT NULL, \"user\" TEXT NOT NULL, role TEXT NOT NULL,
     hash BYTEA NOT NULL, expires BIGINT, rate_limit BIGINT, budget DOUBLE PRECISION,
     created BIGINT NOT NULL, revoked BIGINT);
+CREATE TABLE IF NOT EXISTS api_key_attributes(
+    id TEXT NOT NULL REFERENCES api_keys(id), name TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY(id, name));
 ";
 
     pub(crate) struct Pg {

@@ -2,7 +2,7 @@
 //! the cache of verified keys the vault keeps.
 
 use super::VaultError;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -55,11 +55,9 @@ pub struct ApiKey {
     pub role: Role,
     /// Milliseconds since the epoch after which the key is refused.
     pub expires_ms: Option<i64>,
-    /// Requests per minute for this key; the gateway uses it instead of its per-key default.
-    pub rate_limit: Option<u32>,
-    /// Spending cap for this key in the gateway's budget window (the tenant's cap still
-    /// applies to the tenant's total).
-    pub budget: Option<f64>,
+    /// What the layers that use the key attach to it, by name (the gateway's `rate_limit` and
+    /// `budget`, say). The vault stores them with the key and knows nothing of their meaning.
+    pub attributes: BTreeMap<String, String>,
     /// When it was issued (milliseconds since the epoch).
     pub created_ms: i64,
     /// When it was revoked.

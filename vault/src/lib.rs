@@ -28,7 +28,7 @@
 //! vault.put("acme", "openai", Scope::Tenant, Delivery::Proxied, b"sk-live-example")?;
 //! assert_eq!(vault.use_proxied(&Accessor::tenant("acme"), "openai", |key| key.len())?, 15);
 //! // An API key for a caller: shown once, stored as a hash.
-//! let issued = vault.issue_key("acme", "jane", Role::Member, None, None, None)?;
+//! let issued = vault.issue_key("acme", "jane", Role::Member, None, &Default::default())?;
 //! assert_eq!(vault.verify_key(&issued.key)?.user, "jane");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

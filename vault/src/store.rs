@@ -229,6 +229,7 @@ impl Vault {
                 Ok(stored)
             })?;
         }
+        v.migrate_key_limits()?;
         match stored {
             None => {}
             Some(id) if ids.contains(&id) => {}
@@ -246,6 +247,30 @@ impl Vault {
             }
         }
         Ok(v)
+    }
+
+    /// Vaults made before API keys had attributes kept two of them as columns of their own
+    /// (`rate_limit`, `budget`): they become attributes of those names, once, and the columns
+    /// stay empty. A vault with nothing to move costs one read.
+    fn migrate_key_limits(&self) -> Result<(), VaultError> {
+        const PENDING: &str = "SELECT 1 FROM api_keys WHERE rate_limit IS NOT NULL OR budget IS NOT NULL LIMIT 1";
+        if self.run(|c| c.row(PENDING, &[]))?.is_none() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            tx.exec(
+                "INSERT INTO api_key_attributes(id, name, value) \
+                 SELECT id, 'rate_limit', CAST(rate_limit AS TEXT) FROM api_keys WHERE rate_limit IS NOT NULL",
+                &[],
+            )?;
+            tx.exec(
+                "INSERT INTO api_key_attributes(id, name, value) \
+                 SELECT id, 'budget', CAST(budget AS TEXT) FROM api_keys WHERE budget IS NOT NULL",
+                &[],
+            )?;
+            tx.exec("UPDATE api_keys SET rate_limit = NULL, budget = NULL WHERE rate_limit IS NOT NULL OR budget IS NOT NULL", &[])?;
+            Ok(())
+        })
     }
 
     /// Starts a new data key after `uses` encryptions instead of [`DEK_MAX_USES`] (at most

@@ -3,11 +3,45 @@
 //! clear errors for bad input.
 
 use dlpjet_vault::{Accessor, Delivery, MasterKey, Role, Scope, Vault, VaultError, KEY_CACHE_TTL};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 fn key(b: u8) -> MasterKey {
     MasterKey::from_bytes([b; 32])
+}
+
+fn attributes(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// A vault made before keys had attributes kept a key's rate limit and budget in columns of
+/// their own: opened now, they are that key's `rate_limit` and `budget` attributes.
+#[test]
+fn key_limits_of_older_vaults_become_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (k, other) = {
+        let v = vault(dir.path());
+        let k = v.issue_key("acme", "ann", Role::Member, None, &Default::default()).unwrap();
+        let other = v.issue_key("acme", "bob", Role::Member, None, &attributes(&[("team", "red")])).unwrap();
+        (k, other)
+    };
+    // The rows as the older version wrote them: the limits in the columns, no attributes.
+    let db = rusqlite::Connection::open(dir.path().join("vault.db")).unwrap();
+    db.execute("UPDATE api_keys SET rate_limit = 60, budget = 25.5 WHERE id = ?1", [&k.info.id]).unwrap();
+    db.execute("DELETE FROM api_key_attributes WHERE id = ?1", [&k.info.id]).unwrap();
+    drop(db);
+    for _ in 0..2 {
+        // Twice: the move happens once, and opening again changes nothing.
+        let v = vault(dir.path());
+        assert_eq!(v.verify_key(&k.key).unwrap().attributes, attributes(&[("budget", "25.5"), ("rate_limit", "60")]));
+        assert_eq!(v.verify_key(&other.key).unwrap().attributes, attributes(&[("team", "red")]));
+    }
+    let db = rusqlite::Connection::open(dir.path().join("vault.db")).unwrap();
+    let left: i64 = db
+        .query_row("SELECT COUNT(*) FROM api_keys WHERE rate_limit IS NOT NULL OR budget IS NOT NULL", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
 }
 
 fn vault(dir: &Path) -> Vault {
@@ -70,7 +104,7 @@ fn leases_expire_and_revocation_is_immediate_everywhere() {
     // Everything of one user, then of a tenant.
     let ann = Accessor::user("acme", "ann");
     let l = b.lease(&ann, "tok", "ann", Duration::from_secs(60)).unwrap();
-    let k = b.issue_key("acme", "ann", Role::Member, None, None, None).unwrap();
+    let k = b.issue_key("acme", "ann", Role::Member, None, &Default::default()).unwrap();
     b.verify_key(&k.key).unwrap();
     a.revoke_all("acme", Some("ann")).unwrap();
     assert!(b.read_lease(&l.id).is_err());
@@ -120,7 +154,8 @@ fn ciphertexts_are_bound_to_their_row() {
 fn api_keys_are_shown_once_hashed_and_checked() {
     let dir = tempfile::tempdir().unwrap();
     let v = vault(dir.path());
-    let k = v.issue_key("acme", "ann", Role::Admin, Some(Duration::from_secs(3600)), Some(60), Some(25.0)).unwrap();
+    let attrs = attributes(&[("rate_limit", "60"), ("team", "blue")]);
+    let k = v.issue_key("acme", "ann", Role::Admin, Some(Duration::from_secs(3600)), &attrs).unwrap();
     assert!(k.key.starts_with("dlpjet_live_") && dlpjet_vault::apikeys::looks_valid(&k.key));
     // A leaked key is recognised by the built-in detector.
     let leak = format!("export DLPJET_KEY={}", &*k.key);
@@ -128,8 +163,8 @@ fn api_keys_are_shown_once_hashed_and_checked() {
     assert_eq!(found.iter().map(|f| &*f.detector).collect::<Vec<_>>(), ["dlpjet_api_key"]);
     let info = v.verify_key(&k.key).unwrap();
     assert_eq!(
-        (info.tenant.as_str(), info.user.as_str(), info.role, info.rate_limit, info.budget),
-        ("acme", "ann", Role::Admin, Some(60), Some(25.0))
+        (info.tenant.as_str(), info.user.as_str(), info.role, &info.attributes),
+        ("acme", "ann", Role::Admin, &attrs)
     );
     // A wrong secret with a right checksum, a broken checksum, garbage: refused alike.
     let body_len = k.key.len() - 6;
@@ -144,8 +179,17 @@ fn api_keys_are_shown_once_hashed_and_checked() {
     assert!(!format!("{listed:?}").contains(&k.key[12..]));
     let rotated = v.rotate_key("acme", &info.id).unwrap();
     assert!(matches!(v.verify_key(&k.key), Err(VaultError::Revoked(_))));
-    assert_eq!(v.verify_key(&rotated.key).unwrap().role, Role::Admin);
-    let expired = v.issue_key("acme", "bob", Role::Member, Some(Duration::from_millis(1)), None, None).unwrap();
+    let replacement = v.verify_key(&rotated.key).unwrap();
+    assert_eq!(
+        (replacement.role, &replacement.attributes),
+        (Role::Admin, &attrs),
+        "rotation keeps role and attributes"
+    );
+    for bad in [attributes(&[("", "x")]), attributes(&[("bad name", "x")]), attributes(&[("ok", &"x".repeat(257))])] {
+        assert!(matches!(v.issue_key("acme", "ann", Role::Member, None, &bad), Err(VaultError::Invalid(_))), "{bad:?}");
+    }
+    let expired =
+        v.issue_key("acme", "bob", Role::Member, Some(Duration::from_millis(1)), &Default::default()).unwrap();
     std::thread::sleep(Duration::from_millis(5));
     assert!(matches!(v.verify_key(&expired.key), Err(VaultError::Revoked(m)) if m.contains("expired")));
     assert!(matches!(v.revoke_key("acme", "nope"), Err(VaultError::NotFound(_))));
@@ -289,7 +333,7 @@ fn no_plaintext_at_rest() {
         let l = v.lease(&Accessor::user("acme", "ann"), "db", "ann", Duration::from_secs(60)).unwrap();
         assert_eq!(&v.read_lease(&l.id).unwrap()[..], canaries[1].as_bytes());
         v.put("acme", "openai", Scope::Tenant, Delivery::Proxied, canaries[2].as_bytes()).unwrap();
-        let k = v.issue_key("acme", "ann", Role::Member, None, None, None).unwrap();
+        let k = v.issue_key("acme", "ann", Role::Member, None, &Default::default()).unwrap();
         v.verify_key(&k.key).unwrap();
         issued.push(k.key.to_string());
         let k2 = v.rotate_key("acme", &k.info.id).unwrap();

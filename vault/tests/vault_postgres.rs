@@ -42,9 +42,11 @@ fn secrets_keys_and_leases_work_as_on_sqlite() {
     assert!(v.revoke_lease(&lease.id).unwrap());
     assert!(matches!(v.read_lease(&lease.id), Err(VaultError::Revoked(_))));
 
-    let k = v.issue_key("acme", "ann", Role::Admin, None, Some(60), Some(25.0)).unwrap();
+    let attrs: std::collections::BTreeMap<String, String> =
+        [("budget", "25"), ("rate_limit", "60")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let k = v.issue_key("acme", "ann", Role::Admin, None, &attrs).unwrap();
     let info = v.verify_key(&k.key).unwrap();
-    assert_eq!((info.role, info.rate_limit, info.budget), (Role::Admin, Some(60), Some(25.0)));
+    assert_eq!((info.role, &info.attributes), (Role::Admin, &attrs));
     assert_eq!(v.list_keys("acme", Some("ann")).unwrap().len(), 1);
     let rotated = v.rotate_key("acme", &info.id).unwrap();
     assert!(matches!(v.verify_key(&k.key), Err(VaultError::Revoked(_))));
@@ -60,7 +62,7 @@ fn revocation_by_one_instance_holds_for_the_others() {
     let Some(db) = database() else { return };
     let instances: Vec<Vault> = (0..3).map(|_| Vault::open_postgres(&db, &[key(1)]).unwrap()).collect();
     instances[0].put("acme", "openai", Scope::Tenant, Delivery::Proxied, b"sk-live").unwrap();
-    let k = instances[0].issue_key("acme", "bob", Role::Member, None, None, None).unwrap();
+    let k = instances[0].issue_key("acme", "bob", Role::Member, None, &Default::default()).unwrap();
     let acme = Accessor::tenant("acme");
     for v in &instances {
         assert_eq!(v.use_proxied(&acme, "openai", |k| k.to_vec()).unwrap(), b"sk-live");
@@ -149,7 +151,7 @@ fn the_database_holds_no_plaintext_secret_or_key() {
     let v = Vault::open_postgres(&db, &[key(1)]).unwrap();
     let secret = b"sk-proj-DO-NOT-LEAK-4f8a9c2e";
     v.put("acme", "openai", Scope::Tenant, Delivery::Proxied, secret).unwrap();
-    let k = v.issue_key("acme", "ann", Role::Member, None, None, None).unwrap();
+    let k = v.issue_key("acme", "ann", Role::Member, None, &Default::default()).unwrap();
     let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
     let mut dump = Vec::new();
     for table in ["meta", "deks", "secrets", "leases", "api_keys"] {

@@ -28,7 +28,9 @@ fn main() {
         .unwrap();
     }
     let keys: Vec<String> = (0..1000)
-        .map(|i| v.issue_key("acme", &format!("user{i}"), Role::Member, None, None, None).unwrap().key.to_string())
+        .map(|i| {
+            v.issue_key("acme", &format!("user{i}"), Role::Member, None, &Default::default()).unwrap().key.to_string()
+        })
         .collect();
     let who = Accessor::tenant("acme");
     let mut reads = Vec::with_capacity(n);

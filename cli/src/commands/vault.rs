@@ -2,6 +2,7 @@
 
 use crate::args::{KeysArgs, KeysCommand, VaultArgs, VaultCommand, VaultStore};
 use anyhow::{bail, Context};
+use dlpjet_gateway::limits::keys::{KeyLimits, BUDGET, RATE_LIMIT};
 use dlpjet_vault::{Accessor, Delivery, MasterKey, Role, Scope, Vault, MASTER_KEY_ENV};
 use std::io::{Read, Write};
 use std::time::Duration;
@@ -118,18 +119,27 @@ pub fn keys(a: KeysArgs) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     match a.command {
         KeysCommand::Create { tenant, user, role, ttl, rate, budget } => {
-            let k = v.issue_key(&tenant, &user, Role::parse(&role)?, ttl.map(Duration::from_secs), rate, budget)?;
+            let limits = KeyLimits { rate_limit: rate, budget };
+            let k =
+                v.issue_key(&tenant, &user, Role::parse(&role)?, ttl.map(Duration::from_secs), &limits.attributes())?;
             writeln!(out, "{}", &*k.key)?;
             eprintln!("key {} for {tenant}/{user} ({role}); shown once, stored only as a hash", k.info.id);
         }
         KeysCommand::List { tenant, user } => {
             for k in v.list_keys(&tenant, user.as_deref())? {
                 let state = if k.revoked_ms.is_some() { "revoked" } else { "live" };
-                let limits = format!(
-                    "{}{}",
-                    k.rate_limit.map(|r| format!(" rate={r}/min")).unwrap_or_default(),
-                    k.budget.map(|b| format!(" budget={b}")).unwrap_or_default()
-                );
+                // The gateway's limits as before; other attributes as name=value.
+                let (rate, budget) = match KeyLimits::of(&k) {
+                    Ok(l) => (l.rate_limit.map(|r| format!(" rate={r}/min")), l.budget.map(|b| format!(" budget={b}"))),
+                    Err(e) => (Some(format!(" limits malformed: {e}")), None),
+                };
+                let others = k
+                    .attributes
+                    .iter()
+                    .filter(|(n, _)| ![RATE_LIMIT, BUDGET].contains(&n.as_str()))
+                    .map(|(n, v)| format!(" {n}={v}"))
+                    .collect::<String>();
+                let limits = format!("{}{}{others}", rate.unwrap_or_default(), budget.unwrap_or_default());
                 writeln!(out, "{} {:<16} {:<7} {state}{limits}", k.id, k.user, k.role.as_str())?;
             }
         }

@@ -3,9 +3,10 @@
 use super::record::Record;
 use super::reply::{self, Body, Dialect};
 use super::Gateway;
+use crate::limits::keys::{Caller, KeyLimits};
 use crate::limits::ratelimit::{self};
 use dlpjet_policy::{Tenant, DEFAULT_TENANT};
-use dlpjet_vault::{ApiKey, VaultError};
+use dlpjet_vault::VaultError;
 use hyper::body::Incoming;
 use hyper::header::AUTHORIZATION;
 use hyper::{Request, Response, StatusCode};
@@ -16,7 +17,7 @@ impl Gateway {
         req: &Request<Incoming>,
         dialect: Dialect,
         rec: &mut Record,
-    ) -> Result<ApiKey, Response<Body>> {
+    ) -> Result<Caller, Response<Body>> {
         let h = req.headers();
         let presented = h
             .get(AUTHORIZATION)
@@ -43,7 +44,20 @@ impl Gateway {
                 rec.tenant = k.tenant.clone();
                 rec.key_id = Some(k.id.clone());
                 rec.user = Some(k.user.clone());
-                Ok(k)
+                // A key whose own limits do not read is refused, not let through unlimited.
+                match KeyLimits::of(&k) {
+                    Ok(limits) => Ok(Caller { key: k, limits }),
+                    Err(e) => {
+                        eprintln!("dlpjet gateway: {e}");
+                        Err(reply::error(
+                            dialect,
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "api_error",
+                            "key_misconfigured",
+                            "this API key's limits are malformed; ask its administrator",
+                        ))
+                    }
+                }
             }
             Err(VaultError::Denied(_) | VaultError::Revoked(_)) => Err(denied()),
             Err(e) => {

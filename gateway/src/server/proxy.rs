@@ -9,9 +9,10 @@ use crate::dlp::json::{self, quote, splice, Node};
 use crate::dlp::stream::Protocol;
 use crate::dlp::tokenize::Tokens;
 use crate::limits::budget::{self};
+use crate::limits::keys::Caller;
 use bytes::Bytes;
 use dlpjet_policy::{Action, Direction};
-use dlpjet_vault::{Accessor, ApiKey};
+use dlpjet_vault::Accessor;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -25,7 +26,7 @@ impl Gateway {
         live: &Arc<Live>,
         shape: Shape,
         dialect: Dialect,
-        caller: ApiKey,
+        caller: Caller,
         rec: &mut Record,
     ) -> Result<(Response<Body>, bool), Response<Body>> {
         let passthrough: Vec<(hyper::header::HeaderName, HeaderValue)> = req
@@ -60,11 +61,15 @@ impl Gateway {
             ));
         };
         let stream = doc.get("stream").and_then(Node::as_bool).unwrap_or(false);
-        let tenant = self.tenant(&caller.tenant);
+        let tenant = self.tenant(&caller.key.tenant);
 
         // What the request may cost, held against the tenant's and the key's budgets.
         let estimate = estimate_cost(model, &doc, body.len(), shape, self.budgets.default_output_tokens());
-        match self.budgets.reserve(&caller.tenant, &caller.id, caller.budget, estimate, now_micros()).await {
+        match self
+            .budgets
+            .reserve(&caller.key.tenant, &caller.key.id, caller.limits.budget, estimate, now_micros())
+            .await
+        {
             Ok(h) => rec.hold = Some(h),
             Err(budget::Refused::Unavailable(e)) => return Err(reply::shared_unavailable(dialect, &e)),
             Err(budget::Refused::Exceeded(e)) => {
@@ -127,7 +132,7 @@ impl Gateway {
                 }
             };
             // The provider key goes on the outbound request only, marked sensitive.
-            let who = Accessor::tenant(caller.tenant.clone());
+            let who = Accessor::tenant(caller.key.tenant.clone());
             let to_header = |k: &[u8]| {
                 let value = match up.kind {
                     ProviderKind::OpenAi => [b"Bearer ".as_slice(), k].concat(),

@@ -7,6 +7,7 @@ use super::{Gateway, Live, UNAUTHENTICATED};
 use crate::config::Config;
 use crate::dlp::fields::Shape;
 use crate::dlp::json::quote;
+use crate::limits::keys::Caller;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE, USER_AGENT};
@@ -103,12 +104,8 @@ impl Gateway {
             }
             (&Method::GET, "/v1/models") => {
                 return match self.authenticate(&req, dialect, rec) {
-                    Ok(caller) => {
-                        match self
-                            .limiter
-                            .admit_caller(&caller.id, caller.rate_limit, &caller.tenant, &caller.user)
-                            .await
-                        {
+                    Ok(Caller { key, limits }) => {
+                        match self.limiter.admit_caller(&key.id, limits.rate_limit, &key.tenant, &key.user).await {
                             Ok(()) => (models(&live.config), false),
                             Err(r) => (self.refused(dialect, r), false),
                         }
@@ -151,7 +148,8 @@ impl Gateway {
             Ok(c) => c,
             Err(r) => return (r, false),
         };
-        if let Err(r) = self.limiter.admit_caller(&caller.id, caller.rate_limit, &caller.tenant, &caller.user).await {
+        let (key, limits) = (&caller.key, caller.limits);
+        if let Err(r) = self.limiter.admit_caller(&key.id, limits.rate_limit, &key.tenant, &key.user).await {
             return (self.refused(dialect, r), false);
         }
         match self.proxy(req, live, shape, dialect, caller, rec).await {

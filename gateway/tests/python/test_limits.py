@@ -144,3 +144,30 @@ def test_a_keys_budget(make_gateway):
     assert "key's budget" in e.value.message
     # Other keys of the tenant are not affected.
     chat(gw)
+
+
+def test_a_key_whose_limits_do_not_read_is_refused_not_unlimited(make_gateway, upstreams):
+    """A key's limits are attributes the vault keeps for the gateway; one that another tool
+    wrote wrong stops the key (500, key_misconfigured) instead of serving it without a limit."""
+    import sqlite3
+
+    gw = make_gateway("")
+    key = gw.create_key("acme", "dave", "--rate", "5")
+    chat(gw, key)
+    key_id = key.split("_")[2]
+    db = sqlite3.connect(gw.store)
+    with db:
+        changed = db.execute(
+            "UPDATE api_key_attributes SET value = 'five' WHERE id = ? AND name = 'rate_limit'", (key_id,)
+        ).rowcount
+    db.close()
+    assert changed == 1
+    sent = len(upstreams[0].received)
+    # A new gateway reads the key afresh (the running one may still hold it for 500 ms).
+    gw.stop()
+    gw.start()
+    r, data = post(gw, key)
+    assert r.status == 500 and json.loads(data)["error"]["code"] == "key_misconfigured", data
+    assert len(upstreams[0].received) == sent
+    # Other keys still work.
+    chat(gw)
