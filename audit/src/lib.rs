@@ -10,7 +10,7 @@
 //! Sensitive values are never recorded: findings are kept as offsets and keyed fingerprints
 //! ([`Fingerprinter`]).
 //!
-//! The files are described in [`format`]. With the cargo feature `policy`,
+//! The files are described in [`format`](mod@format). With the cargo feature `policy`,
 //! `AuditEvent::decision` records a `dlpjet_policy::Decision` directly.
 //!
 //! # Example
