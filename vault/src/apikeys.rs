@@ -170,10 +170,8 @@ impl Vault {
                     let Some(row) = c.row(&format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1"), p![id])? else {
                         return Ok(None);
                     };
-                    let (info, h) = row_to_key(&row)?;
-                    let mut one = [info];
-                    attach_attributes(c, &mut one)?;
-                    let [info] = one;
+                    let (mut info, h) = row_to_key(&row)?;
+                    attach_attributes(c, std::slice::from_mut(&mut info))?;
                     Ok(Some((info, h)))
                 })?;
                 let (info, h) = found.ok_or_else(denied)?;
