@@ -118,13 +118,16 @@ function invalid(message) {
   return e;
 }
 
-/** Turns the native module's errors into instances of the classes above, details as properties. */
+/**
+ * The native module throws `Error`s with a `DLPJET_*` code and their details as properties; this
+ * gives each the class of its code (the stack and properties kept). Other errors pass unchanged.
+ */
 function convert(e) {
-  if (e && typeof e.message === 'string' && e.message.startsWith('DLPJET:')) {
-    const details = JSON.parse(e.message.slice('DLPJET:'.length));
-    if (details.code === 'DLPJET_INVALID_ARGUMENT') return invalid(details.message);
-    return new (ERROR_CLASSES[details.code] ?? DlpError)(details);
-  }
+  if (!(e instanceof Error) || typeof e.code !== 'string' || !e.code.startsWith('DLPJET_')) return e;
+  if (e.code === 'DLPJET_INVALID_ARGUMENT') return Object.setPrototypeOf(e, TypeError.prototype);
+  const cls = ERROR_CLASSES[e.code] ?? DlpError;
+  Object.setPrototypeOf(e, cls.prototype);
+  e.name = cls.name;
   return e;
 }
 

@@ -45,13 +45,14 @@ pub struct NativeAuditLog {
 impl NativeAuditLog {
     #[napi(factory, catch_unwind)]
     pub fn open(
+        env: Env,
         path: String,
         durability: String,
         key_file: Option<String>,
         salt: Option<Buffer>,
         checkpoint_every: Option<u32>,
     ) -> Result<NativeAuditLog> {
-        guard(|| {
+        guard(&env, || {
             let durability = match durability.as_str() {
                 "group" => Durability::GroupCommit,
                 "fsync" => Durability::Fsync,
@@ -79,12 +80,13 @@ impl NativeAuditLog {
     #[napi(catch_unwind)]
     pub fn evaluate(
         &self,
+        env: Env,
         scanner: &NativeScanner,
         input: Either<String, Buffer>,
         direction: u32,
         fields: Option<EventFields>,
     ) -> Result<JsDecision> {
-        guard(|| {
+        guard(&env, || {
             let d = crate::direction(direction)?;
             let fp = self
                 .fingerprints
@@ -101,8 +103,8 @@ impl NativeAuditLog {
 
     /// Records an administrative event; returns its sequence number.
     #[napi(catch_unwind)]
-    pub fn append(&self, tenant: String, action: String, fields: Option<EventFields>) -> Result<i64> {
-        guard(|| {
+    pub fn append(&self, env: Env, tenant: String, action: String, fields: Option<EventFields>) -> Result<i64> {
+        guard(&env, || {
             let mut e = AuditEvent::new(tenant, self::action(&action)?);
             fill(&mut e, fields);
             self.log.append(&e).map(|s| s as i64).map_err(audit_error)
@@ -111,8 +113,8 @@ impl NativeAuditLog {
 
     /// A signed checkpoint of everything so far, as JSON text (to keep elsewhere).
     #[napi(catch_unwind)]
-    pub fn checkpoint(&self) -> Result<String> {
-        guard(|| {
+    pub fn checkpoint(&self, env: Env) -> Result<String> {
+        guard(&env, || {
             let c = self.log.checkpoint().map_err(audit_error)?;
             serde_json::to_string(&c).map_err(|e| invalid(e.to_string()))
         })
@@ -124,16 +126,21 @@ impl NativeAuditLog {
     }
 
     #[napi(catch_unwind)]
-    pub fn close(&self) -> Result<()> {
-        guard(|| self.log.close().map_err(audit_error))
+    pub fn close(&self, env: Env) -> Result<()> {
+        guard(&env, || self.log.close().map_err(audit_error))
     }
 }
 
 /// Verifies a log; the report as JSON text, or a DLPJET_AUDIT_INVALID error naming the first
 /// bad record.
 #[napi(catch_unwind)]
-pub fn audit_verify(path: String, public_key: Option<String>, checkpoints: Option<Vec<String>>) -> Result<String> {
-    guard(|| {
+pub fn audit_verify(
+    env: Env,
+    path: String,
+    public_key: Option<String>,
+    checkpoints: Option<Vec<String>>,
+) -> Result<String> {
+    guard(&env, || {
         let mut opts = audit::VerifyOptions::default();
         if let Some(k) = public_key {
             opts.public_key = Some(audit::read_verifying_key(k.as_ref()).map_err(audit_error)?);
@@ -169,8 +176,8 @@ pub struct QueryFilter {
 
 /// The matching events as JSON lines (`{"seq":…,"event":{…}}`).
 #[napi(catch_unwind)]
-pub fn audit_query(path: String, filter: Option<QueryFilter>) -> Result<String> {
-    guard(|| {
+pub fn audit_query(env: Env, path: String, filter: Option<QueryFilter>) -> Result<String> {
+    guard(&env, || {
         let f = filter.unwrap_or(QueryFilter {
             since: None,
             until: None,
@@ -206,6 +213,6 @@ pub fn audit_query(path: String, filter: Option<QueryFilter>) -> Result<String> 
 
 /// Makes a checkpoint key pair (`path`, `path.pub`); returns the key id.
 #[napi(catch_unwind)]
-pub fn audit_keygen(path: String) -> Result<String> {
-    guard(|| Ok(audit::key_id(&audit::write_key_pair(path.as_ref()).map_err(audit_error)?)))
+pub fn audit_keygen(env: Env, path: String) -> Result<String> {
+    guard(&env, || Ok(audit::key_id(&audit::write_key_pair(path.as_ref()).map_err(audit_error)?)))
 }

@@ -4,16 +4,15 @@
 //! the libuv thread pool, or streamed). The JavaScript half (`index.js`) turns this module's
 //! errors into `Error` objects with a `code`, and wraps the streams as Node `Transform`s.
 //!
-//! Errors for the JavaScript side carry their details as JSON after a `DLPJET:` prefix in the
-//! message (an internal protocol between the two halves; users see proper `Error` objects).
+//! Errors reach JavaScript as `Error` objects made here, with their `code` and details as
+//! properties (see `error.rs`); `index.js` gives each the class of its code.
 
 // The exported types hold napi values (Buffer, Either, AsyncTask inputs) or are opaque to
 // JavaScript; none is printed.
 #![allow(missing_debug_implementations)]
 
 use dlpjet_policy::{
-    Action, BlockReason, DecidedFinding, Decision, Direction, PolicyError, PolicyErrorKind, PolicySet, PolicyStream,
-    Tenant, DEFAULT_TENANT,
+    Action, BlockReason, DecidedFinding, Decision, Direction, PolicySet, PolicyStream, Tenant, DEFAULT_TENANT,
 };
 use engine::offsets::{TextIndex, Unit};
 use engine::{Event, StreamScanner};
@@ -25,60 +24,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 mod audit;
+mod error;
 
-/// An error for the JavaScript side: its code and details.
-pub(crate) fn fail(code: &str, message: String, mut details: serde_json::Value) -> Error {
-    details["code"] = json!(code);
-    details["message"] = json!(message);
-    Error::new(Status::GenericFailure, format!("DLPJET:{details}"))
-}
-
-fn policy_error(e: &PolicyError) -> Error {
-    let code = match e.kind() {
-        PolicyErrorKind::UnknownTenant => "DLPJET_UNKNOWN_TENANT",
-        _ => "DLPJET_POLICY_INVALID",
-    };
-    fail(
-        code,
-        e.to_string(),
-        json!({
-            "kind": e.kind().as_str(),
-            "file": e.file().map(|f| f.display().to_string()),
-            "line": e.line(),
-            "column": e.column(),
-            "field": e.field(),
-            "reason": e.message(),
-        }),
-    )
-}
-
-fn blocked(r: &BlockReason) -> Error {
-    let (detector, hits, limit) = match r {
-        BlockReason::Detector { detector, hits } => (Some(detector.to_string()), Some(*hits), None),
-        BlockReason::InputTooLarge { limit } => (None, None, Some(*limit)),
-    };
-    fail(
-        "DLPJET_BLOCKED",
-        format!("blocked by policy: {r}"),
-        json!({"reason": r.code(), "detector": detector, "hits": hits, "limit": limit}),
-    )
-}
-
-pub(crate) fn invalid(message: String) -> Error {
-    fail("DLPJET_INVALID_ARGUMENT", message, json!({}))
-}
-
-/// Runs `f`, turning a panic into an error instead of a crash of the process.
-pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
-        let what = p
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        Err(fail("DLPJET_INTERNAL", format!("internal error in dlpjet (please report it): {what}"), json!({})))
-    })
-}
+pub(crate) use error::{blocked, fail, guard, invalid, policy_error};
 
 /// Directions travel as numbers (0 inbound, 1 outbound, 2 both): the JavaScript side maps the
 /// names, which saves converting a string on every call.
@@ -270,13 +218,14 @@ impl NativeScanner {
     /// `json` of a policy object is rendered to TOML first.
     #[napi(factory, catch_unwind)]
     pub fn compile(
+        env: Env,
         text: Option<String>,
         file: Option<String>,
         json: Option<String>,
         tenant: Option<String>,
         detectors: Option<Vec<String>>,
     ) -> Result<NativeScanner> {
-        guard(|| {
+        guard(&env, || {
             let source = match (text, file, json) {
                 (Some(t), _, _) => Source::Text(t),
                 (_, Some(f), _) => Source::File(f),
@@ -311,19 +260,19 @@ impl NativeScanner {
 
     /// Findings in a string (UTF-16 offsets), packed.
     #[napi(catch_unwind)]
-    pub fn scan_text(&self, input: String, direction: u32) -> Result<Option<Packed>> {
-        guard(|| self.scan(input.as_bytes(), true, direction))
+    pub fn scan_text(&self, env: Env, input: String, direction: u32) -> Result<Option<Packed>> {
+        guard(&env, || self.scan(input.as_bytes(), true, direction))
     }
 
     /// Findings in a Buffer (byte offsets), packed.
     #[napi(catch_unwind)]
-    pub fn scan_bytes(&self, input: Buffer, direction: u32) -> Result<Option<Packed>> {
-        guard(|| self.scan(&input, false, direction))
+    pub fn scan_bytes(&self, env: Env, input: Buffer, direction: u32) -> Result<Option<Packed>> {
+        guard(&env, || self.scan(&input, false, direction))
     }
 
     #[napi(catch_unwind)]
-    pub fn redact(&self, input: Either<String, Buffer>, direction: u32) -> Result<Either<String, Buffer>> {
-        guard(|| {
+    pub fn redact(&self, env: Env, input: Either<String, Buffer>, direction: u32) -> Result<Either<String, Buffer>> {
+        guard(&env, || {
             let d = self::direction(direction)?;
             let (hay, text) = bytes_of(&input);
             redact(&self.tenant, d, hay, text)
@@ -331,8 +280,8 @@ impl NativeScanner {
     }
 
     #[napi(catch_unwind)]
-    pub fn evaluate(&self, input: Either<String, Buffer>, direction: u32) -> Result<JsDecision> {
-        guard(|| {
+    pub fn evaluate(&self, env: Env, input: Either<String, Buffer>, direction: u32) -> Result<JsDecision> {
+        guard(&env, || {
             let d = self::direction(direction)?;
             let (hay, text) = bytes_of(&input);
             Ok(decision(&self.tenant.evaluate(d, hay), hay, text))
@@ -341,25 +290,29 @@ impl NativeScanner {
 
     /// `scan` on the libuv thread pool (the input is copied first).
     #[napi(catch_unwind)]
-    pub fn scan_async(&self, input: Either<String, Buffer>, direction: u32) -> Result<AsyncTask<Work>> {
-        self.work(input, direction, false)
+    pub fn scan_async(&self, env: Env, input: Either<String, Buffer>, direction: u32) -> Result<AsyncTask<Work>> {
+        guard(&env, || self.work(input, direction, false))
     }
 
     /// `redact` on the libuv thread pool (the input is copied first).
     #[napi(catch_unwind)]
-    pub fn redact_async(&self, input: Either<String, Buffer>, direction: u32) -> Result<AsyncTask<Work>> {
-        self.work(input, direction, true)
+    pub fn redact_async(&self, env: Env, input: Either<String, Buffer>, direction: u32) -> Result<AsyncTask<Work>> {
+        guard(&env, || self.work(input, direction, true))
     }
 
     #[napi(catch_unwind)]
-    pub fn redact_stream(&self, direction: u32) -> Result<NativeRedactStream> {
-        Ok(NativeRedactStream { inner: Some(self.tenant.stream(self::direction(direction)?)), decision: None })
+    pub fn redact_stream(&self, env: Env, direction: u32) -> Result<NativeRedactStream> {
+        guard(&env, || {
+            Ok(NativeRedactStream { inner: Some(self.tenant.stream(self::direction(direction)?)), decision: None })
+        })
     }
 
     #[napi(catch_unwind)]
-    pub fn scan_stream(&self, direction: u32) -> Result<NativeScanStream> {
-        let d = self::direction(direction)?;
-        Ok(NativeScanStream { tenant: self.tenant.clone(), inner: Some(self.tenant.scanner(d).stream()) })
+    pub fn scan_stream(&self, env: Env, direction: u32) -> Result<NativeScanStream> {
+        guard(&env, || {
+            let d = self::direction(direction)?;
+            Ok(NativeScanStream { tenant: self.tenant.clone(), inner: Some(self.tenant.scanner(d).stream()) })
+        })
     }
 }
 
@@ -422,24 +375,30 @@ impl Task for Work {
     type JsValue = Either<Option<Packed>, Either<String, Buffer>>;
 
     fn compute(&mut self) -> Result<Done> {
-        // A panic on a pool thread would end the process: it becomes a rejected promise.
-        guard(|| {
+        // A panic on a pool thread would end the process: it becomes a rejected promise. No
+        // JavaScript object can be made here; `reject` makes it.
+        catch_unwind(AssertUnwindSafe(|| {
             Ok(if self.redact {
                 Done::Redacted(redact(&self.tenant, self.d, self.data(), self.text))
             } else {
                 Done::Found(self.tenant.findings(self.d, self.data()))
             })
-        })
+        }))
+        .unwrap_or_else(|p| Err(error::panicked(p)))
     }
 
-    fn resolve(&mut self, _env: Env, done: Done) -> Result<Self::JsValue> {
-        match done {
+    fn resolve(&mut self, env: Env, done: Done) -> Result<Self::JsValue> {
+        guard(&env, || match done {
             Done::Found(found) => {
                 let found = found.map_err(|r| blocked(&r))?;
                 Ok(Either::A(packed(&self.ids, &found, self.data(), self.text)))
             }
             Done::Redacted(r) => r.map(Either::B),
-        }
+        })
+    }
+
+    fn reject(&mut self, env: Env, err: Error) -> Result<Self::JsValue> {
+        Err(error::to_js(&env, err))
     }
 }
 
@@ -457,8 +416,8 @@ fn finished() -> Error {
 #[napi]
 impl NativeRedactStream {
     #[napi(catch_unwind)]
-    pub fn push(&mut self, chunk: Buffer) -> Result<Buffer> {
-        guard(|| {
+    pub fn push(&mut self, env: Env, chunk: Buffer) -> Result<Buffer> {
+        guard(&env, || {
             let s = self.inner.as_mut().ok_or_else(finished)?;
             let mut output = Vec::with_capacity(chunk.len());
             s.push(&chunk, &mut output).map_err(|b| blocked(&b.reason))?;
@@ -467,8 +426,8 @@ impl NativeRedactStream {
     }
 
     #[napi(catch_unwind)]
-    pub fn finish(&mut self) -> Result<Buffer> {
-        guard(|| {
+    pub fn finish(&mut self, env: Env) -> Result<Buffer> {
+        guard(&env, || {
             let s = self.inner.take().ok_or_else(finished)?;
             let mut output = Vec::new();
             let d = s.finish(&mut output);
@@ -524,13 +483,13 @@ impl NativeScanStream {
 #[napi]
 impl NativeScanStream {
     #[napi(catch_unwind)]
-    pub fn push(&mut self, chunk: Buffer) -> Result<Vec<Finding>> {
-        guard(|| self.step(Some(&chunk)))
+    pub fn push(&mut self, env: Env, chunk: Buffer) -> Result<Vec<Finding>> {
+        guard(&env, || self.step(Some(&chunk)))
     }
 
     #[napi(catch_unwind)]
-    pub fn finish(&mut self) -> Result<Vec<Finding>> {
-        guard(|| {
+    pub fn finish(&mut self, env: Env) -> Result<Vec<Finding>> {
+        guard(&env, || {
             let found = self.step(None)?;
             self.inner = None;
             Ok(found)
@@ -579,6 +538,6 @@ pub fn version() -> String {
 
 /// Panics inside the guard, so the tests can check that a panic arrives as an error.
 #[napi(catch_unwind)]
-pub fn raise_internal_error_for_tests() -> Result<()> {
-    guard(|| panic!("deliberate panic from the test hook"))
+pub fn raise_internal_error_for_tests(env: Env) -> Result<()> {
+    guard(&env, || panic!("deliberate panic from the test hook"))
 }

@@ -101,6 +101,19 @@ test('errors are Error subclasses named after what went wrong, each with its cod
   assert.ok(!(new BlockedError({ message: 'x' }) instanceof PolicyError));
 });
 
+test('the addon itself throws Error objects with a code and details, no encoded message', () => {
+  const native = require('../native.js');
+  assert.throws(() => native.NativeScanner.compile('version = 1\n[default\n', null, null, null, null), (e) => {
+    assert.ok(e instanceof Error);
+    assert.equal(e.code, 'DLPJET_POLICY_INVALID');
+    assert.equal(e.kind, 'syntax');
+    assert.equal(e.line, 2);
+    assert.ok(!e.message.includes('DLPJET') && !e.message.includes('{'), e.message);
+    assert.ok(!('file' in e), 'null details are left out');
+    return true;
+  });
+});
+
 test('redact throws DLPJET_BLOCKED without the value', () => {
   const s = new Scanner({ policy: POLICY });
   assert.throws(() => s.redact('pay 4111 1111 1111 1111'), (e) => {
