@@ -7,6 +7,7 @@
 //! PostgreSQL) and in the dialect both accept. Integers are 64-bit on both sides.
 
 use super::VaultError;
+#[cfg(feature = "sqlite")]
 use std::time::Duration;
 
 /// A statement parameter. Nulls carry their type: PostgreSQL checks it.
@@ -159,11 +160,13 @@ pub(super) trait Sql {
 pub(super) struct Location(pub String);
 
 /// SQLite.
+#[cfg(feature = "sqlite")]
 pub(super) struct Sqlite<'c> {
     conn: &'c rusqlite::Connection,
     at: &'c str,
 }
 
+#[cfg(feature = "sqlite")]
 impl Sql for Sqlite<'_> {
     fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64, VaultError> {
         let mut st = self.conn.prepare_cached(sql).map_err(|e| sqlite_error(self.at, &e))?;
@@ -198,6 +201,7 @@ impl Sql for Sqlite<'_> {
     }
 }
 
+#[cfg(feature = "sqlite")]
 fn sqlite_value(p: &Param<'_>) -> rusqlite::types::Value {
     use rusqlite::types::Value as V;
     match *p {
@@ -208,6 +212,7 @@ fn sqlite_value(p: &Param<'_>) -> rusqlite::types::Value {
     }
 }
 
+#[cfg(feature = "sqlite")]
 pub(super) fn sqlite_error(at: &str, e: &rusqlite::Error) -> VaultError {
     use rusqlite::ErrorCode::*;
     let hint = match e.sqlite_error_code() {
@@ -224,18 +229,30 @@ pub(super) fn sqlite_error(at: &str, e: &rusqlite::Error) -> VaultError {
 
 /// The store a vault was opened on.
 pub(super) enum Db {
+    #[cfg(feature = "sqlite")]
     Sqlite(rusqlite::Connection),
     #[cfg(feature = "postgres")]
     Postgres(Box<postgres_store::Pg>),
 }
 
 impl Db {
+    /// Whether the store is a database server (its client blocks on the network).
+    pub(super) fn is_remote(&self) -> bool {
+        match self {
+            #[cfg(feature = "sqlite")]
+            Db::Sqlite(_) => false,
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => true,
+        }
+    }
+
     #[cfg(feature = "postgres")]
     pub(super) fn open_postgres(conninfo: &str) -> Result<(Db, Location), VaultError> {
         let (pg, at) = postgres_store::Pg::connect(conninfo)?;
         Ok((Db::Postgres(Box::new(pg)), Location(at)))
     }
 
+    #[cfg(feature = "sqlite")]
     pub(super) fn open_sqlite(path: &std::path::Path) -> Result<(Db, Location), VaultError> {
         let at = path.display().to_string();
         let conn = rusqlite::Connection::open(path).map_err(|e| sqlite_error(&at, &e))?;
@@ -248,13 +265,15 @@ impl Db {
         Ok((Db::Sqlite(conn), Location(at)))
     }
 
-    /// Runs `f` outside a transaction.
+    /// Runs `f` outside a transaction. (`at` names an SQLite file in its errors.)
+    #[cfg_attr(not(feature = "sqlite"), allow(unused_variables))]
     pub(super) fn run<R>(
         &mut self,
         at: &Location,
         f: impl FnOnce(&mut dyn Sql) -> Result<R, VaultError>,
     ) -> Result<R, VaultError> {
         match self {
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(conn) => f(&mut Sqlite { conn, at: &at.0 }),
             #[cfg(feature = "postgres")]
             Db::Postgres(pg) => pg.run(f),
@@ -264,12 +283,14 @@ impl Db {
     /// Runs `f` in a write transaction that no other writer of the store overlaps (SQLite's
     /// `BEGIN IMMEDIATE`; on PostgreSQL a transaction-scoped advisory lock), and commits if
     /// it returns `Ok`.
+    #[cfg_attr(not(feature = "sqlite"), allow(unused_variables))]
     pub(super) fn write<R>(
         &mut self,
         at: &Location,
         f: impl FnOnce(&mut dyn Sql) -> Result<R, VaultError>,
     ) -> Result<R, VaultError> {
         match self {
+            #[cfg(feature = "sqlite")]
             Db::Sqlite(conn) => {
                 let tx = conn
                     .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -284,6 +305,7 @@ impl Db {
     }
 }
 
+#[cfg(feature = "sqlite")]
 const SQLITE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deks(

@@ -1,7 +1,7 @@
-//! dlpjet's key vault: provider keys and operational secrets encrypted at
-//! rest in an embedded SQLite store (or, with the cargo feature `postgres`, a PostgreSQL database
-//! that several gateway instances share), released only as their delivery kind allows, revocable at
-//! once; and the API keys callers present, stored as hashes.
+//! dlpjet's key vault: provider keys and operational secrets encrypted at rest in an embedded
+//! SQLite store (cargo feature `sqlite`, on by default) or a PostgreSQL database that several
+//! gateway instances share (feature `postgres`), released only as their delivery kind allows,
+//! revocable at once; and the API keys callers present, stored as hashes.
 //!
 //! Envelope encryption: each secret is sealed with AES-256-GCM under a data key; data keys are
 //! wrapped (AES-256-GCM) by a key-encryption key derived (HKDF-SHA-256) from a master key that
@@ -33,6 +33,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("dlpjet-vault needs a store: enable the feature `sqlite` (the default), `postgres`, or both");
 
 pub mod apikeys;
 pub mod crypto;

@@ -6,6 +6,7 @@ use super::db::{p, Db, Location, Row, Sql};
 use super::VaultError;
 use super::KEY_CACHE_TTL;
 use std::collections::HashMap;
+#[cfg(feature = "sqlite")]
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -160,8 +161,10 @@ fn dek_aad(kek: &str) -> Vec<u8> {
 }
 
 impl Vault {
-    /// Opens (or creates) the vault at `path`. `keys` are master keys, the new one first while
-    /// a rotation is under way (see [`Vault::rotate`]); a new vault takes the first.
+    /// Opens (or creates) the vault at `path` (an SQLite file; feature `sqlite`, on by
+    /// default). `keys` are master keys, the new one first while a rotation is under way (see
+    /// [`Vault::rotate`]); a new vault takes the first.
+    #[cfg(feature = "sqlite")]
     pub fn open(path: impl AsRef<Path>, keys: &[MasterKey]) -> Result<Vault, VaultError> {
         if keys.is_empty() {
             return Err(VaultError::MasterKey("no master key given".into()));
@@ -200,11 +203,16 @@ impl Vault {
                 "a PostgreSQL vault needs dlpjet-vault built with the postgres feature".into(),
             ));
         }
-        Vault::open(location, keys)
+        #[cfg(feature = "sqlite")]
+        return Vault::open(location, keys);
+        #[cfg(not(feature = "sqlite"))]
+        return Err(VaultError::Invalid(format!(
+            "{location}: an SQLite vault needs dlpjet-vault built with the sqlite feature"
+        )));
     }
 
     fn with_store(db: Db, at: Location, keys: &[MasterKey]) -> Result<Vault, VaultError> {
-        let remote = !matches!(db, Db::Sqlite(_));
+        let remote = db.is_remote();
         let v = Vault {
             remote,
             rows: Mutex::new(HashMap::new()),
