@@ -1,5 +1,12 @@
 //! The HTTP side: accepting connections, authenticating callers, reading bodies within limits,
 //! routing to upstreams with fallback, applying DLP both ways, and auditing each request.
+//!
+//! This module starts, reloads and stops the gateway and serves connections; each step of a
+//! request has a module of its own, in the order a request meets them: `route` (the
+//! request's record, CORS, which route), `auth` (the caller's key and limits), `body`
+//! (reading within limits), `proxy` (inbound policy, budget hold, upstream with fallback),
+//! `response` (outbound policy on whole and streamed answers), `record` (the audit record)
+//! and [`reply`] (the gateway's own answers).
 
 // Early returns carry the finished error response (about 130 bytes); each is built once per
 // request and goes straight to the client, so boxing it would only add an allocation.
