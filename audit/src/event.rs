@@ -491,6 +491,17 @@ mod tests {
     }
 
     #[test]
+    fn a_section_may_not_take_an_event_field_s_name() {
+        let s = crate::Section::new(&1).unwrap();
+        let e = AuditEvent::new("t", EventAction::Scan).section("usage", s.clone());
+        assert!(e.validate().is_ok());
+        for name in FIELDS {
+            let e = AuditEvent::new("t", EventAction::Scan).section(name, s.clone());
+            assert!(e.validate().unwrap_err().contains("name of an event field"), "{name}");
+        }
+    }
+
+    #[test]
     fn details_are_bounded() {
         let mut e = AuditEvent::new("t", EventAction::Scan);
         assert!(e.validate().is_ok());
