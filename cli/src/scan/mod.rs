@@ -8,7 +8,8 @@
 //! scanned; results are printed in input order by whichever worker completes the next one in
 //! sequence. A mechanism stays here only if a paired benchmark shows it worth at least 5% end
 //! to end (BENCHMARKS.md, "The CLI"): batching small inputs, opening files within their
-//! directory.
+//! directory, and, measured as one group, a file table per worker with findings buffers reused
+//! by the worker that rendered them.
 //!
 //! Modules, bottom up: [`input`] (what the walk yields), [`open`], [`output`] (the formats),
 //! [`read`] (one input, whole or streamed), [`walk`], [`ordered`] (printing in input order),

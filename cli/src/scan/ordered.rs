@@ -2,7 +2,7 @@
 //! waits for a slow input.
 
 use super::input::Input;
-use super::output::{Report, Scanned};
+use super::output::{Findings, Report, Scanned};
 use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -52,10 +52,11 @@ impl<W: Write> Printer<W> {
     }
 
     /// Hands in scanned inputs (consecutive in input order), prints them and every later input
-    /// that was waiting for them, and empties `batch`. Blocks while too much output waits for
+    /// that was waiting for them, and empties `batch`; the findings printed are put in `spent`,
+    /// to be reused or freed outside the lock. Blocks while too much output waits for
     /// an earlier input, so a slow huge file cannot make the findings of everything after it
     /// pile up without bound.
-    pub(crate) fn deliver(&self, batch: &mut Vec<(usize, Scanned)>) -> io::Result<()> {
+    pub(crate) fn deliver(&self, batch: &mut Vec<(usize, Scanned)>, spent: &mut Vec<Findings>) -> io::Result<()> {
         let first = batch.first().map_or(0, |(seq, _)| *seq);
         let mut guard = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         while first != guard.next && guard.pending_bytes > MAX_PENDING_BYTES && !guard.failed {
@@ -74,12 +75,12 @@ impl<W: Write> Printer<W> {
                 continue;
             }
             if printed.is_ok() {
-                printed = s.print(done);
+                printed = s.print(done).map(|f| spent.push(f));
             }
             while printed.is_ok() {
                 let Some(done) = s.pending.front_mut().and_then(Option::take) else { break };
                 s.pending_bytes -= held_size(&done);
-                printed = s.print(done);
+                printed = s.print(done).map(|f| spent.push(f));
             }
         }
         s.failed = printed.is_err();
@@ -106,8 +107,8 @@ impl<W: Write> Sequence<W> {
         self.pending[slot] = Some(done);
     }
 
-    /// Prints input number `next` and moves on to the one after it.
-    fn print(&mut self, (input, outcome): Scanned) -> io::Result<()> {
+    /// Prints input number `next` and moves on to the one after it; gives back its findings.
+    fn print(&mut self, (input, outcome): Scanned) -> io::Result<Findings> {
         self.next += 1;
         self.pending.pop_front();
         if let Some(p) = &self.progress {
@@ -137,6 +138,7 @@ mod tests {
             (seq, (Some(Input::File(PathBuf::from(format!("f{seq}")))), outcome))
         };
         let printed = || String::from_utf8(printer.state.lock().unwrap().out.clone()).unwrap();
+        let mut spent = Vec::new();
         for (batch, then) in [
             (vec![12], ""),
             (vec![3, 4], ""),
@@ -144,9 +146,10 @@ mod tests {
             (vec![5, 6, 7, 8, 9, 10, 11], "0\n"),
             (vec![1, 2], "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n"),
         ] {
-            printer.deliver(&mut batch.into_iter().map(done).collect()).unwrap();
+            printer.deliver(&mut batch.into_iter().map(done).collect(), &mut spent).unwrap();
             assert_eq!(printed(), then);
         }
+        assert_eq!(spent.len(), 13, "every printed input's findings come back for reuse");
         let s = printer.state.lock().unwrap();
         assert_eq!((s.next, s.pending.len(), s.pending_bytes), (13, 0, 0));
     }

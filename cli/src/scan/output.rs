@@ -76,7 +76,28 @@ pub struct Findings {
     jsonl_prefix: Vec<u8>,
 }
 
+/// Rendered bytes above which an input's buffers are freed rather than reused. A worker keeps
+/// up to `MAX_SPARE` (64) spare buffers, so this bounds what it holds on to at 16 MiB.
+const MAX_RECYCLED: usize = 256 << 10;
+
 impl Findings {
+    /// Empties these findings for the next input, keeping their buffers unless they grew large:
+    /// workers reuse them rather than allocate (and free each other's memory) per input.
+    /// `None` when they are too large to keep.
+    pub fn recycle(mut self) -> Option<Findings> {
+        if self.rendered.capacity() > MAX_RECYCLED || self.records.capacity() > MAX_RECYCLED / 64 {
+            return None;
+        }
+        self.rendered.clear();
+        self.records.clear();
+        self.total = 0;
+        self.flagged = 0;
+        self.per_detector.clear();
+        self.preview.clear();
+        self.jsonl_prefix.clear();
+        Some(self)
+    }
+
     /// Adds finding `f`, whose matched bytes are `value`, at `line` and `column` of input `path`.
     pub fn push(
         &mut self,
@@ -196,15 +217,16 @@ impl Report {
         }
     }
 
-    /// Takes in one scanned input: counts it and prints (or holds) its findings.
-    pub fn file(&mut self, out: &mut impl Write, path: Option<&Path>, r: Outcome) -> io::Result<()> {
+    /// Takes in one scanned input: counts it and prints (or holds) its findings. Gives back
+    /// what is left of them, for the caller to reuse or free.
+    pub fn file(&mut self, out: &mut impl Write, path: Option<&Path>, r: Outcome) -> io::Result<Findings> {
         if let Some(e) = &r.error {
             self.error(path.map(|p| p.to_string_lossy()).as_deref(), e);
-            return Ok(());
+            return Ok(r.findings);
         }
         if r.skipped {
             self.skipped += 1;
-            return Ok(());
+            return Ok(r.findings);
         }
         self.files += 1;
         self.bytes += r.bytes;
@@ -221,7 +243,7 @@ impl Report {
         }
         out.write_all(&f.rendered)?;
         self.held.extend(f.records.drain(..).map(|rec| (path.map(|p| p.to_string_lossy().into_owned()), rec)));
-        Ok(())
+        Ok(f)
     }
 
     pub fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {

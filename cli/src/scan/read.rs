@@ -17,6 +17,11 @@ thread_local! {
     pub(super) static READ_BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; READ_SIZE]);
 }
 
+thread_local! {
+    /// Findings buffers printed and handed back, for this worker's next inputs.
+    pub(super) static SPARE: std::cell::RefCell<Vec<Findings>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// How much of a file is checked for NUL bytes to decide that it is binary.
 const BINARY_PROBE: usize = 8 * 1024;
 
@@ -83,7 +88,7 @@ pub fn scan_reader(
     style: &Style,
     buf: &mut [u8],
 ) -> io::Result<Outcome> {
-    let mut out = Outcome::default();
+    let mut out = Outcome { findings: SPARE.with_borrow_mut(Vec::pop).unwrap_or_default(), ..Outcome::default() };
     let n = fill(&mut r, buf)?;
     if !binary && memchr::memchr(0, &buf[..n.min(BINARY_PROBE)]).is_some() {
         out.skipped = true;

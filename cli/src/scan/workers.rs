@@ -3,8 +3,8 @@
 
 use super::input::{Input, Item};
 use super::ordered::Printer;
-use super::output::{Outcome, Scanned, Style};
-use super::read::{scan_input, READ_BUF};
+use super::output::{Findings, Outcome, Scanned, Style};
+use super::read::{scan_input, READ_BUF, SPARE};
 use crate::args::ScanArgs;
 use crate::detection::Detection;
 use std::io;
@@ -16,6 +16,9 @@ use std::sync::{Mutex, PoisonError};
 /// 11.8% faster than one input at a time (paired rounds, BENCHMARKS.md "The CLI"), and 32
 /// 1.8-2.8% faster than 8.
 const MAX_BATCH: usize = 32;
+
+/// Spare findings buffers a worker keeps at most.
+const MAX_SPARE: usize = 2 * MAX_BATCH;
 
 /// Below this average size (bytes), inputs are small enough to be taken several at a time.
 const SMALL_INPUT: u64 = 64 << 10;
@@ -37,7 +40,9 @@ impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
     /// printer, until the walk ends or printing fails.
     pub(crate) fn run(&self) -> io::Result<()> {
         let (mut taken, mut done) = (Vec::with_capacity(MAX_BATCH), Vec::with_capacity(MAX_BATCH));
+        let mut spent = Vec::with_capacity(MAX_BATCH);
         let mut want = 1;
+        private_file_table();
         while !self.stop.load(Ordering::Relaxed) {
             taken.extend(self.items.lock().unwrap_or_else(PoisonError::into_inner).by_ref().take(want));
             if taken.is_empty() {
@@ -56,7 +61,16 @@ impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
             // the printer less often; larger ones one at a time, so no worker is left with a
             // queue of them at the end.
             want = if bytes < SMALL_INPUT * done.len() as u64 { MAX_BATCH } else { 1 };
-            if let Err(e) = self.printer.deliver(&mut done) {
+            let delivered = self.printer.deliver(&mut done, &mut spent);
+            // Printed findings come back to the worker that rendered them, for its next inputs:
+            // allocating and freeing them per input (often on the other core) cost more than
+            // keeping a few (measured with the file table below: BENCHMARKS.md, "The CLI").
+            SPARE.with_borrow_mut(|spare| {
+                let room = MAX_SPARE.saturating_sub(spare.len());
+                spare.extend(spent.drain(..).take(room).filter_map(Findings::recycle));
+            });
+            spent.clear();
+            if let Err(e) = delivered {
                 self.stop.store(true, Ordering::Relaxed);
                 return Err(e);
             }
@@ -67,5 +81,70 @@ impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
     fn scan(&self, input: Input) -> Scanned {
         let outcome = READ_BUF.with_borrow_mut(|buf| scan_input(self.detection, &input, self.args, self.style, buf));
         (Some(input), outcome)
+    }
+}
+
+/// Gives the calling worker a table of file descriptors of its own, a copy of the process's.
+/// Threads sharing one table contend on its lock for every open and close, and the kernel
+/// counts references on every read of a shared table; with the table to itself a worker pays
+/// neither (measured: BENCHMARKS.md, "The CLI"). Where this is not allowed (a seccomp filter)
+/// or not Linux, the worker keeps the shared table; returns whether it has its own.
+fn private_file_table() -> bool {
+    #[cfg(target_os = "linux")]
+    // SAFETY: rustix requires that no thread observes a descriptor from another thread's
+    // unshared table. A worker's descriptors never leave it: it opens, reads and closes each
+    // input itself (`open.rs` keeps its directory handle in a thread-local of the worker); the
+    // walk, stepped by whichever worker holds its lock, opens and closes each directory and
+    // ignore file within one step (its listings are sorted, so each is read whole at once).
+    // The workers are threads of a pool made for this scan alone. The descriptors opened
+    // before the workers start (standard input, output and error) are in every copy and refer
+    // to the same open files. The integration tests compare `-j1` with `-j2`, `-j4` and `-j8`
+    // output on trees with ignore rules, hidden files and FIFOs; the test below checks that a
+    // worker's descriptors are its own.
+    let private = unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FILES) }.is_ok();
+    #[cfg(not(target_os = "linux"))]
+    let private = false;
+    private
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// What this thread's file table holds: the targets of its descriptors.
+    #[cfg(target_os = "linux")]
+    fn open_here() -> Vec<PathBuf> {
+        let fds = std::fs::read_dir("/proc/thread-self/fd").unwrap();
+        fds.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).collect()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_worker_s_descriptors_stay_in_its_own_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().canonicalize().unwrap().join("opened-by-the-worker");
+        std::fs::write(&path, "x").unwrap();
+        let (opened, check) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let worker = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let private = private_file_table();
+                let file = std::fs::File::open(&path).unwrap();
+                opened.0.send((private, open_here())).unwrap();
+                check.1.recv().unwrap();
+                drop(file);
+            })
+        };
+        let (private, in_worker) = opened.1.recv().unwrap();
+        assert!(in_worker.contains(&path), "{in_worker:?}");
+        // Seen from this thread while the worker holds it open: absent from this table when
+        // the worker has its own, present when the system refused and the table is shared.
+        assert_eq!(open_here().contains(&path), !private, "private table: {private}");
+        if !private {
+            eprintln!("unshare(CLONE_FILES) was refused here: workers share one file table");
+        }
+        check.0.send(()).unwrap();
+        worker.join().unwrap();
     }
 }
