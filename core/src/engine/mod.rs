@@ -235,7 +235,11 @@ impl Engine {
             let a = base + rel;
             let at = buf[rel] == b'@';
             let reach = if at { AT_REACH } else { COLON_REACH };
-            if !eof && a + reach > end {
+            // An IPv6 candidate ends with the run of address characters after its colon: once a
+            // byte that cannot be in an address has arrived, the window holds all the lane will
+            // read, so text after `Note:` or `10:30` need not wait for the whole reach.
+            let settled = !at && buf[rel + 1..].iter().any(|&b| !detect::ipv6::addr_char(b));
+            if !eof && a + reach > end && !settled {
                 *cursor = a;
                 return;
             }
