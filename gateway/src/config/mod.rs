@@ -123,12 +123,66 @@ pub struct Config {
     /// Whether `GET /metrics` serves Prometheus metrics (default true).
     #[serde(default = "yes")]
     pub metrics: bool,
+    /// A file holding a bearer token that `GET /metrics` then requires. Without it (the
+    /// default) metrics are served without authentication on the API listener: their labels
+    /// hold no tenant, user, key or value, but request counts and latencies are visible to
+    /// whoever reaches the port.
+    #[serde(default)]
+    pub metrics_token_file: Option<PathBuf>,
+    /// The token read from `metrics_token_file` when the file is loaded.
+    #[serde(skip)]
+    pub metrics_token: Option<Secret>,
     /// Cross-origin requests from browsers; refused unless an origin is listed.
     #[serde(default)]
     pub cors: Cors,
     /// TLS for the listener and for `https://` upstreams.
     #[serde(default)]
     pub tls: Tls,
+    /// How DLP treats what it cannot read as text.
+    #[serde(default)]
+    pub dlp: Dlp,
+}
+
+/// `[dlp]`
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dlp {
+    /// Base64 payloads that are neither text, an image nor audio (a PDF, an archive), in
+    /// either direction: `"refuse"` (the default: 403 `unscanned_file`) or `"pass"` (passed
+    /// unread, and counted under `unscanned_file` in the audit record).
+    #[serde(default)]
+    pub opaque_files: crate::dlp::fields::OpaqueFiles,
+    /// Name the detectors that warned on a streamed answer in an SSE comment before its last
+    /// event (`: x-dlpjet-warning: email`): a header cannot be added once the stream started.
+    /// Off by default: strict clients may not expect comments.
+    #[serde(default)]
+    pub stream_warning_comment: bool,
+    /// What a `tokenize` finding does on `/v1/embeddings`, where no answer brings the token
+    /// back: `"redact"` (the default: the token is embedded instead of the value) or
+    /// `"refuse"` (403, naming the detector).
+    #[serde(default)]
+    pub tokenize_on_embeddings: EmbeddingsTokenize,
+}
+
+/// `[dlp] tokenize_on_embeddings`
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmbeddingsTokenize {
+    /// The value is replaced by its token, which is what gets embedded.
+    #[default]
+    Redact,
+    /// The request is refused.
+    Refuse,
+}
+
+/// A bearer token read from a file: never printed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(pub zeroize::Zeroizing<String>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 /// `[tls]`
@@ -375,7 +429,9 @@ pub struct Upstream {
     pub name: String,
     /// Its wire format.
     pub kind: ProviderKind,
-    /// Its base URL, up to and including the version (`https://api.openai.com/v1`).
+    /// Its base URL, up to and including the version (`https://api.openai.com/v1`). For an
+    /// Anthropic upstream the host alone (`https://api.anthropic.com`, the Anthropic SDK's
+    /// convention) means the same as with `/v1`.
     pub base_url: String,
     /// The vault secret holding its key (a proxied secret of the caller's tenant).
     pub key: String,
@@ -403,6 +459,19 @@ pub struct Target {
     pub upstream: String,
     /// The model name that upstream knows.
     pub model: String,
+}
+
+impl Upstream {
+    /// The URL of `path` (`/chat/completions`, `/messages`) on this upstream, with the
+    /// caller's `query` (`api-version=…` for Azure OpenAI) when there is one.
+    pub fn url(&self, path: &str, query: Option<&str>) -> String {
+        let base = self.base_url.trim_end_matches('/');
+        let version = if self.kind == ProviderKind::Anthropic && !base.ends_with("/v1") { "/v1" } else { "" };
+        match query.filter(|q| !q.is_empty()) {
+            Some(q) => format!("{base}{version}{path}?{q}"),
+            None => format!("{base}{version}{path}"),
+        }
+    }
 }
 
 impl Config {
@@ -433,8 +502,27 @@ impl Config {
         if let Some(a) = &mut c.audit {
             resolve(&mut a.dir);
         }
-        for p in [&mut c.tls.cert_file, &mut c.tls.key_file, &mut c.tls.upstream_ca_file].into_iter().flatten() {
+        for p in [&mut c.tls.cert_file, &mut c.tls.key_file, &mut c.tls.upstream_ca_file, &mut c.metrics_token_file]
+            .into_iter()
+            .flatten()
+        {
             resolve(p);
+        }
+        if let Some(p) = &c.metrics_token_file {
+            let token = std::fs::read_to_string(p).map_err(|e| ConfigError {
+                file: p.display().to_string(),
+                message: "metrics_token_file: cannot read".into(),
+                source: Some(e),
+            })?;
+            let token = token.trim();
+            if token.len() < 16 {
+                return Err(ConfigError {
+                    file: p.display().to_string(),
+                    message: "metrics_token_file: the token must be at least 16 characters".into(),
+                    source: None,
+                });
+            }
+            c.metrics_token = Some(Secret(zeroize::Zeroizing::new(token.to_string())));
         }
         Ok(c)
     }
@@ -469,10 +557,23 @@ impl Config {
             if m.route.is_empty() {
                 return Err(format!("models.{alias}.route: empty"));
             }
+            let mut kinds = Vec::new();
             for (i, t) in m.route.iter().enumerate() {
-                if !names.contains(t.upstream.as_str()) {
+                let Some(up) = self.upstreams.iter().find(|u| u.name == t.upstream) else {
                     return Err(format!("models.{alias}.route[{i}].upstream: no upstream named {:?}", t.upstream));
-                }
+                };
+                kinds.push(up.kind);
+            }
+            // A request is in one dialect (OpenAI or Anthropic) and its body goes on as written:
+            // a route that mixes kinds would send one dialect's body to the other's API.
+            if let Some(i) = kinds.iter().position(|k| *k != kinds[0]) {
+                return Err(format!(
+                    "models.{alias}.route[{i}].upstream: {:?} is an {} upstream but route[0] is {}; \
+                     a model's route must use upstreams of one kind",
+                    m.route[i].upstream,
+                    kinds[i].as_str(),
+                    kinds[0].as_str()
+                ));
             }
             if m.input_price < 0.0 || m.output_price < 0.0 {
                 return Err(format!("models.{alias}: prices cannot be negative"));
@@ -578,90 +679,4 @@ pub fn redact_url(url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const GOOD: &str = r#"
-        listen = "127.0.0.1:0"
-        [vault]
-        path = "v.db"
-        [[upstreams]]
-        name = "a"
-        kind = "openai"
-        base_url = "http://127.0.0.1:9/v1"
-        key = "openai"
-        [models.m]
-        route = [{ upstream = "a", model = "real" }]
-    "#;
-
-    #[test]
-    fn reads_a_good_file() {
-        let c = Config::from_toml(GOOD).unwrap();
-        assert_eq!(c.upstreams[0].kind, ProviderKind::OpenAi);
-        assert_eq!(c.models["m"].route[0].model, "real");
-        assert_eq!(c.limits.max_json_depth, 64);
-    }
-
-    #[test]
-    fn errors_name_the_field() {
-        let e = Config::from_toml(&GOOD.replace("kind = \"openai\"", "kind = \"gemini\"")).unwrap_err();
-        assert!(e.starts_with("upstreams[0].kind: line 7, column 16: unknown variant `gemini`"), "{e}");
-        let e = Config::from_toml(&GOOD.replace("upstream = \"a\"", "upstream = \"b\"")).unwrap_err();
-        assert_eq!(e, "models.m.route[0].upstream: no upstream named \"b\"");
-        let e = Config::from_toml(&format!("{GOOD}\nbogus = 1")).unwrap_err();
-        assert!(e.contains("bogus"), "{e}");
-    }
-
-    #[test]
-    fn the_vault_is_a_file_or_a_database() {
-        let pg = GOOD.replace("path = \"v.db\"", "postgres = \"postgresql://gw:s3cret@db:5432/dlpjet\"");
-        let c = Config::from_toml(&pg).unwrap();
-        assert_eq!(c.vault.path, None);
-        let shown = format!("{:?}", c.vault);
-        assert!(shown.contains("postgresql://gw:***@db:5432/dlpjet") && !shown.contains("s3cret"), "{shown}");
-        let both = GOOD.replace("path = \"v.db\"", "path = \"v.db\"\npostgres = \"postgres://db/x\"");
-        assert_eq!(Config::from_toml(&both).unwrap_err(), "vault: path (SQLite) or postgres, not both");
-        let neither = GOOD.replace("path = \"v.db\"", "");
-        assert!(Config::from_toml(&neither).unwrap_err().starts_with("vault: path (an SQLite file) or postgres"));
-        let bad = GOOD.replace("path = \"v.db\"", "postgres = \"mysql://u:pw@db/x\"");
-        assert_eq!(
-            Config::from_toml(&bad).unwrap_err(),
-            "vault.postgres: \"mysql://u:***@db/x\" is not a postgres:// or postgresql:// URL"
-        );
-    }
-
-    #[test]
-    fn the_shared_store_is_a_redis_url() {
-        let c = Config::from_toml(&format!("{GOOD}\n[shared]\nredis = \"redis://:pw@10.0.0.5:6379/2\"\n")).unwrap();
-        let sh = c.shared.unwrap();
-        assert_eq!((sh.prefix.as_str(), sh.hold_ttl_secs), ("dlpjet", 900));
-        assert!(!format!("{sh:?}").contains(":pw@"));
-        let e = Config::from_toml(&format!("{GOOD}\n[shared]\nredis = \"rediss://h:6380\"\n")).unwrap_err();
-        assert!(e.contains("rediss://") && e.contains("not supported"), "{e}");
-        let e = Config::from_toml(&format!("{GOOD}\n[shared]\nredis = \"h:6379\"\n")).unwrap_err();
-        assert_eq!(e, "shared.redis: \"h:6379\" is not a redis:// URL");
-        let e =
-            Config::from_toml(&format!("{GOOD}\n[shared]\nredis = \"redis://h\"\nhold_ttl_secs = 0\n")).unwrap_err();
-        assert!(e.starts_with("shared: "), "{e}");
-    }
-
-    #[test]
-    fn reads_limits_and_budgets() {
-        let c = Config::from_toml(&format!(
-            "{GOOD}\n[audit]\ndir = \"a\"\n[rate_limits]\nper_ip = {{ requests_per_minute = 60 }}\n\
-             [budgets]\nperiod = \"day\"\ntenants = {{ acme = 2.5 }}\n"
-        ))
-        .unwrap();
-        assert_eq!(c.rate_limits.per_ip, Some(Rate { requests_per_minute: 60, burst: None }));
-        assert!(c.rate_limits.per_key.is_none());
-        assert_eq!((c.budgets.period, c.budgets.tenants["acme"]), (Period::Day, 2.5));
-        let e = Config::from_toml(&format!("{GOOD}\n[rate_limits]\nper_user = {{ requests_per_minute = 0 }}\n"))
-            .unwrap_err();
-        assert_eq!(e, "rate_limits.per_user: requests_per_minute and burst must be positive");
-        let e = Config::from_toml(&format!("{GOOD}\n[budgets]\ntenants = {{ acme = 1.0 }}\n")).unwrap_err();
-        assert_eq!(e, "budgets: spend is counted from the audit log, so budgets need an [audit] section");
-        let e = Config::from_toml(&format!("{GOOD}\n[audit]\ndir = \"a\"\n[budgets]\ntenants = {{ acme = -1.0 }}\n"))
-            .unwrap_err();
-        assert_eq!(e, "budgets.tenants.acme: a budget is a non-negative amount");
-    }
-}
+mod tests;

@@ -1,10 +1,13 @@
 //! DLP over provider traffic, bottom up: [`json`] (a strict reader that keeps spans), [`sse`]
-//! (event streams), [`tokenize`] (tokenize and restore), [`fields`] (which strings of a
-//! provider's JSON are text, and the policy applied to them), [`stream`] (DLP over streamed
-//! answers).
+//! (event streams), [`tokenize`] (tokenize and restore), [`secrets`] (the secrets lent to a
+//! request, scrubbed whatever the policy says), [`walk`] (which strings of a provider's JSON
+//! are read: all but structural ones, payloads decoded), [`fields`] (the policy applied to
+//! them), [`stream`] (DLP over streamed answers).
 
 pub mod fields;
 pub mod json;
+pub mod secrets;
 pub mod sse;
 pub mod stream;
 pub mod tokenize;
+pub mod walk;

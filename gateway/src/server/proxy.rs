@@ -4,8 +4,9 @@ use super::record::{cost, estimate_cost, Record};
 use super::reply::{self, Body, Dialect};
 use super::{now_micros, Gateway, Live};
 use crate::config::{ProviderKind, Target};
-use crate::dlp::fields::{inspect, Shape, TokenUse};
+use crate::dlp::fields::{inspect, Reading, Shape, TokenUse};
 use crate::dlp::json::{self, quote, splice, Node};
+use crate::dlp::secrets::Secrets;
 use crate::dlp::stream::Protocol;
 use crate::dlp::tokenize::Tokens;
 use crate::limits::budget::{self};
@@ -15,7 +16,7 @@ use dlpjet_policy::{Action, Direction};
 use dlpjet_vault::Accessor;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
 
@@ -35,6 +36,8 @@ impl Gateway {
             .filter(|(k, _)| matches!(k.as_str(), "anthropic-version" | "anthropic-beta" | "openai-beta"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        // Forwarded as they are (Azure OpenAI's `api-version`, say).
+        let query = req.uri().query().map(str::to_string);
         let config = &live.config;
         let body = self.read_body(req, &config.limits, dialect).await?;
         let bad = |code: &str, msg: String| {
@@ -60,6 +63,17 @@ impl Gateway {
                 &format!("unknown model {alias:?}"),
             ));
         };
+        let wanted = match dialect {
+            Dialect::OpenAi => ProviderKind::OpenAi,
+            Dialect::Anthropic => ProviderKind::Anthropic,
+        };
+        let kind = model.route.first().and_then(|t| config.upstreams.iter().find(|u| u.name == t.upstream));
+        if let Some(up) = kind.filter(|u| u.kind != wanted) {
+            return Err(bad(
+                "model_dialect_mismatch",
+                format!("model {alias:?} is served by an {} upstream; send it in that API's format", up.kind.as_str()),
+            ));
+        }
         let stream = doc.get("stream").and_then(Node::as_bool).unwrap_or(false);
         let tenant = self.tenant(&caller.key.tenant);
 
@@ -94,7 +108,9 @@ impl Gateway {
 
         // DLP on the way in.
         let mut tokens = Tokens::default();
-        let verdict = inspect(&tenant, Direction::Inbound, &doc, shape, TokenUse::Record(&mut tokens));
+        let none_lent = Secrets::default();
+        let reading = Reading { opaque: config.dlp.opaque_files, secrets: &none_lent };
+        let verdict = inspect(&tenant, Direction::Inbound, &doc, &reading, TokenUse::Record(&mut tokens));
         // Held for this request only; the values are wiped when it ends.
         let tokens = Arc::new(tokens);
         self.merge_hits(rec, &verdict, "inbound");
@@ -103,15 +119,34 @@ impl Gateway {
             rec.block = Some(reason.to_string());
             return Err(reply::blocked(dialect, reason, "request"));
         }
+        if shape == Shape::EmbeddingRequest
+            && config.dlp.tokenize_on_embeddings == crate::config::EmbeddingsTokenize::Refuse
+        {
+            if let Some((d, h)) = verdict.hits.iter().find(|(_, h)| h.action == Some(Action::Tokenize)) {
+                let reason = dlpjet_policy::BlockReason::Detector { detector: d.as_str().into(), hits: h.count };
+                rec.action = Some(Action::Block);
+                rec.block = Some(reason.to_string());
+                return Err(reply::blocked(dialect, &reason, "request"));
+            }
+        }
         let warned: Vec<String> =
             verdict.hits.iter().filter(|(_, h)| h.action == Some(Action::Warn)).map(|(d, _)| d.clone()).collect();
 
         // Upstreams in order, until one answers with something other than a retryable failure.
         let mut last_error = None;
+        // Routes tried, and those that answered 429 with the longest `retry-after` among them.
+        let (mut tried, mut limited, mut retry_after) = (0, 0, None::<HeaderValue>);
         for target in &model.route {
             let Some(up) = config.upstreams.iter().find(|u| u.name == target.upstream) else { continue };
-            let out_body = outbound_body(&body, &doc, &verdict.edits, target, up.kind, stream);
-            let url = format!("{}{}", up.base_url.trim_end_matches('/'), upstream_path(shape));
+            tried += 1;
+            // OpenAI chat and text-completion streams carry usage only when asked (the Responses
+            // API's `response.completed` always does).
+            let ask_usage = stream
+                && up.kind == ProviderKind::OpenAi
+                && matches!(shape, Shape::ChatRequest | Shape::CompletionRequest)
+                && doc.get("stream_options").is_none();
+            let out_body = outbound_body(&body, &doc, &verdict.edits, target, ask_usage);
+            let url = up.url(upstream_path(shape), query.as_deref());
             let mut builder = Request::post(&url).header(CONTENT_TYPE, "application/json");
             for (k, v) in &passthrough {
                 builder = builder.header(k, v);
@@ -131,20 +166,27 @@ impl Gateway {
                     ))
                 }
             };
-            // The provider key goes on the outbound request only, marked sensitive.
+            // The provider key goes on the outbound request only, marked sensitive; it is also
+            // lent to this request's scrubber, which removes it from whatever comes back.
             let who = Accessor::tenant(caller.key.tenant.clone());
+            let mut lent = Secrets::default();
             let to_header = |k: &[u8]| {
-                let value = match up.kind {
-                    ProviderKind::OpenAi => [b"Bearer ".as_slice(), k].concat(),
-                    ProviderKind::Anthropic => k.to_vec(),
-                };
-                let v = HeaderValue::from_bytes(&value);
-                zeroize::Zeroize::zeroize(&mut { value });
-                v
+                lent.add(k);
+                header_of(up.kind, k)
             };
             let header = match self.vault().use_proxied_cached(&who, &up.key, to_header) {
                 Some(r) => r,
-                None => self.vault_call(|v| v.use_proxied(&who, &up.key, to_header)),
+                None => {
+                    let mut key = Secrets::default();
+                    let r = self.vault_call(|v| {
+                        v.use_proxied(&who, &up.key, |k| {
+                            key.add(k);
+                            header_of(up.kind, k)
+                        })
+                    });
+                    lent = key;
+                    r
+                }
             };
             let header = match header {
                 Ok(Ok(mut v)) => {
@@ -178,6 +220,22 @@ impl Gateway {
                 Ok(Ok(r)) => r,
             };
             let status = resp.status();
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                limited += 1;
+                if let Some(after) = resp.headers().get(RETRY_AFTER) {
+                    if retry_after.as_ref().is_none_or(|prev| secs(prev) < secs(after)) {
+                        retry_after = Some(after.clone());
+                    }
+                }
+            }
+            if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+                // The provider refused the gateway's key: the caller's key was fine, so this is
+                // the gateway's failure, not a 401 the caller would take for its own. The
+                // provider's body is not passed on.
+                self.metrics.upstream_error(&up.name, "auth_failed");
+                last_error = Some((StatusCode::BAD_GATEWAY, "provider_auth_failed"));
+                continue;
+            }
             if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
                 self.metrics
                     .upstream_error(&up.name, if status.is_server_error() { "status_5xx" } else { "status_429" });
@@ -192,10 +250,12 @@ impl Gateway {
                 .get(CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| v.starts_with("text/event-stream"));
+            let reading = Reading { opaque: config.dlp.opaque_files, secrets: &lent };
             let mut r = if is_stream && status.is_success() {
                 let protocol = match shape {
                     Shape::MessagesRequest => Protocol::Anthropic,
                     Shape::CompletionRequest => Protocol::OpenAiCompletion,
+                    Shape::ResponsesRequest => Protocol::OpenAiResponses,
                     _ => Protocol::OpenAiChat,
                 };
                 let r = self.clone().stream_response(
@@ -204,20 +264,56 @@ impl Gateway {
                     protocol,
                     &tenant,
                     tokens.clone(),
+                    (config.dlp.opaque_files, lent.clone(), config.dlp.stream_warning_comment),
+                    ask_usage,
                     model.clone(),
                     std::mem::take(rec),
                 );
                 return Ok((reply::with_warning(r, &warned), true));
             } else {
-                self.whole_response(resp, &config.limits, shape, dialect, &tenant, &tokens, rec).await?
+                self.whole_response(resp, &config.limits, dialect, &tenant, &tokens, &reading, rec).await?
             };
             rec.cost = cost(model, (rec.input_tokens, rec.output_tokens));
             r = reply::with_warning(r, &warned);
             return Ok((r, false));
         }
+        if tried > 0 && limited == tried {
+            // Every route was rate-limited: the caller may retry, after the provider's wait.
+            let mut r = reply::error(
+                dialect,
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_error",
+                "upstream_rate_limited",
+                "the provider is rate-limiting requests; retry later",
+            );
+            if let Some(v) = retry_after {
+                r.headers_mut().insert(RETRY_AFTER, v);
+            }
+            return Err(r);
+        }
         let (status, code) = last_error.unwrap_or((StatusCode::BAD_GATEWAY, "no_upstream"));
-        Err(reply::error(dialect, status, "api_error", code, "no upstream could serve the request"))
+        let message = match code {
+            "provider_auth_failed" => "the provider refused the gateway's credentials for this model",
+            _ => "no upstream could serve the request",
+        };
+        Err(reply::error(dialect, status, "api_error", code, message))
     }
+}
+
+/// A `retry-after` header's seconds (0 when it is a date or unreadable).
+fn secs(v: &HeaderValue) -> u64 {
+    v.to_str().ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
+}
+
+/// The header that carries a provider key of `kind`.
+fn header_of(kind: ProviderKind, k: &[u8]) -> Result<HeaderValue, hyper::header::InvalidHeaderValue> {
+    let value = match kind {
+        ProviderKind::OpenAi => [b"Bearer ".as_slice(), k].concat(),
+        ProviderKind::Anthropic => k.to_vec(),
+    };
+    let v = HeaderValue::from_bytes(&value);
+    zeroize::Zeroize::zeroize(&mut { value });
+    v
 }
 
 pub(super) fn upstream_path(shape: Shape) -> &'static str {
@@ -225,26 +321,26 @@ pub(super) fn upstream_path(shape: Shape) -> &'static str {
         Shape::CompletionRequest => "/completions",
         Shape::EmbeddingRequest => "/embeddings",
         Shape::MessagesRequest => "/messages",
+        Shape::ResponsesRequest => "/responses",
         _ => "/chat/completions",
     }
 }
 
 /// The body for one upstream: the policy's redactions (`redacted`), the model name that
-/// upstream knows, and (OpenAI streams) a request for usage in the stream so cost can be
+/// upstream knows, and (`ask_usage`) a request for usage in the stream so cost can be
 /// metered — all spliced into the caller's body in one pass.
 pub(super) fn outbound_body(
     body: &[u8],
     doc: &Node,
     redacted: &[(std::ops::Range<usize>, Vec<u8>)],
     target: &Target,
-    kind: ProviderKind,
-    stream: bool,
+    ask_usage: bool,
 ) -> Vec<u8> {
     let mut edits = redacted.to_vec();
     if let Some(m) = doc.get("model") {
         edits.push((m.span.clone(), quote(&target.model)));
     }
-    if stream && kind == ProviderKind::OpenAi && doc.get("stream_options").is_none() {
+    if ask_usage {
         let at = doc.span.start + 1;
         let comma = if matches!(&doc.value, json::Value::Object(m) if !m.is_empty()) { "," } else { "" };
         edits.push((at..at, format!(r#""stream_options":{{"include_usage":true}}{comma}"#).into_bytes()));

@@ -3,8 +3,9 @@
 use super::record::{cost, usage_of, Record};
 use super::reply::{self, Body, ChannelBody, Dialect};
 use super::Gateway;
-use crate::dlp::fields::{inspect, Shape, TokenUse};
+use crate::dlp::fields::{inspect, OpaqueFiles, Reading, TokenUse};
 use crate::dlp::json::{self, splice};
+use crate::dlp::secrets::Secrets;
 use crate::dlp::stream::{Protocol, StreamFilter};
 use crate::dlp::tokenize::Tokens;
 use bytes::Bytes;
@@ -16,16 +17,19 @@ use hyper::{Response, StatusCode};
 use std::sync::Arc;
 
 impl Gateway {
-    /// A non-streamed answer: read whole, inspected, passed on.
+    /// A non-streamed answer, or an error of the provider's (any status, streamed request or
+    /// not): read whole, every string inspected with the outbound policy, passed on. A blocked
+    /// answer becomes the gateway's 403; a blocked error body is replaced by the gateway's own
+    /// error with the provider's status and `type`/`code`.
     #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
     pub(super) async fn whole_response(
         &self,
         resp: Response<Incoming>,
         limits: &crate::config::Limits,
-        shape: Shape,
         dialect: Dialect,
         tenant: &Tenant,
         tokens: &Tokens,
+        reading: &Reading<'_>,
         rec: &mut Record,
     ) -> Result<Response<Body>, Response<Body>> {
         let status = resp.status();
@@ -44,36 +48,37 @@ impl Gateway {
                 ))
             }
         };
-        let mut out = body.clone();
-        if status.is_success() {
-            let shape = match shape {
-                Shape::ChatRequest => Some(Shape::ChatResponse),
-                Shape::CompletionRequest => Some(Shape::CompletionResponse),
-                Shape::MessagesRequest => Some(Shape::MessagesResponse),
-                _ => None,
-            };
-            let doc = json::parse(&body, limits.max_json_depth).map_err(|_| {
-                reply::error(
+        let doc = match json::parse(&body, limits.max_json_depth) {
+            Ok(doc) => doc,
+            Err(_) if !status.is_success() => return self.error_text(status, &body, dialect, tenant, reading, rec),
+            Err(_) => {
+                return Err(reply::error(
                     dialect,
                     StatusCode::BAD_GATEWAY,
                     "api_error",
                     "upstream_body",
                     "the provider's answer is not well-formed JSON",
-                )
-            })?;
-            usage_of(&doc, rec);
-            if let Some(shape) = shape {
-                let v = inspect(tenant, Direction::Outbound, &doc, shape, TokenUse::Restore(tokens));
-                self.merge_hits(rec, &v, "outbound");
-                rec.action = rec.action.max(Some(v.action));
-                if let Some(reason) = &v.blocked {
-                    rec.block = Some(reason.to_string());
-                    return Err(reply::blocked(dialect, reason, "response"));
-                }
-                if !v.edits.is_empty() {
-                    out = Bytes::from(splice(&body, &v.edits));
-                }
+                ))
             }
+        };
+        if status.is_success() {
+            usage_of(&doc, rec);
+        }
+        let v = inspect(tenant, Direction::Outbound, &doc, reading, TokenUse::Restore(tokens));
+        self.merge_hits(rec, &v, "outbound");
+        rec.action = rec.action.max(Some(v.action));
+        if let Some(reason) = &v.blocked {
+            rec.block = Some(reason.to_string());
+            if status.is_success() {
+                return Err(reply::blocked(dialect, reason, "response"));
+            }
+            return Err(withheld_error(status, &doc, dialect));
+        }
+        let mut out = if v.edits.is_empty() { body.to_vec() } else { splice(&body, &v.edits) };
+        // What no string holds (an object key, say) can still carry a lent secret.
+        if let Some((scrubbed, n)) = reading.secrets.scrub(&out) {
+            self.count_scrubbed(rec, n);
+            out = scrubbed;
         }
         let mut r = Response::new(reply::full(out));
         *r.status_mut() = status;
@@ -81,6 +86,49 @@ impl Gateway {
             r.headers_mut().insert(CONTENT_TYPE, ct);
         }
         Ok(r)
+    }
+
+    /// A provider error whose body is not JSON: scanned as text, passed on redacted, or
+    /// replaced by the gateway's error when blocked or unreadable.
+    fn error_text(
+        &self,
+        status: StatusCode,
+        body: &[u8],
+        dialect: Dialect,
+        tenant: &Tenant,
+        reading: &Reading<'_>,
+        rec: &mut Record,
+    ) -> Result<Response<Body>, Response<Body>> {
+        let withheld =
+            || reply::error(dialect, status, "api_error", "upstream_error", "the provider's error body was withheld");
+        let Ok(text) = std::str::from_utf8(body) else { return Err(withheld()) };
+        let d = tenant.evaluate(Direction::Outbound, text.as_bytes());
+        let v = crate::dlp::fields::Verdict::of(&d);
+        self.merge_hits(rec, &v, "outbound");
+        rec.action = rec.action.max(Some(d.action));
+        if let Some(reason) = d.reason.filter(|_| d.action == dlpjet_policy::Action::Block) {
+            rec.block = Some(reason.to_string());
+            return Err(withheld());
+        }
+        let mut out = d.redacted.unwrap_or_else(|| body.to_vec());
+        if let Some((scrubbed, n)) = reading.secrets.scrub(&out) {
+            self.count_scrubbed(rec, n);
+            out = scrubbed;
+        }
+        let mut r = Response::new(reply::full(out));
+        *r.status_mut() = status;
+        r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        Ok(r)
+    }
+
+    /// Counts lent secrets replaced outside the strings `inspect` read.
+    fn count_scrubbed(&self, rec: &mut Record, n: usize) {
+        let detector = crate::dlp::secrets::DETECTOR;
+        self.metrics.findings("outbound", detector, "redact", n);
+        let e = rec.hits.entry(detector.to_string()).or_insert((0, dlpjet_policy::Action::Redact));
+        e.0 += n;
+        e.1 = e.1.max(dlpjet_policy::Action::Redact);
+        rec.action = rec.action.max(Some(dlpjet_policy::Action::Redact));
     }
 
     /// A streamed answer: filtered event by event on a task of its own, which writes the audit
@@ -93,11 +141,17 @@ impl Gateway {
         protocol: Protocol,
         tenant: &Tenant,
         tokens: Arc<Tokens>,
+        (opaque, lent, warn_comment): (OpaqueFiles, Secrets, bool),
+        hide_usage: bool,
         model: crate::config::Model,
         mut rec: Record,
     ) -> Response<Body> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-        let mut filter = StreamFilter::new(protocol, tenant, limits.max_json_depth).restoring(tokens);
+        let mut filter = StreamFilter::new(protocol, tenant, limits.max_json_depth)
+            .restoring(tokens)
+            .reading(opaque, lent)
+            .hiding_usage(hide_usage)
+            .warning_comment(warn_comment);
         let idle = limits.upstream_idle();
         let status = resp.status();
         let gw = self.clone();
@@ -168,4 +222,26 @@ impl Gateway {
         r.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
         r
     }
+}
+
+/// The gateway's error in place of a provider error whose body the policy blocked: the
+/// provider's status, and its `type` and `code` when they are plain identifiers.
+fn withheld_error(status: StatusCode, doc: &json::Node, dialect: Dialect) -> Response<Body> {
+    let err = doc.get("error");
+    let ident = |n: Option<&json::Node>| {
+        n.and_then(json::Node::as_str)
+            .filter(|s| {
+                !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+            })
+            .map(str::to_string)
+    };
+    let kind = ident(err.and_then(|e| e.get("type"))).unwrap_or_else(|| "api_error".into());
+    let code = ident(err.and_then(|e| e.get("code"))).unwrap_or_else(|| "upstream_error".into());
+    reply::error(
+        dialect,
+        status,
+        &kind,
+        &code,
+        "the provider's error message was withheld: it held data the data loss prevention policy blocks",
+    )
 }

@@ -97,6 +97,13 @@ impl Gateway {
         let shape = match (req.method(), path.as_str()) {
             (&Method::GET, "/healthz") => return (reply::json(StatusCode::OK, r#"{"status":"ok"}"#), false),
             (&Method::GET, "/metrics") if live.config.metrics => {
+                if let Some(token) = &live.config.metrics_token {
+                    if !bearer_matches(&req, &token.0) {
+                        let mut r = reply::json(StatusCode::UNAUTHORIZED, r#"{"error":"metrics need a bearer token"}"#);
+                        r.headers_mut().insert("www-authenticate", HeaderValue::from_static("Bearer"));
+                        return (r, false);
+                    }
+                }
                 let mut r = Response::new(reply::full(self.metrics.render()));
                 r.headers_mut()
                     .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
@@ -117,6 +124,7 @@ impl Gateway {
             (&Method::POST, "/v1/completions") => Shape::CompletionRequest,
             (&Method::POST, "/v1/embeddings") => Shape::EmbeddingRequest,
             (&Method::POST, "/v1/messages") => Shape::MessagesRequest,
+            (&Method::POST, "/v1/responses") => Shape::ResponsesRequest,
             (
                 _,
                 "/healthz"
@@ -124,7 +132,8 @@ impl Gateway {
                 | "/v1/chat/completions"
                 | "/v1/completions"
                 | "/v1/embeddings"
-                | "/v1/messages",
+                | "/v1/messages"
+                | "/v1/responses",
             ) => {
                 return (
                     reply::error(
@@ -201,6 +210,19 @@ pub(super) fn route_label(path: &str) -> &'static str {
         "/v1/completions" => "completions",
         "/v1/embeddings" => "embeddings",
         "/v1/messages" => "messages",
+        "/v1/responses" => "responses",
         _ => "other",
     }
+}
+
+/// Whether `req` carries `Authorization: Bearer TOKEN`, compared in constant time.
+fn bearer_matches(req: &Request<Incoming>, token: &str) -> bool {
+    let given = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let (a, b) = (given.as_bytes(), token.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

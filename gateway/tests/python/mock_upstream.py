@@ -15,6 +15,8 @@ class Upstream:
         self.reply = "Hello from the provider."
         self.chunk = 4  # characters per streamed delta
         self.status = 200  # answer with this status instead (fallback tests)
+        self.error_body = None  # the body of that answer (JSON-encoded when not bytes)
+        self.error_headers = {}  # and its extra headers (retry-after)
         self.echo = False  # answer with the last message's text instead of `reply`
         self.delay = 0.0  # seconds between streamed events
         self.wait = 0.0  # seconds before answering at all
@@ -34,31 +36,41 @@ class Upstream:
                     up.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 time.sleep(up.wait)
                 if up.status != 200:
-                    return self.send_json(up.status, {"error": {"message": "upstream failure", "type": "server_error"}})
+                    if isinstance(up.error_body, bytes):
+                        return self.send_raw(up.status, "text/plain", up.error_body, up.error_headers)
+                    body = up.error_body or {"error": {"message": "upstream failure", "type": "server_error"}}
+                    return self.send_json(up.status, body, up.error_headers)
+                path = self.path.split("?")[0]
                 req = json.loads(body)
                 self.text = up.reply
                 if up.echo and req.get("messages"):
                     content = req["messages"][-1]["content"]
                     self.text = "You said: " + (content if isinstance(content, str) else content[0]["text"])
-                if self.path == "/v1/chat/completions":
+                if path == "/v1/chat/completions":
                     return self.chat(req)
-                if self.path == "/v1/completions":
+                if path == "/v1/completions":
                     return self.send_json(200, {"id": "cmpl-1", "object": "text_completion", "created": 1, "model": req["model"],
                                                 "choices": [{"index": 0, "text": self.text, "finish_reason": "stop", "logprobs": None}],
                                                 "usage": {"prompt_tokens": 3, "completion_tokens": 5, "total_tokens": 8}})
-                if self.path == "/v1/embeddings":
+                if path == "/v1/embeddings":
                     return self.send_json(200, {"object": "list", "model": req["model"],
                                                 "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
                                                 "usage": {"prompt_tokens": 2, "total_tokens": 2}})
-                if self.path == "/v1/messages":
+                if path == "/v1/messages":
                     return self.messages(req)
+                if path == "/v1/responses":
+                    return self.responses_api(req)
                 self.send_json(404, {"error": {"message": "no such route"}})
 
-            def send_json(self, status, obj):
-                data = json.dumps(obj).encode()
+            def send_json(self, status, obj, headers=None):
+                self.send_raw(status, "application/json", json.dumps(obj).encode(), headers)
+
+            def send_raw(self, status, content_type, data, headers=None):
                 self.send_response(status)
-                self.send_header("content-type", "application/json")
+                self.send_header("content-type", content_type)
                 self.send_header("content-length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -97,6 +109,39 @@ class Upstream:
                     time.sleep(up.delay)
                 self.wfile.write(b"data: [DONE]\r\n\r\n")
                 self.wfile.flush()
+
+            def responses_api(self, req):
+                """OpenAI's Responses API: one message item with one output_text part."""
+                if up.echo and isinstance(req.get("input"), str):
+                    self.text = "You said: " + req["input"]
+                usage = {"input_tokens": 9, "output_tokens": 4, "total_tokens": 13}
+                item = {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                        "content": [{"type": "output_text", "text": self.text, "annotations": []}]}
+                resp = {"id": "resp_1", "object": "response", "created_at": 1, "model": req["model"],
+                        "status": "completed", "output": [item], "usage": usage}
+                if not req.get("stream"):
+                    return self.send_json(200, resp)
+                self.start_stream()
+                seq = [0]
+
+                def ev(name, obj):
+                    obj = dict(obj, type=name, sequence_number=seq[0])
+                    seq[0] += 1
+                    self.wfile.write(f"event: {name}\ndata: {json.dumps(obj)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(up.delay)
+                started = dict(resp, status="in_progress", output=[], usage=None)
+                ev("response.created", {"response": started})
+                ev("response.in_progress", {"response": started})
+                ev("response.output_item.added", {"output_index": 0, "item": dict(item, status="in_progress", content=[])})
+                ids = {"item_id": "msg_1", "output_index": 0, "content_index": 0}
+                ev("response.content_part.added", dict(ids, part={"type": "output_text", "text": "", "annotations": []}))
+                for p in self.pieces():
+                    ev("response.output_text.delta", dict(ids, delta=p, logprobs=[]))
+                ev("response.output_text.done", dict(ids, text=self.text, logprobs=[]))
+                ev("response.content_part.done", dict(ids, part=item["content"][0]))
+                ev("response.output_item.done", {"output_index": 0, "item": item})
+                ev("response.completed", {"response": resp})
 
             def messages(self, req):
                 if not req.get("stream"):

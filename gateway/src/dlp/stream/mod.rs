@@ -8,9 +8,12 @@
 //! a finding, and releases them when the next delta (or the end of the choice) settles them.
 //! What is held back at the end of a choice is written before the event that ends it.
 
+use crate::dlp::fields::{inspect_pieces, OpaqueFiles, Reading, TokenUse};
 use crate::dlp::json::{self, quote, splice, Node};
+use crate::dlp::secrets::{self, Scrubber, Secrets};
 use crate::dlp::sse::{self, Item};
 use crate::dlp::tokenize::{Restorer, Tokens};
+use crate::dlp::walk;
 use dlpjet_policy::{Action, BlockReason, Direction, PolicyStream, Tenant};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -25,6 +28,9 @@ pub enum Protocol {
     OpenAiCompletion,
     /// Anthropic messages: `content_block_delta` text, `input_json_delta` and thinking.
     Anthropic,
+    /// OpenAI responses: `response.output_text.delta`, function-call arguments, refusals,
+    /// reasoning summaries and reasoning text.
+    OpenAiResponses,
 }
 
 /// One scanned text within a stream.
@@ -35,6 +41,12 @@ enum Slot {
     Tool(u64),
     Text,
     Json,
+    /// OpenAI-compatible reasoning deltas: `reasoning_content` (`true`) or `reasoning`.
+    Reasoning(bool),
+    /// A Responses output item's content part.
+    Part(u64),
+    /// A Responses reasoning summary part.
+    Summary(u64),
     Thinking,
 }
 
@@ -66,6 +78,8 @@ pub enum Stop {
 struct Text {
     policy: PolicyStream,
     restore: Option<Restorer>,
+    /// Removes the secrets lent to the request from what the policy released.
+    scrub: Option<Scrubber>,
     carry: Vec<u8>,
     /// What the policy released, before tokens are restored in it (reused across deltas).
     settled: Vec<u8>,
@@ -93,6 +107,20 @@ pub struct StreamFilter {
     stopped: bool,
     /// The request's tokens, put back into the answer.
     tokens: Option<Arc<Tokens>>,
+    /// Secrets lent to the request, removed whatever the policy says.
+    secrets: Secrets,
+    opaque: OpaqueFiles,
+    /// The caller did not ask for usage in the stream (the gateway did, to meter it): the
+    /// usage-only chunk is read, not passed on.
+    hide_usage: bool,
+    /// Where the strings of the current event that went through `feed` start.
+    fed: Vec<usize>,
+    /// Responses: the item id of each output index, for the events the filter writes itself.
+    items: BTreeMap<u64, String>,
+    /// Whether the detectors that warned are named in a comment at the end of the stream
+    /// (a header cannot be added once the first byte has left); `warned` once written.
+    warn_comment: bool,
+    warned: bool,
 }
 
 impl StreamFilter {
@@ -110,7 +138,49 @@ impl StreamFilter {
             last: None,
             stopped: false,
             tokens: None,
+            secrets: Secrets::default(),
+            opaque: OpaqueFiles::default(),
+            hide_usage: false,
+            fed: Vec::new(),
+            items: BTreeMap::new(),
+            warn_comment: false,
+            warned: false,
         }
+    }
+
+    /// Removes `secrets` from everything passed on, and treats payloads it cannot read as
+    /// `opaque` says.
+    pub fn reading(mut self, opaque: OpaqueFiles, secrets: Secrets) -> StreamFilter {
+        self.opaque = opaque;
+        self.secrets = secrets;
+        self
+    }
+
+    /// Names the detectors that warned in an SSE comment (`: x-dlpjet-warning: email,ipv4`)
+    /// before the stream's last event; off by default (strict clients may not expect comments).
+    pub fn warning_comment(mut self, on: bool) -> StreamFilter {
+        self.warn_comment = on;
+        self
+    }
+
+    /// Writes the warning comment, once, if it is on and something warned.
+    fn write_warning(&mut self, out: &mut Vec<u8>) {
+        if !self.warn_comment || self.warned {
+            return;
+        }
+        self.warned = true;
+        let warned: Vec<&str> =
+            self.hits.iter().filter(|(_, (_, a))| *a == Action::Warn).map(|(d, _)| d.as_str()).collect();
+        if !warned.is_empty() {
+            sse::write_comment(out, &format!(" x-dlpjet-warning: {}", warned.join(",")));
+        }
+    }
+
+    /// Reads the OpenAI usage-only chunk (`"choices": []`) without passing it on: the gateway
+    /// asked for it, not the caller, whose `chunk.choices[0]` would fail on it.
+    pub fn hiding_usage(mut self, hide: bool) -> StreamFilter {
+        self.hide_usage = hide;
+        self
     }
 
     /// Puts the request's `tokens` back where the answer's text repeats them (after the
@@ -158,6 +228,7 @@ impl StreamFilter {
                 sse::write_event(out, &e);
             }
         }
+        self.write_warning(out);
         Ok(())
     }
 
@@ -205,6 +276,7 @@ impl StreamFilter {
     fn event(&mut self, e: sse::Event, out: &mut Vec<u8>) -> Result<(), Stop> {
         if self.protocol != Protocol::Anthropic && e.data == "[DONE]" {
             self.finish(out)?;
+            self.write_warning(out);
             sse::write_event(out, &e);
             return Ok(());
         }
@@ -217,44 +289,98 @@ impl StreamFilter {
         let doc = json::parse(data, self.max_depth).map_err(|err| Stop::Malformed(format!("event data: {err}")))?;
         let mut edits = Edits::new();
         let mut before = Vec::new();
+        self.fed.clear();
+        let mut repeats = false;
         match self.protocol {
             Protocol::OpenAiChat | Protocol::OpenAiCompletion => {
                 self.openai(&doc, &mut edits, &mut before)?;
                 self.last = Some(e.data.clone());
             }
             Protocol::Anthropic => self.anthropic(&e, &doc, &mut edits, &mut before)?,
+            Protocol::OpenAiResponses => repeats = self.responses(&e, &doc, &mut edits, &mut before)?,
         }
         for b in &before {
             sse::write_event(out, b);
         }
-        if edits.is_empty() {
+        let usage_only = self.hide_usage
+            && doc.get("usage").is_some_and(|u| !u.is_null())
+            && doc.get("choices").is_some_and(|c| c.items().is_empty());
+        if usage_only {
+            return Ok(());
+        }
+        // Every other string of the event (ids and types aside) is read whole: text a provider
+        // puts in a start event, an error event, logprobs, fields no dialect lists yet.
+        let rest: Vec<_> = walk::strings(&doc).into_iter().filter(|p| !self.fed.contains(&p.node.span.start)).collect();
+        let reading = Reading { opaque: self.opaque, secrets: &self.secrets };
+        let none = Tokens::default();
+        let tokens = TokenUse::Restore(self.tokens.as_deref().unwrap_or(&none));
+        let v = inspect_pieces(&self.tenant, Direction::Outbound, rest, &reading, tokens);
+        if !repeats {
+            for (d, h) in &v.hits {
+                self.count(d, h.count, h.action.unwrap_or(Action::Allow));
+            }
+        }
+        self.action = self.action.max(v.action);
+        if let Some(reason) = v.blocked {
+            return Err(Stop::Blocked(reason));
+        }
+        let mut all: Vec<_> = edits.into_iter().map(|(r, t)| (r, quote(&t))).chain(v.edits).collect();
+        all.sort_by_key(|(r, _)| r.start);
+        let mut data = if all.is_empty() { data.to_vec() } else { splice(data, &all) };
+        // A lent secret anywhere else in the event (an object key, say).
+        if let Some((scrubbed, n)) = self.secrets.scrub(&data) {
+            self.count(secrets::DETECTOR, n, Action::Redact);
+            data = scrubbed;
+        }
+        let kind = doc.get("type").and_then(Node::as_str);
+        if matches!(kind, Some("message_stop" | "response.completed" | "response.incomplete")) {
+            self.write_warning(out);
+        }
+        if all.is_empty() && data.len() == e.data.len() {
             sse::write_event(out, &e);
         } else {
-            let mut edits: Vec<_> = edits.into_iter().map(|(r, t)| (r, quote(&t))).collect();
-            edits.sort_by_key(|(r, _)| r.start);
-            let data = splice(data, &edits);
             let data = String::from_utf8(data).map_err(|_| Stop::Malformed("rewritten event is not UTF-8".into()))?;
             sse::write_event(out, &sse::Event { data, ..e });
         }
         Ok(())
     }
 
+    fn count(&mut self, detector: &str, n: usize, action: Action) {
+        let h = self.hits.entry(detector.to_string()).or_insert((0, Action::Allow));
+        h.0 += n;
+        h.1 = h.1.max(action);
+        self.action = self.action.max(action);
+    }
+
     /// Feeds one delta string; the released text replaces it in the event.
     fn feed(&mut self, key: (u64, Slot), node: &Node, edits: &mut Edits) -> Result<(), Stop> {
         let Some(text) = node.as_str() else { return Ok(()) };
+        self.fed.push(node.span.start);
+        let secrets = &self.secrets;
         let t = self.open.entry(key).or_insert_with(|| Text {
             policy: self.tenant.stream(Direction::Outbound),
             restore: self.tokens.clone().map(Restorer::new),
+            scrub: (!secrets.is_empty()).then(|| Scrubber::new(secrets.clone())),
             carry: Vec::new(),
             settled: Vec::new(),
         });
         let mut released = std::mem::take(&mut t.carry);
-        match &mut t.restore {
-            None => t.policy.push(text.as_bytes(), &mut released).map_err(|b| Stop::Blocked(b.reason))?,
-            Some(r) => {
-                t.settled.clear();
-                t.policy.push(text.as_bytes(), &mut t.settled).map_err(|b| Stop::Blocked(b.reason))?;
-                r.push(&t.settled, &mut released);
+        if t.restore.is_none() && t.scrub.is_none() {
+            t.policy.push(text.as_bytes(), &mut released).map_err(|b| Stop::Blocked(b.reason))?;
+        } else {
+            t.settled.clear();
+            t.policy.push(text.as_bytes(), &mut t.settled).map_err(|b| Stop::Blocked(b.reason))?;
+            let mut restored = Vec::new();
+            let settled = match &mut t.restore {
+                Some(r) => {
+                    r.push(&t.settled, &mut restored);
+                    &restored
+                }
+                None => &t.settled,
+            };
+            match &mut t.scrub {
+                Some(s) => s.push(settled, &mut released),
+                None => released.extend_from_slice(settled),
             }
         }
         let keep = dlpjet::offsets::incomplete_tail(&released);
@@ -266,19 +392,28 @@ impl StreamFilter {
 
     /// Ends one text: the rest of it, now settled.
     fn close(&mut self, key: (u64, Slot)) -> Result<String, Stop> {
-        let Some(Text { policy, restore, carry: mut rest, settled: mut tail }) = self.open.remove(&key) else {
+        let Some(Text { policy, restore, scrub, carry: mut rest, settled: mut tail }) = self.open.remove(&key) else {
             return Ok(String::new());
         };
-        let d = match restore {
-            None => policy.finish(&mut rest),
+        tail.clear();
+        let d = policy.finish(&mut tail);
+        let mut restored = Vec::new();
+        match restore {
             Some(mut r) => {
-                tail.clear();
-                let d = policy.finish(&mut tail);
-                r.push(&tail, &mut rest);
-                r.finish(&mut rest);
-                d
+                r.push(&tail, &mut restored);
+                r.finish(&mut restored);
             }
-        };
+            None => restored = tail,
+        }
+        if let Some(mut s) = scrub {
+            s.push(&restored, &mut rest);
+            s.finish(&mut rest);
+            if s.found > 0 {
+                self.count(secrets::DETECTOR, s.found, Action::Redact);
+            }
+        } else {
+            rest.extend_from_slice(&restored);
+        }
         for f in &d.findings {
             let h = self.hits.entry(f.finding.detector.to_string()).or_insert((0, Action::Allow));
             h.0 += 1;
@@ -328,6 +463,12 @@ impl StreamFilter {
                 }
                 if let Some(c) = delta.get("refusal") {
                     fields.push(((idx, Slot::Refusal), c));
+                }
+                if let Some(c) = delta.get("reasoning_content") {
+                    fields.push(((idx, Slot::Reasoning(true)), c));
+                }
+                if let Some(c) = delta.get("reasoning") {
+                    fields.push(((idx, Slot::Reasoning(false)), c));
                 }
                 for call in delta.get("tool_calls").map(Node::items).unwrap_or_default() {
                     let ti = call.get("index").and_then(Node::as_u64).unwrap_or(0);
@@ -402,6 +543,7 @@ impl StreamFilter {
     fn synthetic(&self, (idx, slot): (u64, Slot), rest: &str) -> sse::Event {
         let text = String::from_utf8_lossy(&quote(rest)).into_owned();
         match self.protocol {
+            Protocol::OpenAiResponses => self.responses_delta((idx, slot), rest),
             Protocol::Anthropic => {
                 let (ty, field) = match slot {
                     Slot::Json => ("input_json_delta", "partial_json"),
@@ -420,6 +562,12 @@ impl StreamFilter {
                 let choice = match slot {
                     Slot::Text => format!(r#"{{"index":{idx},"text":{text},"logprobs":null,"finish_reason":null}}"#),
                     Slot::Refusal => format!(r#"{{"index":{idx},"delta":{{"refusal":{text}}},"finish_reason":null}}"#),
+                    Slot::Reasoning(true) => {
+                        format!(r#"{{"index":{idx},"delta":{{"reasoning_content":{text}}},"finish_reason":null}}"#)
+                    }
+                    Slot::Reasoning(false) => {
+                        format!(r#"{{"index":{idx},"delta":{{"reasoning":{text}}},"finish_reason":null}}"#)
+                    }
                     Slot::Tool(ti) => format!(
                         r#"{{"index":{idx},"delta":{{"tool_calls":[{{"index":{ti},"function":{{"arguments":{text}}}}}]}},"finish_reason":null}}"#
                     ),
@@ -446,229 +594,6 @@ impl StreamFilter {
     }
 }
 
+mod responses;
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use dlpjet_policy::PolicySet;
-
-    const CARD: &str = "4111 1111 1111 1111";
-
-    fn policy() -> PolicySet {
-        PolicySet::from_toml(
-            "version = 1\n[default.detectors.email]\naction = \"redact\"\n[default.detectors.credit_card]\naction = \"block\"\n",
-            None,
-        )
-        .unwrap()
-    }
-
-    fn openai_stream(pieces: &[&str]) -> String {
-        let mut s = String::new();
-        for p in pieces {
-            let data = serde_json::json!({"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",
-                "choices":[{"index":0,"delta":{"content":p},"finish_reason":null}]});
-            s.push_str(&format!("data: {data}\n\n"));
-        }
-        let end = serde_json::json!({"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",
-            "choices":[{"index":0,"delta":{},"finish_reason":"stop"}]});
-        s.push_str(&format!("data: {end}\n\ndata: [DONE]\n\n"));
-        s
-    }
-
-    /// The text the client reassembles from the filtered stream, and whether it saw an error.
-    fn client_text(out: &[u8]) -> (String, bool) {
-        let mut r = sse::Reader::new(1 << 20);
-        let mut items = Vec::new();
-        r.push(out, &mut items).unwrap();
-        let mut text = String::new();
-        let mut error = false;
-        for i in items {
-            let Item::Event(e) = i else { continue };
-            if e.data == "[DONE]" {
-                continue;
-            }
-            let v: serde_json::Value = serde_json::from_str(&e.data).unwrap();
-            if v.get("error").is_some() || v["type"] == "error" {
-                error = true;
-            }
-            for c in v["choices"].as_array().into_iter().flatten() {
-                text.push_str(c["delta"]["content"].as_str().unwrap_or_default());
-            }
-            if v["type"] == "content_block_delta" {
-                text.push_str(v["delta"]["text"].as_str().unwrap_or_default());
-            }
-        }
-        (text, error)
-    }
-
-    fn run(protocol: Protocol, stream: &str, cuts: &[usize]) -> (Vec<u8>, Result<(), Stop>) {
-        let p = policy();
-        let mut f = StreamFilter::new(protocol, p.tenant("default").unwrap(), 64);
-        let mut out = Vec::new();
-        let b = stream.as_bytes();
-        let mut from = 0;
-        for &c in cuts.iter().chain(std::iter::once(&b.len())) {
-            if let Err(e) = f.push(&b[from..c], &mut out) {
-                return (out, Err(e));
-            }
-            from = c;
-        }
-        let r = f.finish(&mut out);
-        (out, r)
-    }
-
-    #[test]
-    fn value_split_across_deltas_is_redacted() {
-        let s = openai_stream(&["write to ja", "ne@exa", "mple.org", " today"]);
-        let (out, r) = run(Protocol::OpenAiChat, &s, &[]);
-        r.unwrap();
-        assert_eq!(client_text(&out), ("write to [EMAIL] today".into(), false));
-    }
-
-    #[test]
-    fn characters_are_never_split_between_events() {
-        let text: String = "写信给🙂é ".repeat(60) + "jane@example.org" + &"é🙂".repeat(40);
-        let chars: Vec<char> = text.chars().collect();
-        let expected = text.replace("jane@example.org", "[EMAIL]");
-        for k in 1..8 {
-            let pieces: Vec<String> = chars.chunks(k).map(|c| c.iter().collect()).collect();
-            let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
-            let (out, r) = run(Protocol::OpenAiChat, &openai_stream(&refs), &[]);
-            r.unwrap();
-            assert_eq!(client_text(&out).0, expected, "{k} characters per delta");
-        }
-    }
-
-    #[test]
-    fn held_back_text_is_written_before_the_finish() {
-        let s = openai_stream(&["mail jane@example.org"]);
-        let (out, r) = run(Protocol::OpenAiChat, &s, &[]);
-        r.unwrap();
-        let text = String::from_utf8(out).unwrap();
-        let rest = text.find("[EMAIL]").unwrap();
-        assert!(rest < text.find("\"stop\"").unwrap(), "{text}");
-        assert!(text.ends_with("data: [DONE]\n\n"));
-    }
-
-    #[test]
-    fn a_blocked_card_never_reaches_the_client() {
-        let s = openai_stream(&["card 4111 11", "11 1111 1", "111 thanks"]);
-        let (out, r) = run(Protocol::OpenAiChat, &s, &[]);
-        assert!(matches!(r, Err(Stop::Blocked(_))));
-        let (text, error) = client_text(&out);
-        assert!(error);
-        assert!(!text.contains("4111"), "{text}");
-    }
-
-    #[test]
-    fn anthropic_stream() {
-        let mut s = String::from(
-            "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":7}}}\n\n",
-        );
-        s.push_str("event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n");
-        for p in ["to jane@ex", "ample.org"] {
-            let d = serde_json::json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":p}});
-            s.push_str(&format!("event: content_block_delta\ndata: {d}\n\n"));
-        }
-        s.push_str("event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n");
-        s.push_str("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":5}}\n\n");
-        s.push_str("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
-        let p = policy();
-        let mut f = StreamFilter::new(Protocol::Anthropic, p.tenant("default").unwrap(), 64);
-        let mut out = Vec::new();
-        f.push(s.as_bytes(), &mut out).unwrap();
-        f.finish(&mut out).unwrap();
-        assert_eq!(client_text(&out), ("to [EMAIL]".into(), false));
-        assert_eq!(f.usage, Usage { input: Some(7), output: Some(5) });
-        assert_eq!(f.hits["email"], (1, Action::Redact));
-    }
-
-    #[test]
-    fn garbage_from_upstream_ends_in_an_error_event() {
-        let (out, r) = run(Protocol::OpenAiChat, "data: {not json\n\n", &[]);
-        assert!(matches!(r, Err(Stop::Malformed(_))));
-        assert!(client_text(&out).1);
-    }
-
-    #[test]
-    fn tokens_split_at_every_offset_come_back_as_values() {
-        std::env::set_var("DLPJET_GATEWAY_STREAM_KEY", "a key of at least sixteen bytes");
-        let p = PolicySet::from_toml(
-            "version = 1\n[default]\npseudonym_key = { env = \"DLPJET_GATEWAY_STREAM_KEY\" }\n\
-             [default.detectors.email]\naction = \"tokenize\"\n",
-            None,
-        )
-        .unwrap();
-        let tenant = p.tenant("default").unwrap();
-        let value = "jane@example.org";
-        let d = tenant.evaluate(Direction::Inbound, value.as_bytes());
-        let token = String::from_utf8(d.redacted.unwrap()).unwrap();
-        let mut tokens = Tokens::default();
-        tokens.insert(token.clone().into_bytes(), value.as_bytes());
-        let tokens = Arc::new(tokens);
-        let text = format!("Dear {token}, [note] I wrote to {token}.");
-        let expected = format!("Dear {value}, [note] I wrote to {value}.");
-        // Every split of the text into two deltas, and every split of the wire into two reads.
-        for at in 0..=text.len() {
-            let s = openai_stream(&[&text[..at], &text[at..]]);
-            for cut in [0, s.len() / 3, s.len() / 2] {
-                let mut f = StreamFilter::new(Protocol::OpenAiChat, tenant, 64).restoring(tokens.clone());
-                let mut out = Vec::new();
-                f.push(&s.as_bytes()[..cut], &mut out).unwrap();
-                f.push(&s.as_bytes()[cut..], &mut out).unwrap();
-                f.finish(&mut out).unwrap();
-                assert_eq!(client_text(&out), (expected.clone(), false), "split at {at}, read cut at {cut}");
-            }
-        }
-    }
-
-    /// Every byte offset of the wire, as the boundary between two network reads, with the card
-    /// and the e-mail address also split across deltas: no prefix of the card reaches the client
-    /// and the address always arrives redacted.
-    #[test]
-    fn every_read_boundary_is_safe() {
-        let pieces = ["Sure. Pay with 4111 11", "11 1111 1111 and mail ja", "ne@exa", "mple.org today."];
-        let s = openai_stream(&pieces);
-        for cut in 0..=s.len() {
-            let (out, r) = run(Protocol::OpenAiChat, &s, &[cut]);
-            assert!(r.is_err(), "cut {cut}: the card was not blocked");
-            let (text, error) = client_text(&out);
-            assert!(error, "cut {cut}: no error event");
-            assert!(!text.contains("4111"), "cut {cut}: {text:?}");
-            assert!(!String::from_utf8_lossy(&out).contains("4111 1"), "cut {cut}");
-        }
-        let s = openai_stream(&pieces[2..]);
-        for cut in 0..=s.len() {
-            let (out, r) = run(Protocol::OpenAiChat, &s, &[cut]);
-            r.unwrap();
-            assert_eq!(client_text(&out), ("[EMAIL] today.".to_string(), false), "cut {cut}");
-        }
-    }
-
-    proptest::proptest! {
-        /// Split anywhere across network reads, a planted card never reaches the client and
-        /// a planted email always arrives redacted.
-        #[test]
-        fn no_split_leaks(cuts in proptest::collection::vec(0usize..2000, 0..6), at in 1usize..8) {
-            let text = format!("hello there {} bye", "x".repeat(at));
-            let (a, b) = text.split_at(at);
-            let pieces = [a, b, " card ", &CARD[..at], &CARD[at..], " end"];
-            let s = openai_stream(&pieces);
-            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (s.len() + 1)).collect();
-            cuts.sort();
-            let (out, r) = run(Protocol::OpenAiChat, &s, &cuts);
-            proptest::prop_assert!(r.is_err());
-            let all = String::from_utf8_lossy(&out);
-            proptest::prop_assert!(!all.contains(&CARD[..at.max(4)]), "{}", all);
-            let digits: String = client_text(&out).0.chars().filter(char::is_ascii_digit).collect();
-            proptest::prop_assert!(!digits.contains("4111"));
-
-            let mail = ["mail ja", "ne@exam", "ple.org", " ok"];
-            let s = openai_stream(&mail);
-            let mut cuts2: Vec<usize> = cuts.iter().map(|c| c % (s.len() + 1)).collect();
-            cuts2.sort();
-            let (out, r) = run(Protocol::OpenAiChat, &s, &cuts2);
-            proptest::prop_assert!(r.is_ok());
-            proptest::prop_assert_eq!(client_text(&out), ("mail [EMAIL] ok".to_string(), false));
-        }
-    }
-}
+mod tests;
