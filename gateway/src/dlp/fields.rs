@@ -205,6 +205,26 @@ pub fn inspect_pieces(
     v
 }
 
+/// Drops (`null`) the `logprobs` of every choice of an answer whose text `edits` rewrite:
+/// logprobs repeat the text token by token, so they would give away what was redacted. Edits
+/// inside a dropped `logprobs` are removed with it.
+pub fn drop_rewritten_logprobs(doc: &Node, edits: &mut Vec<(Range<usize>, Vec<u8>)>) {
+    let mut dropped = Vec::new();
+    for choice in doc.get("choices").map(Node::items).unwrap_or_default() {
+        let Some(lp) = choice.get("logprobs").filter(|lp| !lp.is_null()) else { continue };
+        let inside = |r: &Range<usize>, outer: &Range<usize>| outer.start <= r.start && r.end <= outer.end;
+        if edits.iter().any(|(r, _)| inside(r, &choice.span) && !inside(r, &lp.span)) {
+            dropped.push(lp.span.clone());
+        }
+    }
+    if dropped.is_empty() {
+        return;
+    }
+    edits.retain(|(r, _)| !dropped.iter().any(|d| d.start <= r.start && r.end <= d.end));
+    edits.extend(dropped.into_iter().map(|d| (d, b"null".to_vec())));
+    edits.sort_by_key(|(r, _)| r.start);
+}
+
 /// The strings of the JSON document `text` holds that carry escapes, read decoded (every one
 /// of them: the keys of a tool's arguments are the caller's). `None` when `text` is not JSON
 /// or has no escaped string; else the verdict on them and `text` rewritten when they were.
@@ -397,6 +417,25 @@ mod tests {
             assert_eq!(v.hits["email"].count, 2);
             assert_eq!(v.hits["credit_card"].count, 1);
         }
+    }
+
+    /// When a choice's text is rewritten its logprobs go, with the edits inside them; a choice
+    /// left alone keeps its logprobs.
+    #[test]
+    fn logprobs_of_a_rewritten_choice_are_dropped() {
+        let body = r#"{"choices":[
+            {"index":0,"message":{"content":"mail jane.doe@example.org"},"logprobs":{"content":[{"token":"jane.doe@example.org","logprob":-1},{"token":"jane","logprob":-1}]}},
+            {"index":1,"message":{"content":"nothing here"},"logprobs":{"content":[{"token":"nothing","logprob":-1}]}}]}"#;
+        let policy = redacting();
+        let tenant = policy.tenant("default").unwrap();
+        let doc = parse(body.as_bytes(), 64).unwrap();
+        let mut v = inspect(tenant, Direction::Outbound, &doc, &NO_EXTRAS, TokenUse::Restore(&Tokens::default()));
+        drop_rewritten_logprobs(&doc, &mut v.edits);
+        let out: serde_json::Value =
+            serde_json::from_slice(&crate::dlp::json::splice(body.as_bytes(), &v.edits)).unwrap();
+        assert_eq!(out["choices"][0]["logprobs"], serde_json::Value::Null);
+        assert_eq!(out["choices"][0]["message"]["content"], "mail [EMAIL]");
+        assert_eq!(out["choices"][1]["logprobs"]["content"][0]["token"], "nothing");
     }
 
     #[test]

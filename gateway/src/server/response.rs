@@ -64,7 +64,8 @@ impl Gateway {
         if status.is_success() {
             usage_of(&doc, rec);
         }
-        let v = inspect(tenant, Direction::Outbound, &doc, reading, TokenUse::Restore(tokens));
+        let mut v = inspect(tenant, Direction::Outbound, &doc, reading, TokenUse::Restore(tokens));
+        crate::dlp::fields::drop_rewritten_logprobs(&doc, &mut v.edits);
         self.merge_hits(rec, &v, "outbound");
         rec.action = rec.action.max(Some(v.action));
         if let Some(reason) = &v.blocked {

@@ -117,6 +117,8 @@ pub struct StreamFilter {
     fed: Vec<usize>,
     /// Responses: the item id of each output index, for the events the filter writes itself.
     items: BTreeMap<u64, String>,
+    /// Edits of the current event that replace a value outright (JSON text, not a string).
+    raw: Vec<(Range<usize>, Vec<u8>)>,
     /// Whether the detectors that warned are named in a comment at the end of the stream
     /// (a header cannot be added once the first byte has left); `warned` once written.
     warn_comment: bool,
@@ -143,6 +145,7 @@ impl StreamFilter {
             hide_usage: false,
             fed: Vec::new(),
             items: BTreeMap::new(),
+            raw: Vec::new(),
             warn_comment: false,
             warned: false,
         }
@@ -290,6 +293,7 @@ impl StreamFilter {
         let mut edits = Edits::new();
         let mut before = Vec::new();
         self.fed.clear();
+        self.raw.clear();
         let mut repeats = false;
         match self.protocol {
             Protocol::OpenAiChat | Protocol::OpenAiCompletion => {
@@ -310,7 +314,11 @@ impl StreamFilter {
         }
         // Every other string of the event (ids and types aside) is read whole: text a provider
         // puts in a start event, an error event, logprobs, fields no dialect lists yet.
-        let rest: Vec<_> = walk::strings(&doc).into_iter().filter(|p| !self.fed.contains(&p.node.span.start)).collect();
+        let rest: Vec<_> = walk::strings(&doc)
+            .into_iter()
+            .filter(|p| !self.fed.contains(&p.node.span.start))
+            .filter(|p| !self.raw.iter().any(|(r, _)| r.start <= p.node.span.start && p.node.span.end <= r.end))
+            .collect();
         let reading = Reading { opaque: self.opaque, secrets: &self.secrets };
         let none = Tokens::default();
         let tokens = TokenUse::Restore(self.tokens.as_deref().unwrap_or(&none));
@@ -324,7 +332,8 @@ impl StreamFilter {
         if let Some(reason) = v.blocked {
             return Err(Stop::Blocked(reason));
         }
-        let mut all: Vec<_> = edits.into_iter().map(|(r, t)| (r, quote(&t))).chain(v.edits).collect();
+        let raw = std::mem::take(&mut self.raw);
+        let mut all: Vec<_> = edits.into_iter().map(|(r, t)| (r, quote(&t))).chain(v.edits).chain(raw).collect();
         all.sort_by_key(|(r, _)| r.start);
         let mut data = if all.is_empty() { data.to_vec() } else { splice(data, &all) };
         // A lent secret anywhere else in the event (an object key, say).
@@ -490,6 +499,14 @@ impl StreamFilter {
                         before.push(self.synthetic(key, &rest));
                     }
                 }
+            }
+            // Logprobs carry the delta's text again, token by token: where the text that
+            // leaves differs from what came (held back, redacted), they would give it away.
+            let changed = fields.iter().any(|(_, n)| {
+                edits.iter().find(|(r, _)| *r == n.span).is_some_and(|(_, t)| Some(t.as_str()) != n.as_str())
+            });
+            if let Some(lp) = choice.get("logprobs").filter(|lp| changed && !lp.is_null()) {
+                self.raw.push((lp.span.clone(), b"null".to_vec()));
             }
         }
         Ok(())

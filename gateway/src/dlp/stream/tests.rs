@@ -282,7 +282,7 @@ fn text_outside_the_content_deltas_is_read() {
         s.push_str(&format!("data: {data}\n\n"));
     }
     let logprobs = serde_json::json!({"id":"c1","object":"chat.completion.chunk","model":"m","choices":[{"index":0,
-        "delta":{"content":"x"},"logprobs":{"content":[{"token":"jane@example.org","top_logprobs":[]}]},"finish_reason":null}]});
+        "delta":{"content":"x "},"logprobs":{"content":[{"token":"jane@example.org","top_logprobs":[]}]},"finish_reason":null}]});
     s.push_str(&format!("data: {logprobs}\n\n"));
     s.push_str("data: {\"error\":{\"message\":\"quota for jane@example.org\",\"type\":\"server_error\"}}\n\n");
     s.push_str(&openai_stream(&[]));
@@ -334,4 +334,27 @@ fn prose_with_colons_is_released_as_it_arrives() {
         expected.push_str(piece);
         assert_eq!(client_text(&out).0, expected, "after delta {i}");
     }
+}
+
+/// Logprobs repeat a delta's text token by token: an event whose text was held back or
+/// redacted loses them, so a held-back value cannot leave through them.
+#[test]
+fn logprobs_never_carry_held_back_text() {
+    let p = policy();
+    let mut s = String::new();
+    for piece in ["write to jane.d", "oe@example.org now"] {
+        let tokens: Vec<_> = piece
+            .split_inclusive(['.', ' ', '@'])
+            .map(|t| serde_json::json!({"token": t, "logprob": -1.0, "top_logprobs": []}))
+            .collect();
+        let data = serde_json::json!({"id":"c1","object":"chat.completion.chunk","model":"m",
+            "choices":[{"index":0,"delta":{"content":piece},"logprobs":{"content":tokens},"finish_reason":null}]});
+        s.push_str(&format!("data: {data}\n\n"));
+    }
+    s.push_str(&openai_stream(&["plain words "]));
+    let (out, r) = run(Protocol::OpenAiChat, &s, &[]);
+    r.unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(!out.contains("jane") && !out.contains("oe@"), "{out}");
+    assert_eq!(client_text(out.as_bytes()).0, "write to [EMAIL] nowplain words ");
 }
