@@ -380,6 +380,11 @@ fn config(b: &mut Builder, rng: &mut Rng) {
                 b.push("DLPJET_API_KEY=");
                 b.pos("dlpjet_api_key", &v::dlpjet_key(rng));
                 b.push("\n");
+                // The AI providers' keys a gateway's configuration holds.
+                let (name, id, key) = v::provider_key(rng);
+                b.push(&format!("{name}="));
+                b.pos(id, &key);
+                b.push("\n");
             }
             _ => {
                 b.push("token = get_token(user_id)\nmax_tokens = 4096\nreplicas = ");

@@ -170,6 +170,24 @@ pub fn dlpjet_key(rng: &mut Rng) -> String {
     format!("{body}{}", String::from_utf8_lossy(&check))
 }
 
+/// An AI provider's API key in its published format: (environment variable, detector, key).
+pub fn provider_key(rng: &mut Rng) -> (&'static str, &'static str, String) {
+    const TOKEN: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    match rng.below(4) {
+        0 => {
+            let prefix = *rng.pick(&["sk-ant-api03-", "sk-ant-admin01-"]);
+            ("ANTHROPIC_API_KEY", "anthropic_key", format!("{prefix}{}AA", rng.string(TOKEN, 93)))
+        }
+        1 => ("GROQ_API_KEY", "groq_key", format!("gsk_{}", rng.string(ALNUM, 52))),
+        2 => {
+            let prefix = *rng.pick(&["hf_", "api_org_"]);
+            ("HF_TOKEN", "huggingface_token", format!("{prefix}{}", rng.string(LETTERS, 34)))
+        }
+        _ => ("XAI_API_KEY", "xai_key", format!("xai-{}{}", rng.digits(1), rng.string(ALNUM, 79))),
+    }
+}
+
 /// A Slack token or webhook URL.
 pub fn slack(rng: &mut Rng) -> String {
     match rng.below(3) {

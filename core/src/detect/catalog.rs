@@ -40,11 +40,19 @@ pub enum Builtin {
     GenericSecret,
     /// dlpjet's own API keys (`dlpjet_live_…`), checksum-checked.
     DlpjetApiKey,
+    /// Anthropic API and admin keys (`sk-ant-api03-…`, `sk-ant-admin01-…`).
+    AnthropicKey,
+    /// Groq API keys (`gsk_…`).
+    GroqKey,
+    /// Hugging Face access and organisation tokens (`hf_…`, `api_org_…`).
+    HuggingfaceToken,
+    /// xAI API keys (`xai-…`).
+    XaiKey,
 }
 
 impl Builtin {
     /// Every built-in detector, in catalogue order.
-    pub const ALL: [Builtin; 18] = [
+    pub const ALL: [Builtin; 22] = [
         Builtin::CreditCard,
         Builtin::UsSsn,
         Builtin::Email,
@@ -63,6 +71,10 @@ impl Builtin {
         Builtin::Iban,
         Builtin::GenericSecret,
         Builtin::DlpjetApiKey,
+        Builtin::AnthropicKey,
+        Builtin::GroqKey,
+        Builtin::HuggingfaceToken,
+        Builtin::XaiKey,
     ];
 
     /// The stable id (`"credit_card"`, `"us_ssn"`, …).
@@ -86,6 +98,10 @@ impl Builtin {
             Builtin::Iban => "iban",
             Builtin::GenericSecret => "generic_secret",
             Builtin::DlpjetApiKey => "dlpjet_api_key",
+            Builtin::AnthropicKey => "anthropic_key",
+            Builtin::GroqKey => "groq_key",
+            Builtin::HuggingfaceToken => "huggingface_token",
+            Builtin::XaiKey => "xai_key",
         }
     }
 
@@ -115,6 +131,10 @@ impl Builtin {
             Builtin::Iban => "International Bank Account Numbers of every registered country",
             Builtin::GenericSecret => "high-entropy values assigned to password, secret, token or key names",
             Builtin::DlpjetApiKey => "dlpjet's own API keys (dlpjet_live_…)",
+            Builtin::AnthropicKey => "Anthropic API and admin keys (sk-ant-api03-, sk-ant-admin01-)",
+            Builtin::GroqKey => "Groq API keys (gsk_ and 52 characters)",
+            Builtin::HuggingfaceToken => "Hugging Face access (hf_) and organisation (api_org_) tokens",
+            Builtin::XaiKey => "xAI API keys (xai- and 70-120 characters)",
         }
     }
 
@@ -138,6 +158,8 @@ impl Builtin {
             Builtin::Iban => "country length and ISO 7064 mod-97",
             Builtin::GenericSecret => "entropy, not a placeholder or code reference",
             Builtin::DlpjetApiKey => "format and CRC-32 checksum",
+            Builtin::AnthropicKey => "prefix, 93 characters and the AA suffix",
+            Builtin::GroqKey | Builtin::HuggingfaceToken | Builtin::XaiKey => "vendor prefix, alphabet and length",
         }
     }
 
@@ -162,6 +184,12 @@ impl Builtin {
             Builtin::Iban => "DE89 3704 0044 0532 0130 00",
             Builtin::GenericSecret => "password = \"Zq8#rT2!mW5x\"",
             Builtin::DlpjetApiKey => "dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5EL",
+            Builtin::AnthropicKey => {
+                "sk-ant-api03-Xq7Lm2Pz9Rt4Vw6Yb1Nc8Dk3Fh5Gj0Ks7Ue2Wa9Ir4Ot6Sy1Qp8Mx3Lz5Bv0Cn7Dh2Fj9Gk4Hl6Jm1Kn8Lp3Mq5Nr0Os7AA"
+            }
+            Builtin::GroqKey => "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",
+            Builtin::HuggingfaceToken => "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",
+            Builtin::XaiKey => "xai-Xq7Lm2Pz9Rt4Vw6Yb1Nc8Dk3Fh5Gj0Ks7Ue2Wa9Ir4Ot6Sy1Qp8Mx3Lz5Bv0Cn7Dh2Fj9Gk4Hl6Jm1Kn8Lp",
         }
     }
 
@@ -176,7 +204,11 @@ impl Builtin {
             | Builtin::StripeKey
             | Builtin::OpenaiKey
             | Builtin::GoogleApiKey
-            | Builtin::DlpjetApiKey => 90,
+            | Builtin::DlpjetApiKey
+            | Builtin::AnthropicKey
+            | Builtin::GroqKey
+            | Builtin::HuggingfaceToken
+            | Builtin::XaiKey => 90,
             Builtin::AwsSecretAccessKey => 85,
             Builtin::Iban => 80,
             Builtin::CreditCard => 75,

@@ -18,6 +18,7 @@ pub(crate) mod ipv4;
 pub(crate) mod ipv6;
 pub(crate) mod phone;
 pub(crate) mod private_key;
+pub(crate) mod provider_keys;
 pub(crate) mod ssn;
 pub(crate) mod tokens;
 pub(crate) mod units;

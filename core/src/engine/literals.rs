@@ -24,6 +24,10 @@ enum Kind {
     Jwt,
     Keyword,
     DlpjetKey,
+    Anthropic,
+    Groq,
+    Huggingface,
+    Xai,
 }
 
 impl Kind {
@@ -41,6 +45,7 @@ impl Kind {
             Kind::Jwt => 2048 + 6144 + 1024 + 8,
             Kind::Keyword => 2 * 40 + 16 + detect::generic::MAX_VALUE + 2,
             Kind::DlpjetKey => crate::validate::apikey::KEY_LEN + 1,
+            Kind::Anthropic | Kind::Groq | Kind::Huggingface | Kind::Xai => detect::provider_keys::REACH,
         }
     }
 }
@@ -161,8 +166,21 @@ impl LiteralLane {
         if on(Builtin::StripeKey) {
             add(&["sk_live_", "rk_live_"], Kind::Stripe);
         }
+        // Before OpenAI's `sk-`: at one position the first literal added wins.
+        if on(Builtin::AnthropicKey) {
+            add(&["sk-ant-api03-", "sk-ant-admin01-"], Kind::Anthropic);
+        }
         if on(Builtin::OpenaiKey) {
             add(&["sk-"], Kind::Openai);
+        }
+        if on(Builtin::GroqKey) {
+            add(&["gsk_"], Kind::Groq);
+        }
+        if on(Builtin::HuggingfaceToken) {
+            add(&["hf_", "api_org_"], Kind::Huggingface);
+        }
+        if on(Builtin::XaiKey) {
+            add(&["xai-"], Kind::Xai);
         }
         if on(Builtin::GoogleApiKey) {
             add(&["AIza"], Kind::Google);
@@ -306,6 +324,10 @@ impl LiteralLane {
             Kind::PrivateKey => detect::private_key::eval(&w, len, sink),
             Kind::Jwt => detect::tokens::jwt(&w, sink),
             Kind::Keyword => detect::generic::eval(&w, len, sink),
+            Kind::Anthropic => detect::provider_keys::anthropic(&w, len, sink),
+            Kind::Groq => detect::provider_keys::groq(&w, len, sink),
+            Kind::Huggingface => detect::provider_keys::huggingface(&w, len, sink),
+            Kind::Xai => detect::provider_keys::xai(&w, len, sink),
         }
     }
 }
