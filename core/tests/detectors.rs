@@ -47,6 +47,18 @@ const CASES: &[(&str, &str, &str)] = &[
     ("us_ssn", "group 123-00-4567", ""),
     ("us_ssn", "serial 123-45-0000", ""),
     ("us_ssn", "mixed 123-45 6789", ""),
+    // Dotted, with its own context word (a dotted number alone may be a version or a decimal).
+    ("us_ssn", "SSN 078.05.1123 on file", "078.05.1123"),
+    ("us_ssn", "release 123.45.6789 is out", ""),
+    ("us_ssn", "SSN: 215551337, then a total of 545055578", "215551337"),
+    // ITINs (IRS: 9XX, group 50-65, 70-88, 90-92, 94-99) are not SSNs, and not dropped.
+    ("us_itin", "ITIN 912-70-3456 on the W-7", "912-70-3456"),
+    ("us_itin", "taxpayer id 978945678", "978945678"),
+    ("us_itin", "SSN/ITIN: 900 94 1234", "900 94 1234"),
+    ("us_itin", "SSN/ITIN: 900 93 1234", ""),
+    ("us_itin", "order 978945678 shipped", ""),
+    ("us_itin", "group 912-89-3456 is not issued", ""),
+    ("us_ssn", "ITIN 912-70-3456", ""),
     // email
     ("email", "mail jane.doe+news@mail.example.co.uk.", "jane.doe+news@mail.example.co.uk"),
     ("email", "<a.b@sub.example.technology>", "a.b@sub.example.technology"),
@@ -189,6 +201,22 @@ fn detector_table() {
         }
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Each bare value in a list finds its own label, the nearest one, not the first of the list
+/// (the second used to be dropped: the context search took the leftmost word, and the first
+/// value stood between).
+#[test]
+fn labelled_values_in_a_list_each_find_their_own_label() {
+    let scanner = Scanner::new();
+    for (text, want) in [
+        ("SSN: 215551337, SSN: 545055578", vec!["215551337", "545055578"]),
+        ("SSN 215551337; SSN 545055578; SSN 078051120", vec!["215551337", "545055578", "078051120"]),
+        ("ITIN: 978945678, ITIN: 912701234", vec!["978945678", "912701234"]),
+    ] {
+        let got: Vec<String> = found(&scanner, text).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(got, want, "{text}");
+    }
 }
 
 #[test]

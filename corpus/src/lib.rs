@@ -237,7 +237,9 @@ fn sentence(b: &mut Builder, rng: &mut Rng) {
         8 => {
             b.push("Case reference ");
             b.neg("invalid_ssn", &v::ssn_invalid(rng));
-            b.push(" is not a real number. ");
+            b.push(" is not a real number, but the ITIN ");
+            b.pos("us_itin", &v::itin(rng));
+            b.push(" is. ");
         }
         9 => {
             b.push("Ticket ");

@@ -69,6 +69,13 @@ pub fn ssn_parts(rng: &mut Rng) -> (u64, u64, u64) {
     (area, rng.range(1, 100), rng.range(1, 10000))
 }
 
+/// A US ITIN in the IRS's ranges: area 900-999, group 50-65, 70-88, 90-92 or 94-99.
+pub fn itin(rng: &mut Rng) -> String {
+    let group = *rng.pick(&[50u64, 57, 65, 70, 78, 88, 90, 92, 94, 99]);
+    let sep = if rng.chance(0.8) { "-" } else { " " };
+    format!("{}{sep}{group:02}{sep}{:04}", rng.range(900, 1000), rng.range(1, 10000))
+}
+
 /// A formatted SSN.
 pub fn ssn(rng: &mut Rng) -> String {
     let (a, g, s) = ssn_parts(rng);
@@ -82,7 +89,12 @@ pub fn ssn_invalid(rng: &mut Rng) -> String {
     match rng.below(4) {
         0 => format!("000-{g:02}-{s:04}"),
         1 => format!("666-{g:02}-{s:04}"),
-        2 => format!("{}-{g:02}-{s:04}", rng.range(900, 1000)),
+        // A 900-series area with a group no ITIN uses (ITINs are found as `us_itin`).
+        2 => format!(
+            "{}-{:02}-{s:04}",
+            rng.range(900, 1000),
+            *rng.pick(&[1u64, 12, 23, 34, 45, 49, 66, 67, 68, 69, 89, 93])
+        ),
         _ => format!("{a:03}-00-{s:04}"),
     }
 }

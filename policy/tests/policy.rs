@@ -269,7 +269,7 @@ detectors = ["mail"]
 values = ["x"]
 "#,
         kind: PolicyErrorKind::UnknownDetector,
-        error: "policy.toml:3:14: default.allowlists[0].detectors[0]: unknown detector \"mail\"; known ids: credit_card, us_ssn, email, phone, aws_access_key_id, aws_secret_access_key, github_token, slack_token, stripe_key, openai_key, google_api_key, private_key, jwt, ipv4, ipv6, iban, generic_secret, dlpjet_api_key, anthropic_key, groq_key, huggingface_token, xai_key",
+        error: "policy.toml:3:14: default.allowlists[0].detectors[0]: unknown detector \"mail\"; known ids: credit_card, us_ssn, email, phone, aws_access_key_id, aws_secret_access_key, github_token, slack_token, stripe_key, openai_key, google_api_key, private_key, jwt, ipv4, ipv6, iban, generic_secret, dlpjet_api_key, anthropic_key, groq_key, huggingface_token, xai_key, us_itin",
     },
     Broken {
         name: "unknown_detector_disable",
@@ -278,7 +278,7 @@ values = ["x"]
 disable = ["ipv5"]
 "#,
         kind: PolicyErrorKind::UnknownDetector,
-        error: "policy.toml:3:12: tenants.t.disable[0]: unknown detector \"ipv5\"; known ids: credit_card, us_ssn, email, phone, aws_access_key_id, aws_secret_access_key, github_token, slack_token, stripe_key, openai_key, google_api_key, private_key, jwt, ipv4, ipv6, iban, generic_secret, dlpjet_api_key, anthropic_key, groq_key, huggingface_token, xai_key",
+        error: "policy.toml:3:12: tenants.t.disable[0]: unknown detector \"ipv5\"; known ids: credit_card, us_ssn, email, phone, aws_access_key_id, aws_secret_access_key, github_token, slack_token, stripe_key, openai_key, google_api_key, private_key, jwt, ipv4, ipv6, iban, generic_secret, dlpjet_api_key, anthropic_key, groq_key, huggingface_token, xai_key, us_itin",
     },
     Broken {
         name: "unknown_detector_enable",
@@ -287,7 +287,7 @@ disable = ["ipv5"]
 enable = ["email", "emali"]
 "#,
         kind: PolicyErrorKind::UnknownDetector,
-        error: "policy.toml:3:20: default.enable[1]: unknown detector \"emali\"; known ids: credit_card, us_ssn, email, phone, aws_access_key_id, aws_secret_access_key, github_token, slack_token, stripe_key, openai_key, google_api_key, private_key, jwt, ipv4, ipv6, iban, generic_secret, dlpjet_api_key, anthropic_key, groq_key, huggingface_token, xai_key",
+        error: "policy.toml:3:20: default.enable[1]: unknown detector \"emali\"; known ids: credit_card, us_ssn, email, phone, aws_access_key_id, aws_secret_access_key, github_token, slack_token, stripe_key, openai_key, google_api_key, private_key, jwt, ipv4, ipv6, iban, generic_secret, dlpjet_api_key, anthropic_key, groq_key, huggingface_token, xai_key, us_itin",
     },
     Broken {
         name: "unknown_detector_rule",
@@ -296,7 +296,7 @@ enable = ["email", "emali"]
 action = "block"
 "#,
         kind: PolicyErrorKind::UnknownDetector,
-        error: "policy.toml:2:1: tenants.acme.detectors.credt_card: unknown detector \"credt_card\"; known ids: credit_card, us_ssn, email, phone, aws_access_key_id, aws_secret_access_key, github_token, slack_token, stripe_key, openai_key, google_api_key, private_key, jwt, ipv4, ipv6, iban, generic_secret, dlpjet_api_key, anthropic_key, groq_key, huggingface_token, xai_key",
+        error: "policy.toml:2:1: tenants.acme.detectors.credt_card: unknown detector \"credt_card\"; known ids: credit_card, us_ssn, email, phone, aws_access_key_id, aws_secret_access_key, github_token, slack_token, stripe_key, openai_key, google_api_key, private_key, jwt, ipv4, ipv6, iban, generic_secret, dlpjet_api_key, anthropic_key, groq_key, huggingface_token, xai_key, us_itin",
     },
     Broken {
         name: "unknown_parent",

@@ -48,11 +48,13 @@ pub enum Builtin {
     HuggingfaceToken,
     /// xAI API keys (`xai-…`).
     XaiKey,
+    /// US Individual Taxpayer Identification Numbers (9XX-7X-XXXX in the IRS's ranges).
+    UsItin,
 }
 
 impl Builtin {
     /// Every built-in detector, in catalogue order.
-    pub const ALL: [Builtin; 22] = [
+    pub const ALL: [Builtin; 23] = [
         Builtin::CreditCard,
         Builtin::UsSsn,
         Builtin::Email,
@@ -75,6 +77,7 @@ impl Builtin {
         Builtin::GroqKey,
         Builtin::HuggingfaceToken,
         Builtin::XaiKey,
+        Builtin::UsItin,
     ];
 
     /// The stable id (`"credit_card"`, `"us_ssn"`, …).
@@ -102,6 +105,7 @@ impl Builtin {
             Builtin::GroqKey => "groq_key",
             Builtin::HuggingfaceToken => "huggingface_token",
             Builtin::XaiKey => "xai_key",
+            Builtin::UsItin => "us_itin",
         }
     }
 
@@ -114,7 +118,9 @@ impl Builtin {
     pub fn description(self) -> &'static str {
         match self {
             Builtin::CreditCard => "payment card numbers of the major networks, 13-19 digits, contiguous or grouped",
-            Builtin::UsSsn => "US Social Security numbers (AAA-GG-SSSS; bare 9 digits only beside a context word)",
+            Builtin::UsSsn => {
+                "US Social Security numbers (AAA-GG-SSSS; bare or dotted 9 digits only beside a context word)"
+            }
             Builtin::Email => "e-mail addresses with a dotted domain",
             Builtin::Phone => "US/NANP phone numbers and E.164 international numbers",
             Builtin::AwsAccessKeyId => "AWS access key ids (AKIA, ASIA, … and 16 base32 characters)",
@@ -135,6 +141,7 @@ impl Builtin {
             Builtin::GroqKey => "Groq API keys (gsk_ and 52 characters)",
             Builtin::HuggingfaceToken => "Hugging Face access (hf_) and organisation (api_org_) tokens",
             Builtin::XaiKey => "xAI API keys (xai- and 70-120 characters)",
+            Builtin::UsItin => "US taxpayer ids (ITIN: 9XX-GG-SSSS, group 50-65, 70-88, 90-92, 94-99)",
         }
     }
 
@@ -159,6 +166,7 @@ impl Builtin {
             Builtin::GenericSecret => "entropy, not a placeholder or code reference",
             Builtin::DlpjetApiKey => "format and CRC-32 checksum",
             Builtin::AnthropicKey => "prefix, 93 characters and the AA suffix",
+            Builtin::UsItin => "area 900-999 and the IRS's group ranges",
             Builtin::GroqKey | Builtin::HuggingfaceToken | Builtin::XaiKey => "vendor prefix, alphabet and length",
         }
     }
@@ -189,6 +197,7 @@ impl Builtin {
             }
             Builtin::GroqKey => "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",
             Builtin::HuggingfaceToken => "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",
+            Builtin::UsItin => "912-70-3456",
             Builtin::XaiKey => "xai-Xq7Lm2Pz9Rt4Vw6Yb1Nc8Dk3Fh5Gj0Ks7Ue2Wa9Ir4Ot6Sy1Qp8Mx3Lz5Bv0Cn7Dh2Fj9Gk4Hl6Jm1Kn8Lp",
         }
     }
@@ -212,7 +221,7 @@ impl Builtin {
             Builtin::AwsSecretAccessKey => 85,
             Builtin::Iban => 80,
             Builtin::CreditCard => 75,
-            Builtin::UsSsn => 70,
+            Builtin::UsSsn | Builtin::UsItin => 70,
             Builtin::Email => 65,
             Builtin::Phone => 60,
             Builtin::Ipv6 => 55,

@@ -70,6 +70,24 @@ pub(crate) fn around<W: AsRef<[u8]>>(hay: &[u8], s: usize, e: usize, words: &[W]
         .or_else(|| find_word(hay, e, e.saturating_add(CONTEXT_WINDOW), words))
 }
 
+/// The context word nearest a value at `[s, e)`: the last one within the window before it, and
+/// the first one within the window after it (a value's own label is the nearest one, not the
+/// first of a list of labelled values: `SSN: 1, SSN: 2`).
+pub(crate) fn nearest<W: AsRef<[u8]>>(
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    words: &[W],
+) -> (Option<(usize, usize)>, Option<(usize, usize)>) {
+    let mut before = None;
+    let mut lo = s.saturating_sub(CONTEXT_WINDOW);
+    while let Some(m) = find_word(hay, lo, s, words) {
+        before = Some(m);
+        lo = m.1.max(m.0 + 1);
+    }
+    (before, find_word(hay, e, e.saturating_add(CONTEXT_WINDOW), words))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +102,13 @@ mod tests {
         assert_eq!(find_word(b"ssns", 0, 4, &words), None);
         assert_eq!(find_word(b"customer_ssn", 0, 12, &words), Some((9, 12)));
         assert_eq!(find_word(b"[US_SSN] 1", 0, 10, &words), None);
+    }
+
+    #[test]
+    fn the_nearest_word_on_each_side() {
+        let hay = b"SSN: 215551337, SSN: 545055578 (ssn)";
+        assert_eq!(nearest(hay, 21, 30, &["ssn"]), (Some((16, 19)), Some((32, 35))));
+        assert_eq!(nearest(hay, 5, 14, &["ssn"]), (Some((0, 3)), Some((16, 19))));
     }
 
     #[test]

@@ -1,4 +1,10 @@
-//! US Social Security numbers.
+//! US Social Security numbers and Individual Taxpayer Identification Numbers.
+//!
+//! Both are nine digits, `AAA-GG-SSSS`. SSNs never start with 9; ITINs always do, with a group
+//! in the IRS's ranges (50-65, 70-88, 90-92, 94-99). Grouped with dashes or spaces a value
+//! stands on its own (a context word raises its confidence); bare or dotted (`078.05.1123`,
+//! also a version or a decimal) it needs a context word of its own: the nearest one before
+//! it, or the first after it, with no other value in between.
 
 use super::catalog::Builtin;
 use super::units::{left_free, right_free, NumTok};
@@ -9,40 +15,68 @@ use crate::validate::ssn_valid;
 const CONTEXT: &[&str] =
     &["ssn", "ssns", "ss#", "social security", "social security number", "social sec", "ssa", "taxpayer"];
 
+/// ITINs are often labelled as SSNs (`SSN/ITIN`), so both sets of words count for them.
+const ITIN_CONTEXT: &[&str] = &[
+    "itin",
+    "itins",
+    "taxpayer",
+    "tin",
+    "tax id",
+    "individual taxpayer",
+    "ssn",
+    "ss#",
+    "social security",
+    "social security number",
+];
+
+/// Whether `(area, group)` is in the IRS's ITIN ranges.
+pub(crate) fn itin(area: u16, group: u16) -> bool {
+    (900..=999).contains(&area) && matches!(group, 50..=65 | 70..=88 | 90..=92 | 94..=99)
+}
+
 pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
-    let t = NumTok::read(w, p, b" -");
+    let t = NumTok::read(w, p, b" -.");
     if t.overflow || t.nd != 9 || !left_free(w.hay, p) || !right_free(w, t.end) {
         return;
     }
-    let det = Builtin::UsSsn.index();
     let formatted = t.groups() == [3, 2, 4];
     if !formatted && t.ng != 1 {
         return;
     }
     let (area, group, serial) = (t.value(0, 3) as u16, t.value(3, 5) as u16, t.value(5, 9) as u16);
-    if !ssn_valid(area, group, serial) {
-        out.reject(det, p, t.end, Rejection::Validation("ssn ranges"));
+    let is_itin = itin(area, group) && out.on(Builtin::UsItin);
+    let (b, words, rule) =
+        if is_itin { (Builtin::UsItin, ITIN_CONTEXT, "itin ranges") } else { (Builtin::UsSsn, CONTEXT, "ssn ranges") };
+    if !out.on(b) {
         return;
     }
-    let mut ctx = context::around(w.hay, p, t.end, CONTEXT);
-    if !formatted {
-        // A bare number needs its own context word: none if another number stands between
-        // ("social security number: 536621889. Order 490149688").
-        ctx = ctx.filter(|&(cs, ce)| {
-            let between = if ce <= p { &w.hay[ce..p] } else { &w.hay[t.end..cs] };
-            // Redaction output (`***`, `[LABEL]`) stands for a value too.
-            !between.iter().any(|&b| b.is_ascii_digit() || b == b'*' || b == b'[')
-        });
+    let det = b.index();
+    if !is_itin && !ssn_valid(area, group, serial) {
+        out.reject(det, p, t.end, Rejection::Validation(rule));
+        return;
     }
-    let (base, conf) = match (formatted, ctx.is_some()) {
-        (true, false) => (0.85, 0.85),
-        (true, true) => (0.85, 0.97),
-        (false, true) => (0.8, 0.8),
-        (false, false) => {
+    let needs_own = !formatted || t.sep == b'.';
+    let ctx = if needs_own {
+        // Its own context word: none if another number (or a redaction standing for one)
+        // stands between ("social security number: 536621889. Order 490149688").
+        let clear = |&(cs, ce): &(usize, usize)| {
+            let between = if ce <= p { &w.hay[ce..p] } else { &w.hay[t.end..cs] };
+            !between.iter().any(|&b| b.is_ascii_digit() || b == b'*' || b == b'[')
+        };
+        let (before, after) = context::nearest(w.hay, p, t.end, words);
+        before.filter(clear).or(after.filter(clear))
+    } else {
+        context::around(w.hay, p, t.end, words)
+    };
+    let (base, conf) = match (needs_own, ctx.is_some()) {
+        (false, false) => (0.85, 0.85),
+        (false, true) => (0.85, 0.97),
+        (true, true) => (0.8, 0.8),
+        (true, false) => {
             out.reject(det, p, t.end, Rejection::MissingContext);
             return;
         }
     };
-    let why = Why { validator: Some("ssn ranges"), context: out.abs(ctx), base };
+    let why = Why { validator: Some(rule), context: out.abs(ctx), base };
     out.found(w, det, p, t.end, conf, why);
 }

@@ -39,8 +39,8 @@ const DIGIT_START_BACK: usize = 2;
 /// How far before its anchor a punctuation candidate may start (email local part, IPv6).
 const PUNCT_START_BACK: usize = detect::email::MAX_LOCAL + 1;
 
-const DIGIT_DETECTORS: [Builtin; 5] =
-    [Builtin::CreditCard, Builtin::UsSsn, Builtin::Phone, Builtin::Ipv4, Builtin::Iban];
+const DIGIT_DETECTORS: [Builtin; 6] =
+    [Builtin::CreditCard, Builtin::UsSsn, Builtin::UsItin, Builtin::Phone, Builtin::Ipv4, Builtin::Iban];
 
 /// Where each lane has got to, in absolute stream offsets.
 #[derive(Clone, Debug, Default)]
@@ -209,7 +209,7 @@ impl Engine {
             if plan.card && sink.on(Builtin::CreditCard) {
                 detect::card::eval(&w, p, sink);
             }
-            if plan.ssn && sink.on(Builtin::UsSsn) {
+            if plan.ssn && (sink.on(Builtin::UsSsn) || sink.on(Builtin::UsItin)) {
                 detect::ssn::eval(&w, p, sink);
             }
             if plan.phone && sink.on(Builtin::Phone) {
@@ -332,7 +332,7 @@ fn plan(w: &Window, p: usize) -> Plan {
     let phone_delim = matches!(next, b' ' | b'-' | b'.' | b'(' | b')') && (more || then == b'(' || then == b' ');
     Plan {
         card: run >= 13 || (run == 4 && grouped) || evasive,
-        ssn: run == 9 || (run == 3 && grouped) || evasive,
+        ssn: run == 9 || (run == 3 && (grouped || (next == b'.' && more))) || evasive,
         phone: matches!(prev, b'+' | b'(') || ((run == 3 || run == 1) && phone_delim) || evasive,
         ipv4: run <= 3 && next == b'.' && then.is_ascii_digit(),
         iban: false,
