@@ -28,6 +28,14 @@ const CASES: &[(&str, &str, &str)] = &[
     ("credit_card", "zw 4111\u{200b}1111\u{200b}1111\u{200b}1111 x", "4111\u{200b}1111\u{200b}1111\u{200b}1111"),
     ("credit_card", "fw ４１１１１１１１１１１１１１１１ x", "４１１１１１１１１１１１１１１１"),
     ("credit_card", "luhn 4111111111111112", ""),
+    // Networks by their published ranges and lengths.
+    ("credit_card", "jcb 15-digit 213152601815907 ok", "213152601815907"),
+    ("credit_card", "jcb 1800 8301 66131 82", ""),
+    ("credit_card", "maestro 6759 6091 3909 9608", "6759 6091 3909 9608"),
+    ("credit_card", "maestro 6763308246281948211", "6763308246281948211"),
+    ("credit_card", "mir 2201786579754323.", "2201786579754323"),
+    ("credit_card", "uatp 1252 760189 55597", "1252 760189 55597"),
+    ("credit_card", "uatp 125276018955598", ""),
     ("credit_card", "long 41111111111111111111111", ""),
     ("credit_card", "id ORD4111111111111111", ""),
     ("credit_card", "id x_4111111111111111_y", ""),
@@ -217,6 +225,19 @@ fn labelled_values_in_a_list_each_find_their_own_label() {
         let got: Vec<String> = found(&scanner, text).into_iter().map(|(_, v)| v).collect();
         assert_eq!(got, want, "{text}");
     }
+}
+
+/// The same number in several formats on one line: one finding per occurrence (the
+/// contiguous one used to be read together with the next group and dropped).
+#[test]
+fn one_number_in_several_formats_on_a_line() {
+    let scanner = Scanner::new();
+    let text = "4012888888881881 4012-8888-8888-1881 4012 8888 8888 1881";
+    let got: Vec<String> = found(&scanner, text).into_iter().map(|(_, v)| v).collect();
+    assert_eq!(got, ["4012888888881881", "4012-8888-8888-1881", "4012 8888 8888 1881"]);
+    let text = "cards: 4012888888881881 5555555555554444 378282246310005";
+    let got: Vec<String> = found(&scanner, text).into_iter().map(|(_, v)| v).collect();
+    assert_eq!(got, ["4012888888881881", "5555555555554444", "378282246310005"]);
 }
 
 #[test]

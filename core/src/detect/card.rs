@@ -32,6 +32,9 @@ pub(crate) fn network(d: &[u8]) -> Option<&'static str> {
         5 if (51..=55).contains(&p(2)) && n == 16 => Some("mastercard"),
         2 if (2221..=2720).contains(&p(4)) && n == 16 => Some("mastercard"),
         3 if matches!(p(2), 34 | 37) && n == 15 => Some("amex"),
+        2 | 1 if matches!(p(4), 2131 | 1800) && n == 15 => Some("jcb"),
+        2 if (2200..=2204).contains(&p(4)) && (16..=19).contains(&n) => Some("mir"),
+        1 if n == 15 => Some("uatp"),
         3 if (3528..=3589).contains(&p(4)) && (16..=19).contains(&n) => Some("jcb"),
         3 if ((300..=305).contains(&p(3)) || p(4) == 3095 || matches!(p(2), 36 | 38 | 39))
             && (14..=19).contains(&n) =>
@@ -44,6 +47,12 @@ pub(crate) fn network(d: &[u8]) -> Option<&'static str> {
             Some("discover")
         }
         6 if p(2) == 62 && (16..=19).contains(&n) => Some("unionpay"),
+        5 | 6
+            if matches!(p(4), 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761 | 6762 | 6763)
+                && (13..=19).contains(&n) =>
+        {
+            Some("maestro")
+        }
         _ => None,
     }
 }
@@ -58,7 +67,11 @@ fn grouped_shape(g: &[u8]) -> bool {
 
 pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let t = NumTok::read(w, p, b" -");
-    if t.overflow || !(13..=19).contains(&t.nd) || !left_free(w.hay, p) || !right_free(w, t.end) {
+    if !left_free(w.hay, p) {
+        return;
+    }
+    if t.overflow || !(13..=19).contains(&t.nd) || !right_free(w, t.end) {
+        leading_card(w, p, &t, out);
         return;
     }
     let det = Builtin::CreditCard.index();
@@ -78,6 +91,54 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let conf = if ctx.is_some() { 0.99 } else { base };
     let why = Why { validator: Some("luhn"), context: out.abs(ctx), base };
     out.found(w, det, p, t.end, conf, why);
+}
+
+/// The same number written in several formats on one line (`4012888888881881 4012-8888-…`)
+/// reads as one long token that is no card: the longest run of its leading groups that is a
+/// card on its own (shape, issuer, Luhn) is one.
+fn leading_card(w: &Window, p: usize, t: &NumTok, out: &mut Sink) {
+    let groups = t.groups();
+    // An overflowing token goes on past its last recorded group.
+    let last = if t.overflow { groups.len() } else { groups.len().saturating_sub(1) };
+    for k in (1..=last).rev() {
+        let nd: usize = groups[..k].iter().map(|&g| g as usize).sum();
+        // Split only where the token goes on in a shape no single grouped number has
+        // (`4111 1111 1111 1111 2222` is one 20-digit number, not a card and a rest).
+        if nd > t.nd
+            || !(13..=19).contains(&nd)
+            || !(k == 1 || grouped_shape(&groups[..k]))
+            || groups.get(k).is_some() && grouped_shape(&groups[..k + 1])
+        {
+            continue;
+        }
+        let digits = &t.digits()[..nd];
+        if network(digits).is_none() || !luhn_valid(digits) {
+            continue;
+        }
+        let end = digits_end(w.hay, p, nd);
+        let ctx = context::around(w.hay, p, end, CONTEXT);
+        let conf = if ctx.is_some() { 0.99 } else { 0.9 };
+        let why = Why { validator: Some("luhn"), context: out.abs(ctx), base: 0.9 };
+        out.found(w, Builtin::CreditCard.index(), p, end, conf, why);
+        return;
+    }
+}
+
+/// Where the `nd`-th digit unit from `p` ends (separators and invisible characters between).
+fn digits_end(hay: &[u8], p: usize, nd: usize) -> usize {
+    use super::units::{unit_at, Unit};
+    let (mut i, mut seen) = (p, 0);
+    while seen < nd && i < hay.len() {
+        match unit_at(hay, i) {
+            Unit::Digit(_, n) => {
+                seen += 1;
+                i += n;
+            }
+            Unit::Ignorable(n) => i += n,
+            _ => i += 1,
+        }
+    }
+    i
 }
 
 #[cfg(test)]
@@ -103,6 +164,16 @@ mod tests {
             ("30569309025904", Some("diners")),
             ("36227206271667", Some("diners")),
             ("6200000000000005", Some("unionpay")),
+            ("213152601815907", Some("jcb")),
+            ("180083016613182", Some("jcb")),
+            ("6759609139099608", Some("maestro")),
+            ("6763308246281948211", Some("maestro")),
+            ("5018993518190934", Some("maestro")),
+            ("630479711471049740", Some("maestro")),
+            ("2201786579754323", Some("mir")),
+            ("2204319487574911864", Some("mir")),
+            ("125276018955597", Some("uatp")),
+            ("12527601895559", None),
             ("1234567890123456", None),
             ("9111111111111111", None),
         ];

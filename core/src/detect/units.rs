@@ -217,6 +217,11 @@ pub(crate) fn left_free(hay: &[u8], p: usize) -> bool {
             {
                 return true;
             }
+            // Nor after a run longer than any group of a grouped number (groups have at most 6
+            // digits): `4012888888881881 4012-8888-…` is two numbers.
+            if p - 1 - i > 6 {
+                return true;
+            }
         }
         return false;
     }
