@@ -5,22 +5,22 @@
 //! audit record per request.
 //!
 //! The modules, bottom up: [`config`] (the configuration file), [`tls`], [`metrics`]
-//! (Prometheus), [`audit_record`] (what each audit record of a request holds); [`dlp`] (a strict JSON reader that keeps spans, event streams, tokenize and
-//! restore, which strings of a provider's JSON are text and the policy applied to them, DLP
-//! over streamed answers); [`limits`] (rate limits and spending caps, counted alone or in
+//! (Prometheus), [`audit_record`] (what each audit record of a request holds); [`dlp`] (a
+//! strict JSON reader that keeps spans, event streams, tokenize and restore, the secrets lent
+//! to a request, which strings of a provider's JSON are read and the policy applied to them,
+//! DLP over streamed answers); [`limits`] (rate limits and spending caps, counted alone or in
 //! Redis for several instances); [`server`] (one module per step of a request).
 //!
 //! # Example
-//! Which strings of a chat request are text a person wrote (the ones the gateway scans), and
-//! the policy's verdict on them:
+//! Which strings of a chat request DLP reads (every string but the structural ones: the
+//! model's name and the role are not read):
 //! ```
-//! use dlpjet_gateway::dlp::fields::{text_fields, Shape};
-//! use dlpjet_gateway::dlp::json;
+//! use dlpjet_gateway::dlp::{json, walk};
 //!
-//! let body = br#"{"model":"gpt-4o","messages":[{"role":"user","content":"card 4111 1111 1111 1111"}]}"#;
+//! let body = br#"{"model":"gpt-4o","user":"ann","messages":[{"role":"user","content":"card 4111 1111 1111 1111"}]}"#;
 //! let doc = json::parse(body, 64)?;
-//! let texts: Vec<&str> = text_fields(&doc, Shape::ChatRequest).iter().filter_map(|n| n.as_str()).collect();
-//! assert_eq!(texts, ["card 4111 1111 1111 1111"]);
+//! let read: Vec<&str> = walk::strings(&doc).iter().filter_map(|p| p.node.as_str()).collect();
+//! assert_eq!(read, ["ann", "card 4111 1111 1111 1111"]);
 //! # Ok::<(), dlpjet_gateway::dlp::json::JsonError>(())
 //! ```
 //!

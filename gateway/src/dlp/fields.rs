@@ -1,4 +1,4 @@
-//! The policy applied to a provider's JSON: every string [`walk`](crate::dlp::walk) reads is
+//! The policy applied to a provider's JSON: every string [`crate::dlp::walk`] reads is
 //! evaluated, and the decided ones rewritten.
 //!
 //! Keys, numbers, structural values and the JSON syntax around them are never touched, so the
