@@ -70,15 +70,13 @@ pub(crate) fn around<W: AsRef<[u8]>>(hay: &[u8], s: usize, e: usize, words: &[W]
         .or_else(|| find_word(hay, e, e.saturating_add(CONTEXT_WINDOW), words))
 }
 
+/// Where a context word is: `[start, end)`.
+pub(crate) type Span = (usize, usize);
+
 /// The context word nearest a value at `[s, e)`: the last one within the window before it, and
 /// the first one within the window after it (a value's own label is the nearest one, not the
 /// first of a list of labelled values: `SSN: 1, SSN: 2`).
-pub(crate) fn nearest<W: AsRef<[u8]>>(
-    hay: &[u8],
-    s: usize,
-    e: usize,
-    words: &[W],
-) -> (Option<(usize, usize)>, Option<(usize, usize)>) {
+pub(crate) fn nearest<W: AsRef<[u8]>>(hay: &[u8], s: usize, e: usize, words: &[W]) -> (Option<Span>, Option<Span>) {
     let mut before = None;
     let mut lo = s.saturating_sub(CONTEXT_WINDOW);
     while let Some(m) = find_word(hay, lo, s, words) {

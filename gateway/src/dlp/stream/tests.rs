@@ -340,7 +340,6 @@ fn prose_with_colons_is_released_as_it_arrives() {
 /// redacted loses them, so a held-back value cannot leave through them.
 #[test]
 fn logprobs_never_carry_held_back_text() {
-    let p = policy();
     let mut s = String::new();
     for piece in ["write to jane.d", "oe@example.org now"] {
         let tokens: Vec<_> = piece
