@@ -186,6 +186,15 @@ const CASES: &[(&str, &str, &str)] = &[
     ("iban", "NL91ABNA0417164300", "NL91ABNA0417164300"),
     ("iban", "iban DE89370400440532013001", ""),
     ("iban", "iban XX89370400440532013000", ""),
+    // Written as people write them: lowercase, dashes, dots, the bank's own grouping.
+    ("iban", "iban gb82west12345698765432 x", "gb82west12345698765432"),
+    ("iban", "IBAN ES15-0049-1806-9121-1186-9374.", "ES15-0049-1806-9121-1186-9374"),
+    ("iban", "IBAN ES 58 0049 0290 3424 1352 8341", "ES 58 0049 0290 3424 1352 8341"),
+    ("iban", "konto NO 44 1850.05.14562", "NO 44 1850.05.14562"),
+    ("iban", "account no 44 1850 05 14562", "no 44 1850 05 14562"),
+    ("iban", "no 44 1850 05 14562 reasons", ""),
+    ("iban", "IBAN ES 58 0049 0290 3424 1352 8342", ""),
+    ("iban", "Gb82WEST12345698765432", ""),
     // generic_secret
     ("generic_secret", "password = \"S3cure!Pass#2024\"", "S3cure!Pass#2024"),
     ("generic_secret", "DB_PASSWORD=x9Kq2mLp7Rv4Tz", "x9Kq2mLp7Rv4Tz"),

@@ -103,55 +103,88 @@ pub(crate) fn length_for(cc: &[u8]) -> Option<usize> {
     LENGTHS.iter().find(|(c, _)| c.as_slice() == cc).map(|&(_, n)| n as usize)
 }
 
-/// `p` is the first check digit; the country code is the two bytes before it.
+/// Words that label an account number: a lowercase IBAN with separators needs one (`no`, `is`,
+/// `it`, `be` are English words as well as country codes).
+const CONTEXT: &[&str] = &["iban", "account", "acct", "konto", "compte", "cuenta", "conto", "bank", "rekening"];
+
+/// Separators between the groups of a written IBAN: printed with spaces, typed with dashes or
+/// dots, grouped in fours or as the bank writes it (`ES 58 0049 0290 …`, `NO 44 1850.05.14562`).
+fn separator(b: u8) -> bool {
+    matches!(b, b' ' | b'-' | b'.')
+}
+
+/// `p` is the first check digit; the country code is the two letters before it, glued or
+/// with one space between (`ES 58 …`).
 pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let hay = w.hay;
-    if p < 2 || !hay[p - 2].is_ascii_uppercase() || !hay[p - 1].is_ascii_uppercase() {
-        return;
-    }
-    let s = p - 2;
+    let s = match p {
+        _ if p >= 2 && hay[p - 2].is_ascii_alphabetic() && hay[p - 1].is_ascii_alphabetic() => p - 2,
+        _ if p >= 3 && hay[p - 1] == b' ' && hay[p - 3].is_ascii_alphabetic() && hay[p - 2].is_ascii_alphabetic() => {
+            p - 3
+        }
+        _ => return,
+    };
     if !w.left_clear(s, |b| b.is_ascii_alphanumeric()) {
         return;
     }
-    let Some(len) = length_for(&hay[s..p]) else {
+    let (upper, lower) = (hay[s].is_ascii_uppercase(), hay[s].is_ascii_lowercase());
+    if hay[s + 1].is_ascii_uppercase() != upper {
+        return;
+    }
+    let cc = [hay[s].to_ascii_uppercase(), hay[s + 1].to_ascii_uppercase()];
+    let Some(len) = length_for(&cc) else {
         return;
     };
     if !matches!((w.at(p), w.at(p + 1)), (Some(b'0'..=b'9'), Some(b'0'..=b'9'))) {
         return;
     }
-    // Grouped in fours with single spaces, or not grouped at all.
-    let grouped = w.at(s + 4) == Some(b' ');
-    let mut i = s;
-    let mut n = 0;
+    // The characters, upper-cased, without separators; single separators between them.
+    let mut norm = [0u8; 34];
+    norm[..2].copy_from_slice(&cc);
+    let (mut n, mut i, mut seps) = (2, p, p - (s + 2));
+    // Printed in fours with single spaces (or not grouped at all).
+    let mut canonical = seps == 0;
     while n < len {
-        if grouped && n > 0 && n % 4 == 0 {
-            if w.at(i) != Some(b' ') {
-                return;
-            }
+        if n >= 4 && w.at(i).is_some_and(separator) {
+            canonical &= w.at(i) == Some(b' ') && n % 4 == 0;
+            seps += 1;
             i += 1;
+        } else if n % 4 == 0 && seps > 0 {
+            canonical = false;
         }
         match w.at(i) {
-            Some(b) if b.is_ascii_uppercase() || b.is_ascii_digit() => {}
+            Some(b) if b.is_ascii_digit() => {}
+            // Letters keep the case of the country code: `gb82west…` or `GB82WEST…`.
+            Some(b) if (upper && b.is_ascii_uppercase()) || (lower && b.is_ascii_lowercase()) => {}
             _ => return,
         }
+        norm[n] = hay[i].to_ascii_uppercase();
         i += 1;
         n += 1;
     }
     if !w.right_clear(i, |b| b.is_ascii_alphanumeric()) {
         return;
     }
-    if grouped && w.at(i) == Some(b' ') && w.at(i + 1).is_some_and(|b| b.is_ascii_digit()) && len % 4 != 0 {
-        // More digits after the last short group continue the number, unless they are glued
-        // to another token ("… 00 2001:db8::1").
-        let j = i + 1 + super::run_len(hay, i + 1, 64, |b| b.is_ascii_digit());
-        if !super::units::glued_at(hay, j) {
+    if seps > 0 && w.at(i).is_some_and(separator) && w.at(i + 1).is_some_and(|b| b.is_ascii_digit()) {
+        // In a grouped IBAN, more digits after a separator continue the number, unless they
+        // are glued to another token ("… 00 2001:db8::1").
+        // A run longer than any group (6 digits) is the next number.
+        let run = super::run_len(hay, i + 1, 64, |b| b.is_ascii_digit());
+        let j = i + 1 + run;
+        if run <= 6 && (!canonical || len % 4 == 0 || !super::units::glued_at(hay, j)) {
             return;
         }
     }
     let det = Builtin::Iban.index();
-    if !iban_mod97_valid(&hay[s..i]) {
+    let ctx = (lower && seps > 0).then(|| super::context::around(hay, s, i, CONTEXT)).flatten();
+    if lower && seps > 0 && ctx.is_none() {
+        out.reject(det, s, i, Rejection::MissingContext);
+        return;
+    }
+    if !iban_mod97_valid(&norm[..len]) {
         out.reject(det, s, i, Rejection::Validation("mod97"));
         return;
     }
-    out.found(w, det, s, i, 0.95, Why { validator: Some("mod97"), context: None, base: 0.95 });
+    let conf = if upper && (seps == 0 || canonical) { 0.95 } else { 0.9 };
+    out.found(w, det, s, i, conf, Why { validator: Some("mod97"), context: out.abs(ctx), base: conf });
 }

@@ -156,8 +156,15 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         let whole = k == t.ng && !t.overflow && !last_glued;
         let next = t.delim(k - 1);
         let spaced = next.first() == Some(&b' ');
-        let split =
-            next == b" (" || (spaced && (k < 2 || t.delim(k - 2) != next)) || (spaced && last_glued && k + 1 == t.ng);
+        // A group longer than any phone's (6 digits) after a space is the next number
+        // ("+1 212 555 0147 4111111111111111").
+        let after = t.gend[k - 1];
+        let next_long = hay.get(after) == Some(&b' ')
+            && hay.get(after + 1..).is_some_and(|r| r.iter().take(7).take_while(|b| b.is_ascii_digit()).count() > 6);
+        let split = next == b" ("
+            || (spaced && (k < 2 || t.delim(k - 2) != next))
+            || (spaced && last_glued && k + 1 == t.ng)
+            || (spaced && next_long);
         if !(whole || split) {
             continue;
         }

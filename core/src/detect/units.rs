@@ -130,6 +130,14 @@ impl NumTok {
                     if !matches!(unit_at(hay, j), Unit::Digit(..)) {
                         break;
                     }
+                    // A run longer than any inner group (at most 6 digits) after the second
+                    // group, or after a long first one, is the next number: `+1 212 555 0147
+                    // 4111111111111111`. After a short first group it is the rest of this one:
+                    // `+1 2125550147`.
+                    let next_run = hay[j..].iter().take(7).take_while(|b| b.is_ascii_digit()).count();
+                    if next_run > 6 && (t.ng >= 1 || in_group > 6) {
+                        break;
+                    }
                     if t.ng + 1 == t.groups.len() {
                         t.overflow = true;
                         break;
@@ -217,9 +225,10 @@ pub(crate) fn left_free(hay: &[u8], p: usize) -> bool {
             {
                 return true;
             }
-            // Nor after a run longer than any group of a grouped number (groups have at most 6
-            // digits): `4012888888881881 4012-8888-…` is two numbers.
-            if p - 1 - i > 6 {
+            // Nor after, or before, a run longer than any group of a grouped number (groups have
+            // at most 6 digits): `4012888888881881 4012-8888-…` and `… 1111 378282246310005`
+            // are two numbers.
+            if p - 1 - i > 6 || hay[p..].iter().take(7).take_while(|b| b.is_ascii_digit()).count() > 6 {
                 return true;
             }
         }

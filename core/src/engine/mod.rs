@@ -321,7 +321,8 @@ fn plan(w: &Window, p: usize) -> Plan {
     let prev = if p > 0 { hay[p - 1] } else { b' ' };
     if detect::is_word(prev) {
         // Glued to a word on the left: only an IBAN (country code, then check digits).
-        let iban = p >= 2 && prev.is_ascii_uppercase() && hay[p - 2].is_ascii_uppercase();
+        // Two check digits at least (`word0` is no IBAN, and need not wait for one).
+        let iban = run >= 2 && p >= 2 && prev.is_ascii_alphabetic() && hay[p - 2].is_ascii_alphabetic();
         return Plan { iban, run_end: i, ..Plan::default() };
     }
     let next = hay.get(i).copied().unwrap_or(b' ');
@@ -335,7 +336,15 @@ fn plan(w: &Window, p: usize) -> Plan {
         ssn: run == 9 || (run == 3 && (grouped || (next == b'.' && more))) || evasive,
         phone: matches!(prev, b'+' | b'(') || ((run == 3 || run == 1) && phone_delim) || evasive,
         ipv4: run <= 3 && next == b'.' && then.is_ascii_digit(),
-        iban: false,
+        // A country code, one space, the check digits: `ES 58 0049 …`.
+        iban: run == 2
+            && matches!(next, b' ' | b'-' | b'.')
+            && more
+            && prev == b' '
+            && p >= 3
+            && hay[p - 2].is_ascii_alphabetic()
+            && hay[p - 3].is_ascii_alphabetic()
+            && (p == 3 || !detect::is_word(hay[p - 4])),
         run_end: i,
     }
 }
