@@ -157,6 +157,16 @@ const CASES: &[(&str, &str, &str)] = &[
     ("jwt", "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
     ("jwt", "eyJmb28iOiJiYXIifQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijk", ""),
     ("jwt", "some.dotted.words", ""),
+    // phone: a bare NANP number beside its own phone word; extensions are part of the number
+    ("phone", "phone 2125550147", "2125550147"),
+    ("phone", "call me at 2125550147 today", "2125550147"),
+    ("phone", "order 2125550147 shipped", ""),
+    ("phone", "order number 2125550147", ""),
+    ("phone", "phone: 5551234 then 2125550147", ""),
+    ("phone", "ts 1733472000 phone", ""),
+    ("phone", "+44 20 7946 0958 ext. 12 please", "+44 20 7946 0958 ext. 12"),
+    ("phone", "+1 212-555-0147 x62406", "+1 212-555-0147 x62406"),
+    ("phone", "+1 212-555-0147 xylophone", "+1 212-555-0147"),
     // ipv4
     ("ipv4", "host 192.168.10.24:8080", "192.168.10.24"),
     ("ipv4", "url http://10.0.0.1/x", "10.0.0.1"),

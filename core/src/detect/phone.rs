@@ -1,7 +1,9 @@
 //! Phone numbers: US/NANP in their written forms and E.164 international numbers.
 //!
 //! A phone number must have a phone's *shape*: separators in the places people put them, or a
-//! leading `+`. Bare digit runs, dates (4-2-2), versions and timestamps have no such shape.
+//! leading `+`. Bare digit runs, dates (4-2-2), versions and timestamps have no such shape —
+//! except a bare ten-digit NANP number beside a phone word of its own (`phone 2125550147`).
+//! An extension written after a number (`x62406`, `ext. 12`) belongs to the finding.
 
 use super::catalog::Builtin;
 use super::units::{digit_before, glued_at, left_free, right_free, skip_ignorable, unit_at, Unit};
@@ -10,6 +12,10 @@ use crate::explain::Rejection;
 
 const CONTEXT: &[&str] =
     &["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "contact", "whatsapp", "sms", "text", "number"];
+
+/// The words that make a bare ten-digit run a phone number: narrower than [`CONTEXT`]
+/// (`order number 2125550147` is an order).
+const BARE_CONTEXT: &[&str] = &["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms"];
 
 const MAX_GROUPS: usize = 6;
 
@@ -129,6 +135,48 @@ fn nanp_ok(t: &Parsed, area_group: usize) -> bool {
     t.first_digit(area_group) >= 2 && t.first_digit(area_group + 1) >= 2
 }
 
+/// A bare ten-digit NANP number (`2125550147`) with its own context word: the nearest one
+/// before it or the first after it, with no other number in between (a ten-digit run alone is
+/// as often a timestamp or an order number).
+fn bare_nanp(w: &Window, s: usize, prefix: u8, t: &Parsed) -> Option<((f32, bool), usize)> {
+    if prefix != 0 || t.ng != 1 || t.sizes()[0] != 10 || t.overflow || !right_free(w, t.end) {
+        return None;
+    }
+    let hay = w.hay;
+    let clear = |&(cs, ce): &(usize, usize)| {
+        let between = if ce <= s { &hay[ce..s] } else { &hay[t.end..cs] };
+        !between.iter().any(|&b| b.is_ascii_digit() || b == b'*' || b == b'[')
+    };
+    let (before, after) = context::nearest(hay, s, t.end, BARE_CONTEXT);
+    before.filter(clear).or(after.filter(clear))?;
+    let valid = t.digits[0] >= 2 && t.digits[3] >= 2;
+    Some(((0.7, valid), t.end))
+}
+
+/// Where a phone number ending at `end` ends with its extension, if one follows: ` x62406`,
+/// `x12`, ` ext. 12`, ` ext 12`, ` extension 12` (1-6 digits, then no word character).
+fn extension_end(hay: &[u8], end: usize) -> usize {
+    let mut i = end;
+    if hay.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let rest = &hay[i.min(hay.len())..];
+    let mark = [&b"extension "[..], b"ext. ", b"ext ", b"ext.", b"x"]
+        .iter()
+        .find(|m| rest.len() >= m.len() && rest[..m.len()].eq_ignore_ascii_case(m))
+        .map_or(0, |m| m.len());
+    if mark == 0 {
+        return end;
+    }
+    let j = i + mark;
+    let n = hay[j..].iter().take(7).take_while(|b| b.is_ascii_digit()).count();
+    if (1..=6).contains(&n) && !hay.get(j + n).is_some_and(|&b| is_word(b)) {
+        j + n
+    } else {
+        end
+    }
+}
+
 /// `p` is the first digit; `+` or `(` may stand right before it.
 pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let hay = w.hay;
@@ -175,7 +223,8 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
             break;
         }
     }
-    let Some(((base, valid), end)) = choice else { return };
+    let Some(((base, valid), end)) = choice.or_else(|| bare_nanp(w, s, prefix, &t)) else { return };
+    let end = extension_end(hay, end);
     let det = Builtin::Phone.index();
     if !valid {
         out.reject(det, s, end, Rejection::Validation("nanp area/exchange"));

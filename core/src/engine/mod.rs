@@ -334,7 +334,7 @@ fn plan(w: &Window, p: usize) -> Plan {
     Plan {
         card: run >= 13 || (run == 4 && grouped) || evasive,
         ssn: run == 9 || (run == 3 && (grouped || (next == b'.' && more))) || evasive,
-        phone: matches!(prev, b'+' | b'(') || ((run == 3 || run == 1) && phone_delim) || evasive,
+        phone: matches!(prev, b'+' | b'(') || ((run == 3 || run == 1) && phone_delim) || run == 10 || evasive,
         ipv4: run <= 3 && next == b'.' && then.is_ascii_digit(),
         // A country code, one space, the check digits: `ES 58 0049 …`.
         iban: run == 2
