@@ -117,6 +117,12 @@ const CASES: &[(&str, &str, &str)] = &[
     ("slack_token", "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
     ("slack_token", "url https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/AbCdEfGhIjKlMnOpQrStUvWx ok", "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/AbCdEfGhIjKlMnOpQrStUvWx"),
     ("slack_token", "xoxb-123", ""),
+    // Slack configuration (xoxe.xoxp-) and refresh (xoxe-) tokens, legacy bot tokens.
+    ("slack_token", "SLACK_CONFIG_TOKEN=xoxe.xoxp-1-Mi0yLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTY0YzE1ZTk0ZDQ1NjFmNzQ4NzJlYjU5NGJhOGRiMzBhMTc1YjRkMDVjMmUyYjk4ZjE4OWRmNDg1NjE3NjI2YjM", "xoxe.xoxp-1-Mi0yLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTY0YzE1ZTk0ZDQ1NjFmNzQ4NzJlYjU5NGJhOGRiMzBhMTc1YjRkMDVjMmUyYjk4ZjE4OWRmNDg1NjE3NjI2YjM"),
+    ("slack_token", "refresh xoxe-1-My0xLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTM1MjI2YzhhMDFkMWE2YmZjMGYwMmMxNzRiMjUyNzJiNzZjNTQwNWE1Y2Y0ZDQwNzRlYmE1OTM2NjRkMjRlMzE ok", "xoxe-1-My0xLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTM1MjI2YzhhMDFkMWE2YmZjMGYwMmMxNzRiMjUyNzJiNzZjNTQwNWE1Y2Y0ZDQwNzRlYmE1OTM2NjRkMjRlMzE"),
+    ("slack_token", "bot xoxb-123456789012-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1", "xoxb-123456789012-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1"),
+    ("slack_token", "xoxe.xoxq-1-Mi0yLTE3MzU2NjU1NjAwLTE3MzU2", ""),
+    ("slack_token", "xoxb-123456789012-abcdefghijklmnopqrst", ""),
     // stripe
     ("stripe_key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
     ("stripe_key", "rk_live_51H8abcdEFGHijklMNOPqrst", "rk_live_51H8abcdEFGHijklMNOPqrst"),

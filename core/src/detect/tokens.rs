@@ -133,9 +133,12 @@ pub(crate) fn slack_token(w: &Window, lit: usize, out: &mut Sink) {
     }
     let mut i = a + lit;
     if lit == 3 {
-        // "xox" + kind letter + '-'
+        // "xox" + kind letter + '-', or a configuration token "xoxe.xoxb-" / "xoxe.xoxp-".
         match (w.at(i), w.at(i + 1)) {
             (Some(b'a' | b'b' | b'e' | b'o' | b'p' | b'r' | b's'), Some(b'-')) => i += 2,
+            (Some(b'e'), Some(b'.')) if hay[i + 2..].starts_with(b"xoxb-") || hay[i + 2..].starts_with(b"xoxp-") => {
+                i += 7;
+            }
             _ => return,
         }
     }
@@ -146,7 +149,13 @@ pub(crate) fn slack_token(w: &Window, lit: usize, out: &mut Sink) {
     let body = &hay[i..i + n];
     let segments = body.split(|&b| b == b'-').count();
     let leading_digits = body.iter().take_while(|b| b.is_ascii_digit()).count();
-    let ok = n >= 24 && segments >= 3 && leading_digits >= 1 && body.last() != Some(&b'-');
+    // Two segments: legacy bot tokens (`xoxb-` digits `-` 18-26 characters) and refresh and
+    // configuration tokens (`xoxe-1-` and 146 characters): a number, then a long secret.
+    let two = segments == 2 && body.get(leading_digits) == Some(&b'-') && {
+        let last = &body[leading_digits + 1..];
+        last.len() >= 18 && mixed(last)
+    };
+    let ok = n >= 24 && (segments >= 3 || two) && leading_digits >= 1 && body.last() != Some(&b'-');
     if ok {
         found(w, out, Builtin::SlackToken, a, i + n, 0.95, "slack token format");
     } else if n >= 8 {
