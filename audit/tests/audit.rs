@@ -423,10 +423,10 @@ fn the_log_never_holds_a_flagged_value() {
         "4111 1111 1111 1111",
         "4111111111111111",
         "jane.doe@example.org",
-        "AKIAIOSFODNN7EXAMPLE",
+        "AKIAERUWYPB5TD57UJZT",
         "123-45-6789",
         "GB82 WEST 1234 5698 7654 32",
-        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "ghp_q7Lm2Pz9Rt4Vw6Yb1Nc8Dk3Fh5Gj0Ks7Ue2W",
     ];
     let texts: Vec<String> = secrets.iter().map(|s| format!("please use {s} for the account (SSN or card)")).collect();
     let fp = Fingerprinter::new(b"a secret salt of at least 16 bytes").unwrap();

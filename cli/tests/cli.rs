@@ -16,7 +16,7 @@ fn tree() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("a.txt"), format!("pay with {CARD} today\nmail {EMAIL}\n")).unwrap();
     std::fs::create_dir(d.path().join("sub")).unwrap();
-    std::fs::write(d.path().join("sub/b.env"), "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n").unwrap();
+    std::fs::write(d.path().join("sub/b.env"), "AWS_ACCESS_KEY_ID=AKIAERUWYPB5TD57UJZT\n").unwrap();
     std::fs::write(d.path().join("clean.txt"), "nothing to see\n").unwrap();
     d
 }
@@ -50,7 +50,7 @@ fn jsonl_contract_and_offsets() {
                 assert_eq!(v, EMAIL);
                 assert_eq!((r["line"].as_u64(), r["column"].as_u64()), (Some(2), Some(6)));
             }
-            "aws_access_key_id" => assert_eq!(v, "AKIAIOSFODNN7EXAMPLE"),
+            "aws_access_key_id" => assert_eq!(v, "AKIAERUWYPB5TD57UJZT"),
             other => panic!("unexpected detector {other}"),
         }
         assert_eq!(r["action"], "warn");

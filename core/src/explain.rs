@@ -15,6 +15,9 @@ pub enum Rejection {
     MissingKeyword,
     /// The value is a placeholder (`changeme`, `${VAR}`, `xxxx`, `<token>`).
     Placeholder,
+    /// The value is a documented example or filler, by the named rule (`"published example"`,
+    /// `"EXAMPLE marker"`, `"repeated character"`, `"alphabet run"`).
+    Example(&'static str),
     /// An allowlist entry matched the value.
     Allowlisted,
     /// The confidence was below the scanner's minimum.
@@ -28,6 +31,7 @@ impl std::fmt::Display for Rejection {
             Rejection::MissingContext => f.write_str("no context word nearby"),
             Rejection::MissingKeyword => f.write_str("no keyword nearby"),
             Rejection::Placeholder => f.write_str("placeholder value"),
+            Rejection::Example(rule) => write!(f, "example value ({rule})"),
             Rejection::Allowlisted => f.write_str("allowlisted"),
             Rejection::BelowMinConfidence => f.write_str("below minimum confidence"),
         }

@@ -32,6 +32,8 @@ pub struct ScannerBuilder {
     dictionaries: Vec<Dictionary>,
     allowlists: Vec<Allowlist>,
     min_confidence: f32,
+    /// Built-in detectors whose documented examples are reported rather than dropped.
+    report_examples: Vec<String>,
 }
 
 impl ScannerBuilder {
@@ -62,6 +64,20 @@ impl ScannerBuilder {
     /// Adds an allowlist.
     pub fn allowlist(mut self, a: Allowlist) -> Self {
         self.allowlists.push(a);
+        self
+    }
+
+    /// Report the documented example and filler values of these built-in detectors
+    /// (`AKIAERUWYPB5TD57UJZT`, `ghp_xxxx…`) instead of dropping them. By default the
+    /// credential detectors drop them, and `explain` says by which rule.
+    ///
+    /// ```
+    /// let s = dlpjet::Scanner::builder().report_examples(["aws_access_key_id"]).build().unwrap();
+    /// assert_eq!(s.scan(b"key AKIAIOSFODNN7EXAMPLE").len(), 1);
+    /// assert!(dlpjet::Scanner::new().scan(b"key AKIAIOSFODNN7EXAMPLE").is_empty());
+    /// ```
+    pub fn report_examples<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        self.report_examples.extend(ids.into_iter().map(Into::into));
         self
     }
 
@@ -123,6 +139,14 @@ impl ScannerBuilder {
             let i = index_of(id).ok_or_else(|| unknown(id))?;
             selected[i as usize] = false;
         }
+        let mut examples = 0u32;
+        for b in crate::detect::examples::DEFAULT {
+            examples |= 1 << b.index();
+        }
+        for id in &self.report_examples {
+            let b = Builtin::from_id(id).ok_or_else(|| unknown(id))?;
+            examples &= !(1 << b.index());
+        }
         let mut enabled = 0u32;
         for b in Builtin::ALL {
             if selected[b.index() as usize] {
@@ -170,7 +194,7 @@ impl ScannerBuilder {
                 names,
                 ranks,
                 active,
-                filter: Gate { allow, min_confidence: self.min_confidence },
+                filter: Gate { allow, min_confidence: self.min_confidence, examples },
             }),
         })
     }

@@ -96,13 +96,13 @@ const CASES: &[(&str, &str, &str)] = &[
     ("phone", "num 2125550147", ""),
     ("phone", "bad area 112-555-0147", ""),
     // aws
-    ("aws_access_key_id", "id AKIAIOSFODNN7EXAMPLE.", "AKIAIOSFODNN7EXAMPLE"),
+    ("aws_access_key_id", "id AKIAERUWYPB5TD57UJZT.", "AKIAERUWYPB5TD57UJZT"),
     ("aws_access_key_id", "id ASIAY34FZKBOKMUTVV7A", "ASIAY34FZKBOKMUTVV7A"),
     ("aws_access_key_id", "id AKIAIOSFODNN7EXAMPL", ""),
-    ("aws_access_key_id", "id AKIAIOSFODNN7EXAMPLEX", ""),
+    ("aws_access_key_id", "id AKIAERUWYPB5TD57UJZTX", ""),
     ("aws_access_key_id", "id AKIAiosfodnn7example", ""),
-    ("aws_secret_access_key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-    ("aws_secret_access_key", "AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("aws_secret_access_key", "aws_secret_access_key = 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", "ZNN+2KEsRIYrp/WhAeBuoO+L+lR7gg4gwiM2Stvp"),
+    ("aws_secret_access_key", "AKIAERUWYPB5TD57UJZT,ZNN+2KEsRIYrp/WhAeBuoO+L+lR7gg4gwiM2Stvp", "ZNN+2KEsRIYrp/WhAeBuoO+L+lR7gg4gwiM2Stvp"),
     ("aws_secret_access_key", "commit 9fceb02d0ae598e95dc970b74767f19372d61af8a", ""),
     ("aws_secret_access_key", "sha da39a3ee5e6b4b0d3255bfef95601890afd80709", ""),
     // github
@@ -110,27 +110,27 @@ const CASES: &[(&str, &str, &str)] = &[
     ("dlpjet_api_key", "Authorization: Bearer dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5EL", "dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5EL"),
     ("dlpjet_api_key", "key=dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5ELx", ""),
     ("dlpjet_api_key", "Bearer dlpjet_live_Ab12Cd34Ef56_Gh78Ij90Kl12Mn34Op56Qr78St90Uv123sR5EM", ""),
-    ("github_token", "t=github_pat_11ABCDEFG0123456789abc_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", "github_pat_11ABCDEFG0123456789abc_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"),
+    ("github_token", "t=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", "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"),
     ("github_token", "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8", ""),
     ("github_token", "ghx_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R", ""),
     // slack
-    ("slack_token", "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+    ("slack_token", "xoxb-7151020192-0773263695712-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-7151020192-0773263695712-AbCdEfGhIjKlMnOpQrStUvWx"),
     ("slack_token", "url https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/AbCdEfGhIjKlMnOpQrStUvWx ok", "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/AbCdEfGhIjKlMnOpQrStUvWx"),
     ("slack_token", "xoxb-123", ""),
     // Slack configuration (xoxe.xoxp-) and refresh (xoxe-) tokens, legacy bot tokens.
     ("slack_token", "SLACK_CONFIG_TOKEN=xoxe.xoxp-1-Mi0yLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTY0YzE1ZTk0ZDQ1NjFmNzQ4NzJlYjU5NGJhOGRiMzBhMTc1YjRkMDVjMmUyYjk4ZjE4OWRmNDg1NjE3NjI2YjM", "xoxe.xoxp-1-Mi0yLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTY0YzE1ZTk0ZDQ1NjFmNzQ4NzJlYjU5NGJhOGRiMzBhMTc1YjRkMDVjMmUyYjk4ZjE4OWRmNDg1NjE3NjI2YjM"),
     ("slack_token", "refresh xoxe-1-My0xLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTM1MjI2YzhhMDFkMWE2YmZjMGYwMmMxNzRiMjUyNzJiNzZjNTQwNWE1Y2Y0ZDQwNzRlYmE1OTM2NjRkMjRlMzE ok", "xoxe-1-My0xLTE3MzU2NjU1NjAwLTE3MzU2NjU1NjAwLTM1MjI2YzhhMDFkMWE2YmZjMGYwMmMxNzRiMjUyNzJiNzZjNTQwNWE1Y2Y0ZDQwNzRlYmE1OTM2NjRkMjRlMzE"),
-    ("slack_token", "bot xoxb-123456789012-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1", "xoxb-123456789012-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1"),
+    ("slack_token", "bot xoxb-284716539012-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1", "xoxb-284716539012-Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1"),
     ("slack_token", "xoxe.xoxq-1-Mi0yLTE3MzU2NjU1NjAwLTE3MzU2", ""),
-    ("slack_token", "xoxb-123456789012-abcdefghijklmnopqrst", ""),
+    ("slack_token", "xoxb-284716539012-qwertyuiopasdfghjklz", ""),
     // stripe
     ("stripe_key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
     ("stripe_key", "rk_live_51H8abcdEFGHijklMNOPqrst", "rk_live_51H8abcdEFGHijklMNOPqrst"),
     ("stripe_key", "pk_live_4eC39HqLyjWDarjtT1zdp7dc", ""),
     ("stripe_key", "sk_live_4eC39", ""),
     // openai
-    ("openai_key", "k sk-abcdefghij0123456789T3BlbkFJabcdefghij0123456789 x", "sk-abcdefghij0123456789T3BlbkFJabcdefghij0123456789"),
-    ("openai_key", "sk-proj-Abc123_def456-GHI789jkl012MNO345pqr678STU901vwxT3BlbkFJxyz0123456789abcdefghijklmnopqrstuvwxyzABCDE", "sk-proj-Abc123_def456-GHI789jkl012MNO345pqr678STU901vwxT3BlbkFJxyz0123456789abcdefghijklmnopqrstuvwxyzABCDE"),
+    ("openai_key", "k 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 x", "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"),
+    ("openai_key", "sk-proj-o4iexaz1NHmFEXE9wnHSPIKRKmnM5Uq6y0DIGl0Uf3MfdkHT3BlbkFJSgPdBAKfnDK07o1WQSoJ25vmplwtt2hER2rrUW3HHVol", "sk-proj-o4iexaz1NHmFEXE9wnHSPIKRKmnM5Uq6y0DIGl0Uf3MfdkHT3BlbkFJSgPdBAKfnDK07o1WQSoJ25vmplwtt2hER2rrUW3HHVol"),
     ("openai_key", "sk-abcdefghij0123456789abcdefghijabcdefghij0123456789", ""),
     ("openai_key", "sk-ant-api03-abcdefghij0123456789", ""),
     // AI provider keys, by the vendors' published formats (the gateway's own upstream keys)
@@ -151,6 +151,15 @@ const CASES: &[(&str, &str, &str)] = &[
     ("xai_key", "XAI_API_KEY=xai-Xq7Lm2Pz9Rt4Vw6Yb1Nc8Dk3Fh5Gj0Ks7Ue2Wa9Ir4Ot6Sy1Qp8Mx3Lz5Bv0Cn7Dh2Fj9Gk4Hl6Jm1Kn8Lp", "xai-Xq7Lm2Pz9Rt4Vw6Yb1Nc8Dk3Fh5Gj0Ks7Ue2Wa9Ir4Ot6Sy1Qp8Mx3Lz5Bv0Cn7Dh2Fj9Gk4Hl6Jm1Kn8Lp"),
     ("xai_key", "xai-grok-is-a-model-name", ""),
     ("xai_key", "xai-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""),
+    // Documented examples and filler are not reported (explain names the rule).
+    ("aws_access_key_id", "id AKIAIOSFODNN7EXAMPLE.", ""),
+    ("aws_access_key_id", "id AKIAXXXXXXXXXXXXXXXX", ""),
+    ("aws_secret_access_key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""),
+    ("github_token", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ""),
+    ("github_token", "github_pat_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ""),
+    ("google_api_key", "key=AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""),
+    ("openai_key", "k sk-abcdefghij0123456789T3BlbkFJabcdefghij0123456789 x", ""),
+    ("generic_secret", "api_key = \"abcdefghijklmnopqrstuvwxyz1234567\"", ""),
     // google
     ("google_api_key", "key=AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q&x", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"),
     ("google_api_key", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6", ""),
@@ -268,6 +277,31 @@ fn one_number_in_several_formats_on_a_line() {
     let text = "cards: 4012888888881881 5555555555554444 378282246310005";
     let got: Vec<String> = found(&scanner, text).into_iter().map(|(_, v)| v).collect();
     assert_eq!(got, ["4012888888881881", "5555555555554444", "378282246310005"]);
+}
+
+/// Each dropped example says by which rule, and a scanner can report a detector's examples.
+#[test]
+fn examples_are_explained_and_can_be_reported() {
+    use dlpjet::{Outcome, Rejection};
+    let text = b"key AKIAIOSFODNN7EXAMPLE and ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    let why: Vec<_> = Scanner::new()
+        .explain(text)
+        .into_iter()
+        .filter_map(|e| match e.outcome {
+            Outcome::Rejected(Rejection::Example(rule)) => Some((e.detector.to_string(), rule)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        why,
+        [("aws_access_key_id".to_string(), "published example"), ("github_token".to_string(), "repeated character")]
+    );
+    let reporting = Scanner::builder().report_examples(["aws_access_key_id"]).build().unwrap();
+    assert_eq!(
+        found(&reporting, "key AKIAIOSFODNN7EXAMPLE"),
+        [("aws_access_key_id".into(), "AKIAIOSFODNN7EXAMPLE".into())]
+    );
+    assert!(Scanner::builder().report_examples(["nope"]).build().is_err());
 }
 
 #[test]

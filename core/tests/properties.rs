@@ -41,15 +41,15 @@ const FRAGMENTS: &[&str] = &[
     "::",
     ":",
     "::1",
-    "AKIAIOSFODNN7EXAMPLE",
+    "AKIAERUWYPB5TD57UJZT",
     "AKIA",
-    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "ZNN+2KEsRIYrp/WhAeBuoO+L+lR7gg4gwiM2Stvp",
     "aws_secret_access_key=",
     "ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R",
     "ghp_",
-    "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    "xoxb-7151020192-0773263695712-AbCdEfGhIjKlMnOpQrStUvWx",
     "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
-    "sk-abcdefghij0123456789T3BlbkFJabcdefghij0123456789",
+    "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",
     "sk-",
     "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7V\n",
@@ -179,7 +179,7 @@ fn redactor(scanner: &Scanner, style: Style) -> Redactor {
 #[test]
 fn keyword_lane_resumes_where_the_whole_scan_stands() {
     let data: &[u8] = b"-----+44 20 7946 0958EMP-004211sk-abcdefghij0123456789T3BlbkFJabcdefghij\
-        01234567894111111111111111wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYEMP-004211\
+        01234567894111111111111111ZNN+2KEsRIYrp/WhAeBuoO+L+lR7gg4gwiM2StvpEMP-004211\
         jane.doe+x@mail.example.com4111 1111 1111 1111@41111111111111112001:db8::8a2e:370:7334666-12-3456";
     let scanner = &scanners()[1];
     let whole = scanner.scan(data);

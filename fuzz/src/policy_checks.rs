@@ -6,7 +6,7 @@ pub fn policy(input: &[u8]) {
     use dlpjet_policy::{Action, Direction, PolicySet};
     let text = String::from_utf8_lossy(input);
     let Ok(set) = PolicySet::from_toml(&text, None) else { return };
-    let mut sample = b"card 4111 1111 1111 1111, mail a@b.io, ssn 123-45-6789, AKIAIOSFODNN7EXAMPLE ".to_vec();
+    let mut sample = b"card 4111 1111 1111 1111, mail a@b.io, ssn 123-45-6789, AKIAERUWYPB5TD57UJZT ".to_vec();
     sample.extend_from_slice(input);
     for tenant in set.tenants() {
         for way in [Direction::Inbound, Direction::Outbound, Direction::Both] {

@@ -309,7 +309,21 @@ impl Context<'_> {
                 }
             }
             let direction = rule.and_then(|r| r.direction.as_ref().map(|d| d.value)).unwrap_or(Direction::Both);
-            plans.insert(id.as_str().into(), DetectorPlan { id: id.clone(), action, min_confidence, style, direction });
+            let report_examples = match rule.and_then(|r| r.report_examples.as_ref()) {
+                Some(r) if dlpjet::Builtin::from_id(id).is_none() => {
+                    return Err(self.err(
+                        PolicyErrorKind::InvalidValue,
+                        &r.path,
+                        "report_examples applies only to built-in detectors",
+                    ))
+                }
+                Some(r) => r.value,
+                None => false,
+            };
+            plans.insert(
+                id.as_str().into(),
+                DetectorPlan { id: id.clone(), action, min_confidence, style, direction, report_examples },
+            );
         }
 
         // Allowlists written in the policy.
@@ -385,7 +399,10 @@ impl Context<'_> {
         key: Option<&[u8]>,
     ) -> Result<Lane, String> {
         let min = ids.iter().map(|id| plans[id.as_str()].min_confidence).fold(1.0f32, f32::min);
-        let mut b = Scanner::builder().only(ids.iter().cloned()).min_confidence(if ids.is_empty() { 0.0 } else { min });
+        let mut b = Scanner::builder()
+            .only(ids.iter().cloned())
+            .min_confidence(if ids.is_empty() { 0.0 } else { min })
+            .report_examples(ids.iter().filter(|id| plans[id.as_str()].report_examples).cloned());
         for (_, c, _) in universe {
             match c {
                 Some(Custom::Regex(r)) => b = b.regex(r.clone()),

@@ -215,6 +215,7 @@ pub(crate) struct Rule {
     pub redact: Option<StyleName>,
     pub keep_last: Option<usize>,
     pub direction: Option<Direction>,
+    pub report_examples: Option<bool>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -42,6 +42,7 @@ pub(crate) struct EffectiveRule {
     pub redact: Option<At<StyleName>>,
     pub keep_last: Option<At<usize>>,
     pub direction: Option<At<Direction>>,
+    pub report_examples: Option<At<bool>>,
 }
 
 /// One tenant's policy with inheritance applied.
@@ -125,6 +126,9 @@ impl Effective {
             }
             if let Some(v) = r.keep_last {
                 e.keep_last = Some(at(v, p.key("keep_last")));
+            }
+            if let Some(v) = r.report_examples {
+                e.report_examples = Some(at(v, p.key("report_examples")));
             }
             if let Some(v) = r.direction {
                 e.direction = Some(at(v, p.key("direction")));

@@ -29,6 +29,9 @@ pub struct DetectorPlan {
     pub style: Style,
     /// Which texts the detector runs on.
     pub direction: Direction,
+    /// Report the detector's documented example values (`AKIAIOSFODNN7EXAMPLE`) instead of
+    /// dropping them (`report_examples = true`; built-in credential detectors only).
+    pub report_examples: bool,
 }
 
 /// One compiled detector set and the redactor over it.

@@ -314,7 +314,7 @@ inherits = "globex"
 actoin = "block"
 "#,
         kind: PolicyErrorKind::UnknownKey,
-        error: "policy.toml:3:1: tenants.acme.detectors.email.actoin: unknown field `actoin`, expected one of `enabled`, `action`, `min_confidence`, `redact`, `keep_last`, `direction`",
+        error: "policy.toml:3:1: tenants.acme.detectors.email.actoin: unknown field `actoin`, expected one of `enabled`, `action`, `min_confidence`, `redact`, `keep_last`, `direction`, `report_examples`",
     },
     Broken {
         name: "unknown_top_key",
@@ -785,7 +785,7 @@ fn example_policies_load_and_decide() {
     let secrets = load("secrets-only.toml");
     let t = secrets.tenant(DEFAULT_TENANT).unwrap();
     assert_eq!(t.evaluate(Direction::Both, b"mail a@b.io card 4111 1111 1111 1111").action, Action::Allow);
-    assert_eq!(t.evaluate(Direction::Both, b"AKIAIOSFODNN7EXAMPLE").action, Action::Allow);
+    assert_eq!(t.evaluate(Direction::Both, b"AKIAERUWYPB5TD57UJZT").action, Action::Allow);
     let d = t.evaluate(Direction::Both, b"token ghp_1a2B3c4D5e6F7g8H9i0J1k2L3m4N5o6P7q8R");
     assert_eq!(ids(&d), [("github_token", Action::Block)]);
     let d = t.evaluate(Direction::Both, b"DEPLOY=dpl_Q8zR2kLm9XwP4vTnA7sD1fG3hJ5kL0pZ");
@@ -977,4 +977,22 @@ fn narrowing_keeps_only_the_detectors_asked_for() {
     assert!(e.to_string().contains("\"nope\""));
     let e = PolicySet::narrowed(text, None, "nobody", &["email".into()]).unwrap_err();
     assert_eq!(e.kind(), PolicyErrorKind::UnknownTenant);
+}
+
+/// Documented examples (`AKIAIOSFODNN7EXAMPLE`) are dropped unless a detector's rule says
+/// `report_examples = true`; the option is refused on a custom detector.
+#[test]
+fn a_policy_can_report_a_detectors_examples() {
+    let text = b"key AKIAIOSFODNN7EXAMPLE";
+    let quiet = policy("version = 1\n");
+    assert!(ids(&quiet.tenant("default").unwrap().evaluate(Direction::Inbound, text)).is_empty());
+    let loud = policy("version = 1\n[default.detectors.aws_access_key_id]\nreport_examples = true\n");
+    let d = loud.tenant("default").unwrap().evaluate(Direction::Inbound, text);
+    assert_eq!(ids(&d).iter().map(|(id, _)| *id).collect::<Vec<_>>(), ["aws_access_key_id"]);
+    let e = PolicySet::from_toml(
+        "version = 1\n[default.regexes.emp]\npattern = \"EMP-[0-9]{6}\"\n[default.detectors.emp]\nreport_examples = true\n",
+        None,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("report_examples applies only to built-in detectors"), "{e}");
 }

@@ -12,6 +12,7 @@ pub(crate) mod catalog;
 pub(crate) mod context;
 pub(crate) mod custom;
 pub(crate) mod email;
+pub(crate) mod examples;
 pub(crate) mod generic;
 pub(crate) mod iban;
 pub(crate) mod ipv4;
@@ -117,6 +118,8 @@ pub(crate) struct Rejected {
 pub(crate) struct Gate {
     pub allow: Vec<custom::AllowSet>,
     pub min_confidence: f32,
+    /// Built-in detectors whose documented examples and filler are dropped, by index.
+    pub examples: u32,
 }
 
 impl Gate {
@@ -128,6 +131,11 @@ impl Gate {
         }
         if self.allow.iter().any(|a| a.allows(det, value)) {
             return Some(Rejection::Allowlisted);
+        }
+        if det < 32 && self.examples & (1 << det) != 0 {
+            if let Some(rule) = examples::rule(value) {
+                return Some(Rejection::Example(rule));
+            }
         }
         None
     }

@@ -122,10 +122,10 @@ test('streamed chat: a value split over two-character deltas arrives redacted', 
 
 test('the default policy redacts every detector in requests', async () => {
   reply = 'ok';
-  await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'my key is AKIAIOSFODNN7EXAMPLE' }] });
+  await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'my key is AKIAERUWYPB5TD57UJZT' }] });
   const sent = received.at(-1).body.messages[0].content;
   assert.ok(sent.startsWith('my key is '), sent);
-  assert.ok(!sent.includes('AKIAIOSFODNN7EXAMPLE'), sent);
+  assert.ok(!sent.includes('AKIAERUWYPB5TD57UJZT'), sent);
 });
 
 test('an unknown API key is a 401 with no detail', async () => {
