@@ -55,6 +55,10 @@ const CASES: &[(&str, &str, &str)] = &[
     ("us_ssn", "group 123-00-4567", ""),
     ("us_ssn", "serial 123-45-0000", ""),
     ("us_ssn", "mixed 123-45 6789", ""),
+    ("us_ssn", "Suite 680 36 4022 Oakridge Lane", ""),
+    ("us_ssn", "PO Box 123 45 6789", ""),
+    ("us_ssn", "ssn 680 36 4022 Oakridge Lane", "680 36 4022"),
+    ("us_ssn", "at 680-36-4022 Oakridge Lane", "680-36-4022"),
     // Dotted, with its own context word (a dotted number alone may be a version or a decimal).
     ("us_ssn", "SSN 078.05.1123 on file", "078.05.1123"),
     ("us_ssn", "release 123.45.6789 is out", ""),
@@ -167,6 +171,13 @@ const CASES: &[(&str, &str, &str)] = &[
     ("private_key", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7V\nabc+/=\n-----END RSA PRIVATE KEY-----\n", "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7V\nabc+/=\n-----END RSA PRIVATE KEY-----"),
     ("private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----"),
     ("private_key", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkq\n-----END PUBLIC KEY-----", ""),
+    ("private_key", "\"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\"", "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----"),
+    // Blocks whose body is not key material: placeholders in docs and examples.
+    ("private_key", "-----BEGIN RSA PRIVATE KEY-----\nanything\n-----END RSA PRIVATE KEY-----", ""),
+    ("private_key", "-----BEGIN PRIVATE KEY-----\n***\n-----END PRIVATE KEY-----", ""),
+    ("private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\n...\n-----END OPENSSH PRIVATE KEY-----", ""),
+    ("private_key", "-----BEGIN EC PRIVATE KEY-----\n-----END EC PRIVATE KEY-----", ""),
+    ("private_key", "-----BEGIN EC PRIVATE KEY-----\n<your key here>\n-----END EC PRIVATE KEY-----", ""),
     ("private_key", "-----BEGIN CERTIFICATE-----\nMIIBIjANBgkq\n-----END CERTIFICATE-----", ""),
     // jwt
     ("jwt", "Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),

@@ -2,6 +2,7 @@
 
 use super::catalog::Builtin;
 use super::{Sink, Why, Window};
+use crate::explain::Rejection;
 use memchr::memmem::Finder;
 use std::sync::LazyLock;
 
@@ -16,6 +17,39 @@ fn label_char(b: u8) -> bool {
 }
 
 /// The anchor is `-----BEGIN ` (the literal's length is `lit`).
+/// The fewest base64 characters a block's body must hold: less is a placeholder (`anything`,
+/// an elided `...`), not a key (the shortest real key blocks hold well over a hundred).
+const MIN_MATERIAL: usize = 16;
+
+/// Whether a block's body is key material: base64 lines (and PEM headers such as
+/// `Proc-Type:`), at least [`MIN_MATERIAL`] characters of base64.
+fn key_material(body: &[u8]) -> bool {
+    // A block pasted into a JSON or code string has `\n` escapes for its line breaks.
+    let mut text = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\\' && matches!(body.get(i + 1), Some(b'n' | b'r')) {
+            text.push(b'\n');
+            i += 2;
+        } else {
+            text.push(body[i]);
+            i += 1;
+        }
+    }
+    let mut n = 0;
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        if line.starts_with(b"Proc-Type:") || line.starts_with(b"DEK-Info:") {
+            continue;
+        }
+        if !line.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')) {
+            return false;
+        }
+        n += line.len();
+    }
+    n >= MIN_MATERIAL
+}
+
 pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
     let hay = w.hay;
     let a = w.a;
@@ -38,6 +72,11 @@ pub(crate) fn eval(w: &Window, lit: usize, out: &mut Sink) {
         let rest = &hay[end_line + 5..];
         if rest.starts_with(b"END ") && rest[4..].starts_with(label) && rest[4 + label.len()..].starts_with(b"-----") {
             let e = end_line + 5 + 4 + label.len() + 5;
+            if !key_material(&hay[body..end_line]) {
+                // `anything`, `***`, `...` or nothing between the lines: a placeholder block.
+                out.reject(det, a, e, Rejection::Validation("key material"));
+                return;
+            }
             out.found(w, det, a, e, 0.99, Why { validator: Some("matching END line"), context: None, base: 0.99 });
             return;
         }

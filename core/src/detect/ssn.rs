@@ -29,6 +29,43 @@ const ITIN_CONTEXT: &[&str] = &[
     "social security number",
 ];
 
+/// Words of a street address around space-grouped digits (`Suite 680 36 4022 Oakridge Lane`):
+/// a unit before them, a street type after them.
+const UNIT_WORDS: &[&str] =
+    &["suite", "ste", "apt", "apartment", "unit", "box", "floor", "fl", "room", "bldg", "building"];
+const STREET_WORDS: &[&str] = &[
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "road",
+    "rd",
+    "lane",
+    "ln",
+    "drive",
+    "dr",
+    "boulevard",
+    "blvd",
+    "way",
+    "court",
+    "ct",
+    "place",
+    "pl",
+    "terrace",
+    "highway",
+    "hwy",
+    "parkway",
+    "pkwy",
+    "circle",
+    "cir",
+];
+
+/// Whether space-grouped digits at `[s, e)` read as part of a street address.
+fn address_like(hay: &[u8], s: usize, e: usize) -> bool {
+    context::find_word(hay, s.saturating_sub(16), s, UNIT_WORDS).is_some()
+        || context::find_word(hay, e, e.saturating_add(40), STREET_WORDS).is_some()
+}
+
 /// Whether `(area, group)` is in the IRS's ITIN ranges.
 pub(crate) fn itin(area: u16, group: u16) -> bool {
     (900..=999).contains(&area) && matches!(group, 50..=65 | 70..=88 | 90..=92 | 94..=99)
@@ -68,6 +105,10 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     } else {
         context::around(w.hay, p, t.end, words)
     };
+    if t.sep == b' ' && ctx.is_none() && address_like(w.hay, p, t.end) {
+        out.reject(det, p, t.end, Rejection::Validation("address-like"));
+        return;
+    }
     let (base, conf) = match (needs_own, ctx.is_some()) {
         (false, false) => (0.85, 0.85),
         (false, true) => (0.85, 0.97),
