@@ -170,6 +170,36 @@ pub fn inspect_pieces(
             TokenUse::Record(_) => None,
         };
         let mut changed = restored.or(d.redacted);
+        // What an encoding hides from the raw text (`jane%40example.com`, `&#64;`): decided on
+        // the decoded text; a string to rewrite goes on decoded and rewritten.
+        let current = changed.as_deref().unwrap_or(text.as_bytes());
+        if let Some(decoded) = std::str::from_utf8(current).ok().and_then(crate::dlp::decode::decode) {
+            let d2 = tenant.evaluate(direction, decoded.as_bytes());
+            let seen: Vec<(&str, &[u8])> =
+                d.findings.iter().map(|f| (&*f.finding.detector, f.finding.bytes(text.as_bytes()))).collect();
+            for f in &d2.findings {
+                // Found in the raw text too (and left as it was): counted once.
+                if seen.contains(&(&*f.finding.detector, f.finding.bytes(decoded.as_bytes()))) {
+                    continue;
+                }
+                count(&mut v, &f.finding.detector, 1, f.action);
+                if let (Action::Tokenize, TokenUse::Record(t)) = (f.action, &mut tokens) {
+                    let value = f.finding.bytes(decoded.as_bytes());
+                    if let Some(token) = tenant.token(&f.finding, value) {
+                        t.insert(token, value);
+                    }
+                }
+            }
+            v.action = v.action.max(d2.action);
+            if let Some(reason) = d2.reason.filter(|_| d2.action == Action::Block) {
+                v.blocked = Some(reason);
+                v.edits.clear();
+                return v;
+            }
+            if let Some(r) = d2.redacted {
+                changed = Some(r);
+            }
+        }
         // A string that holds JSON (tool-call arguments): its escaped strings decode to what
         // the raw text hides (`\u0040` for `@`), so they are read decoded as well.
         let current = changed.as_deref().unwrap_or(text.as_bytes());
@@ -436,6 +466,24 @@ mod tests {
         assert_eq!(out["choices"][0]["logprobs"], serde_json::Value::Null);
         assert_eq!(out["choices"][0]["message"]["content"], "mail [EMAIL]");
         assert_eq!(out["choices"][1]["logprobs"]["content"][0]["token"], "nothing");
+    }
+
+    /// Leak class 6: percent-encoded values, character references and escapes written into
+    /// text are read decoded; the rewritten string goes on decoded and redacted.
+    #[test]
+    fn encoded_values_are_read_decoded() {
+        let body = r#"{"messages":[{"role":"user","content":"mail jane.doe%40example.org"},
+            {"role":"user","content":"or jane.doe&#64;example.org &amp; jane.doe&commat;example.org"},
+            {"role":"user","content":"and jane.doe\\u0040example.org"}]}"#;
+        let out = all_redacted(body, 4, Direction::Inbound);
+        assert!(out.contains(r#""mail [EMAIL]""#) && out.contains(r#""or [EMAIL] & [EMAIL]""#), "{out}");
+        // A blocked value behind an encoding blocks.
+        let policy =
+            PolicySet::from_toml("version = 1\n[default.detectors.credit_card]\naction = \"block\"\n", None).unwrap();
+        let tenant = policy.tenant("default").unwrap();
+        let doc = parse(br#"{"prompt":"card 4111%201111%201111%201111"}"#, 8).unwrap();
+        let v = inspect(tenant, Direction::Inbound, &doc, &NO_EXTRAS, TokenUse::Record(&mut Tokens::default()));
+        assert_eq!(v.action, Action::Block);
     }
 
     #[test]
