@@ -2,7 +2,7 @@
 //!
 //! A phone number must have a phone's *shape*: separators in the places people put them, or a
 //! leading `+`. Bare digit runs, dates (4-2-2), versions and timestamps have no such shape —
-//! except a bare ten-digit NANP number beside a phone word of its own (`phone 2125550147`).
+//! except a bare ten-digit NANP number after a phone word of its own (`phone 2125550147`).
 //! An extension written after a number (`x62406`, `ext. 12`) belongs to the finding.
 
 use super::catalog::Builtin;
@@ -135,9 +135,15 @@ fn nanp_ok(t: &Parsed, area_group: usize) -> bool {
     t.first_digit(area_group) >= 2 && t.first_digit(area_group + 1) >= 2
 }
 
-/// A bare ten-digit NANP number (`2125550147`) with its own context word: the nearest one
-/// before it or the first after it, with no other number in between (a ten-digit run alone is
-/// as often a timestamp or an order number).
+/// Whether a phone word stands within the context window before `p` (a bare ten-digit run is
+/// a candidate only then, so the streams of prose with numbers in it are not held back).
+pub(crate) fn bare_context_before(hay: &[u8], p: usize) -> bool {
+    context::find_word(hay, p.saturating_sub(context::CONTEXT_WINDOW), p, BARE_CONTEXT).is_some()
+}
+
+/// A bare ten-digit NANP number (`2125550147`) after its own phone word: the nearest one
+/// before it, with no other number in between (a ten-digit run alone is as often a timestamp
+/// or an order number).
 fn bare_nanp(w: &Window, s: usize, prefix: u8, t: &Parsed) -> Option<((f32, bool), usize)> {
     if prefix != 0 || t.ng != 1 || t.sizes()[0] != 10 || t.overflow || !right_free(w, t.end) {
         return None;
@@ -147,8 +153,8 @@ fn bare_nanp(w: &Window, s: usize, prefix: u8, t: &Parsed) -> Option<((f32, bool
         let between = if ce <= s { &hay[ce..s] } else { &hay[t.end..cs] };
         !between.iter().any(|&b| b.is_ascii_digit() || b == b'*' || b == b'[')
     };
-    let (before, after) = context::nearest(hay, s, t.end, BARE_CONTEXT);
-    before.filter(clear).or(after.filter(clear))?;
+    let (before, _) = context::nearest(hay, s, t.end, BARE_CONTEXT);
+    before.filter(clear)?;
     let valid = t.digits[0] >= 2 && t.digits[3] >= 2;
     Some(((0.7, valid), t.end))
 }

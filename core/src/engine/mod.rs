@@ -321,8 +321,14 @@ fn plan(w: &Window, p: usize) -> Plan {
     let prev = if p > 0 { hay[p - 1] } else { b' ' };
     if detect::is_word(prev) {
         // Glued to a word on the left: only an IBAN (country code, then check digits).
-        // Two check digits at least (`word0` is no IBAN, and need not wait for one).
-        let iban = run >= 2 && p >= 2 && prev.is_ascii_alphabetic() && hay[p - 2].is_ascii_alphabetic();
+        // A registered country code that starts a token, then two check digits at least
+        // (`word0`, `word10` are no IBANs, and a stream need not wait for one).
+        let iban = run >= 2
+            && p >= 2
+            && prev.is_ascii_alphabetic()
+            && hay[p - 2].is_ascii_alphabetic()
+            && (p == 2 || !hay[p - 3].is_ascii_alphanumeric())
+            && detect::iban::length_for(&[hay[p - 2].to_ascii_uppercase(), prev.to_ascii_uppercase()]).is_some();
         return Plan { iban, run_end: i, ..Plan::default() };
     }
     let next = hay.get(i).copied().unwrap_or(b' ');
@@ -334,7 +340,10 @@ fn plan(w: &Window, p: usize) -> Plan {
     Plan {
         card: run >= 13 || (run == 4 && grouped) || evasive,
         ssn: run == 9 || (run == 3 && (grouped || (next == b'.' && more))) || evasive,
-        phone: matches!(prev, b'+' | b'(') || ((run == 3 || run == 1) && phone_delim) || run == 10 || evasive,
+        phone: matches!(prev, b'+' | b'(')
+            || ((run == 3 || run == 1) && phone_delim)
+            || (run == 10 && detect::phone::bare_context_before(hay, p))
+            || evasive,
         ipv4: run <= 3 && next == b'.' && then.is_ascii_digit(),
         // A country code, one space, the check digits: `ES 58 0049 …`.
         iban: run == 2
