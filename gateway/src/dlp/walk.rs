@@ -133,7 +133,15 @@ fn form<'a>(s: &'a str, key: Option<&str>, parent: Option<&'a Node>) -> Form<'a>
             }
         }
     }
-    if matches!(key, Some("data" | "file_data")) && s.len() >= 16 && looks_base64(s) {
+    // `data` is a payload only where its object says so (an Anthropic `"type": "base64"`
+    // source, OpenAI audio with its `format` or `transcript`): a tool's `{"data": "…"}` is text.
+    let declared = parent.is_some_and(|p| {
+        p.get("type").and_then(Node::as_str) == Some("base64")
+            || p.get("format").is_some()
+            || p.get("transcript").is_some()
+    });
+    let payload_key = key == Some("file_data") || (key == Some("data") && declared);
+    if payload_key && s.len() >= 16 && looks_base64(s) {
         let media_type = parent.and_then(|p| p.get("media_type")).and_then(Node::as_str);
         let audio = parent.is_some_and(|p| p.get("format").is_some() || p.get("transcript").is_some());
         return Form::Base64 { prefix: "", media_type: media_type.or(audio.then_some("audio/*")) };
@@ -216,5 +224,8 @@ mod tests {
         assert_eq!(decode(p.node.as_str().unwrap(), "", Some("image/png")), Decoded::Media);
         assert_eq!(decode(p.node.as_str().unwrap(), "", Some("application/pdf")), Decoded::Opaque);
         assert_eq!(decode("data:;base64,%%%", "data:;base64,", None), Decoded::NotBase64);
+        // A tool's own `data` field is text, not a payload.
+        let doc = parse(br#"{"input":{"data":"customerReference12345"}}"#, 8).unwrap();
+        assert_eq!(strings(&doc)[0].form, Form::Text);
     }
 }
