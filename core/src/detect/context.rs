@@ -86,6 +86,18 @@ pub(crate) fn nearest<W: AsRef<[u8]>>(hay: &[u8], s: usize, e: usize, words: &[W
     (before, find_word(hay, e, e.saturating_add(CONTEXT_WINDOW), words))
 }
 
+/// A value's own context word at `[s, e)`: the nearest one before it (or, with `after`, the
+/// first one after it) with nothing between that stands for another value — a digit, or a
+/// redaction's `*` or `[`.
+pub(crate) fn own_word<W: AsRef<[u8]>>(hay: &[u8], s: usize, e: usize, words: &[W], after: bool) -> Option<Span> {
+    let clear = |&(cs, ce): &Span| {
+        let between = if ce <= s { &hay[ce..s] } else { &hay[e..cs] };
+        !between.iter().any(|&b| b.is_ascii_digit() || b == b'*' || b == b'[')
+    };
+    let (before, next) = nearest(hay, s, e, words);
+    before.filter(clear).or(next.filter(|w| after && clear(w)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

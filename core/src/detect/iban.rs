@@ -168,10 +168,9 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     if seps > 0 && w.at(i).is_some_and(separator) && w.at(i + 1).is_some_and(|b| b.is_ascii_digit()) {
         // In a grouped IBAN, more digits after a separator continue the number, unless they
         // are glued to another token ("… 00 2001:db8::1").
-        // A run longer than any group (6 digits) is the next number.
-        let run = super::run_len(hay, i + 1, 64, |b| b.is_ascii_digit());
-        let j = i + 1 + run;
-        if run <= 6 && (!canonical || len % 4 == 0 || !super::units::glued_at(hay, j)) {
+        // A run longer than any group is the next number.
+        let j = i + 1 + super::run_len(hay, i + 1, 64, |b| b.is_ascii_digit());
+        if !super::units::long_run_at(hay, i + 1) && (!canonical || len % 4 == 0 || !super::units::glued_at(hay, j)) {
             return;
         }
     }

@@ -6,7 +6,7 @@
 //! An extension written after a number (`x62406`, `ext. 12`) belongs to the finding.
 
 use super::catalog::Builtin;
-use super::units::{digit_before, glued_at, left_free, right_free, skip_ignorable, unit_at, Unit};
+use super::units::{digit_before, glued_at, left_free, long_run_at, right_free, skip_ignorable, unit_at, Unit};
 use super::{context, is_word, Sink, Why, Window};
 use crate::explain::Rejection;
 
@@ -149,12 +149,7 @@ fn bare_nanp(w: &Window, s: usize, prefix: u8, t: &Parsed) -> Option<((f32, bool
         return None;
     }
     let hay = w.hay;
-    let clear = |&(cs, ce): &(usize, usize)| {
-        let between = if ce <= s { &hay[ce..s] } else { &hay[t.end..cs] };
-        !between.iter().any(|&b| b.is_ascii_digit() || b == b'*' || b == b'[')
-    };
-    let (before, _) = context::nearest(hay, s, t.end, BARE_CONTEXT);
-    before.filter(clear)?;
+    context::own_word(hay, s, t.end, BARE_CONTEXT, false)?;
     let valid = t.digits[0] >= 2 && t.digits[3] >= 2;
     Some(((0.7, valid), t.end))
 }
@@ -213,8 +208,7 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         // A group longer than any phone's (6 digits) after a space is the next number
         // ("+1 212 555 0147 4111111111111111").
         let after = t.gend[k - 1];
-        let next_long = hay.get(after) == Some(&b' ')
-            && hay.get(after + 1..).is_some_and(|r| r.iter().take(7).take_while(|b| b.is_ascii_digit()).count() > 6);
+        let next_long = hay.get(after) == Some(&b' ') && long_run_at(hay, after + 1);
         let split = next == b" ("
             || (spaced && (k < 2 || t.delim(k - 2) != next))
             || (spaced && last_glued && k + 1 == t.ng)

@@ -94,14 +94,9 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     }
     let needs_own = !formatted || t.sep == b'.';
     let ctx = if needs_own {
-        // Its own context word: none if another number (or a redaction standing for one)
-        // stands between ("social security number: 536621889. Order 490149688").
-        let clear = |&(cs, ce): &(usize, usize)| {
-            let between = if ce <= p { &w.hay[ce..p] } else { &w.hay[t.end..cs] };
-            !between.iter().any(|&b| b.is_ascii_digit() || b == b'*' || b == b'[')
-        };
-        let (before, after) = context::nearest(w.hay, p, t.end, words);
-        before.filter(clear).or(after.filter(clear))
+        // Its own context word ("social security number: 536621889. Order 490149688": the
+        // order number has none).
+        context::own_word(w.hay, p, t.end, words, true)
     } else {
         context::around(w.hay, p, t.end, words)
     };

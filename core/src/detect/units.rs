@@ -76,6 +76,15 @@ pub(crate) fn digit_before(hay: &[u8], i: usize) -> bool {
     false
 }
 
+/// The longest inner group of a grouped number (`4111 1111 …`, `+1 212 555 …`, `DE89 3704 …`):
+/// a longer run of digits after a space is a number of its own.
+pub(crate) const MAX_GROUP: usize = 6;
+
+/// Whether the ASCII digit run at `i` is longer than [`MAX_GROUP`].
+pub(crate) fn long_run_at(hay: &[u8], i: usize) -> bool {
+    hay.get(i..).is_some_and(|r| r.iter().take(MAX_GROUP + 1).take_while(|b| b.is_ascii_digit()).count() > MAX_GROUP)
+}
+
 /// A number read as groups of digits separated by single separator bytes.
 #[derive(Clone, Debug)]
 pub(crate) struct NumTok {
@@ -134,8 +143,7 @@ impl NumTok {
                     // group, or after a long first one, is the next number: `+1 212 555 0147
                     // 4111111111111111`. After a short first group it is the rest of this one:
                     // `+1 2125550147`.
-                    let next_run = hay[j..].iter().take(7).take_while(|b| b.is_ascii_digit()).count();
-                    if next_run > 6 && (t.ng >= 1 || in_group > 6) {
+                    if long_run_at(hay, j) && (t.ng >= 1 || usize::from(in_group) > MAX_GROUP) {
                         break;
                     }
                     if t.ng + 1 == t.groups.len() {
@@ -228,7 +236,7 @@ pub(crate) fn left_free(hay: &[u8], p: usize) -> bool {
             // Nor after, or before, a run longer than any group of a grouped number (groups have
             // at most 6 digits): `4012888888881881 4012-8888-…` and `… 1111 378282246310005`
             // are two numbers.
-            if p - 1 - i > 6 || hay[p..].iter().take(7).take_while(|b| b.is_ascii_digit()).count() > 6 {
+            if p - 1 - i > MAX_GROUP || long_run_at(hay, p) {
                 return true;
             }
         }

@@ -152,12 +152,7 @@ pub fn inspect_pieces(
         let d = tenant.evaluate(direction, text.as_bytes());
         for f in &d.findings {
             count(&mut v, &f.finding.detector, 1, f.action);
-            if let (Action::Tokenize, TokenUse::Record(t)) = (f.action, &mut tokens) {
-                let value = f.finding.bytes(text.as_bytes());
-                if let Some(token) = tenant.token(&f.finding, value) {
-                    t.insert(token, value);
-                }
-            }
+            record_token(tenant, f, text.as_bytes(), &mut tokens);
         }
         v.action = v.action.max(d.action);
         if let Some(reason) = d.reason.filter(|_| d.action == Action::Block) {
@@ -183,12 +178,7 @@ pub fn inspect_pieces(
                     continue;
                 }
                 count(&mut v, &f.finding.detector, 1, f.action);
-                if let (Action::Tokenize, TokenUse::Record(t)) = (f.action, &mut tokens) {
-                    let value = f.finding.bytes(decoded.as_bytes());
-                    if let Some(token) = tenant.token(&f.finding, value) {
-                        t.insert(token, value);
-                    }
-                }
+                record_token(tenant, f, decoded.as_bytes(), &mut tokens);
             }
             v.action = v.action.max(d2.action);
             if let Some(reason) = d2.reason.filter(|_| d2.action == Action::Block) {
@@ -287,6 +277,16 @@ fn reborrow<'a>(t: &'a mut TokenUse<'_>) -> TokenUse<'a> {
     match t {
         TokenUse::Record(r) => TokenUse::Record(r),
         TokenUse::Restore(r) => TokenUse::Restore(r),
+    }
+}
+
+/// In a request, records the token a `tokenize` finding in `text` becomes, with its value.
+fn record_token(tenant: &Tenant, f: &dlpjet_policy::DecidedFinding, text: &[u8], tokens: &mut TokenUse<'_>) {
+    if let (Action::Tokenize, TokenUse::Record(t)) = (f.action, tokens) {
+        let value = f.finding.bytes(text);
+        if let Some(token) = tenant.token(&f.finding, value) {
+            t.insert(token, value);
+        }
     }
 }
 

@@ -424,9 +424,7 @@ impl StreamFilter {
             rest.extend_from_slice(&restored);
         }
         for f in &d.findings {
-            let h = self.hits.entry(f.finding.detector.to_string()).or_insert((0, Action::Allow));
-            h.0 += 1;
-            h.1 = h.1.max(f.action);
+            self.count(&f.finding.detector, 1, f.action);
         }
         self.action = self.action.max(d.action);
         if let (Action::Block, Some(r)) = (d.action, d.reason) {
