@@ -55,6 +55,23 @@ fn mixed(c: &mut Criterion) {
     g.finish();
 }
 
+/// The decoding lanes' cost: the default scanner and one with decoding off, on the mixed corpus
+/// and on its encoded form (`dlpjet_benches::encoded`), in one group.
+fn decoding(c: &mut Criterion) {
+    let on = Scanner::new();
+    let off = Scanner::builder().decode_depth(0).build().unwrap();
+    let mut g = config(c).benchmark_group("engine/builtins/decoding");
+    g.sample_size(10).measurement_time(Duration::from_secs(4));
+    for (name, hay) in [("mixed", data::mixed(8 * MIB)), ("encoded", data::encoded(8 * MIB))] {
+        g.throughput(Throughput::Bytes(hay.len() as u64));
+        g.bench_function(BenchmarkId::new("decode_on", name), |b| b.iter(|| black_box(on.scan(black_box(&hay))).len()));
+        g.bench_function(BenchmarkId::new("decode_off", name), |b| {
+            b.iter(|| black_box(off.scan(black_box(&hay))).len())
+        });
+    }
+    g.finish();
+}
+
 fn adversarial(c: &mut Criterion) {
     let scanner = Scanner::new();
     let mut g = config(c).benchmark_group("engine/builtins/adversarial");
@@ -109,5 +126,5 @@ fn scaling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, mixed, adversarial, scaling);
+criterion_group!(benches, mixed, decoding, adversarial, scaling);
 criterion_main!(benches);

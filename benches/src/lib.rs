@@ -55,6 +55,21 @@ pub fn mixed(bytes: usize) -> Vec<u8> {
     dlpjet_corpus::mixed_text(1, bytes)
 }
 
+/// The mixed corpus with its values encoded the way web forms and JSON encoders write them:
+/// every `@` percent-encoded (`%40`) and every `-` as a JSON escape (`\u002d`). The decoding
+/// lanes' heavy case.
+pub fn encoded(bytes: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes + bytes / 4);
+    for &b in &mixed(bytes) {
+        match b {
+            b'@' => out.extend_from_slice(b"%40"),
+            b'-' => out.extend_from_slice(b"\\u002d"),
+            _ => out.push(b),
+        }
+    }
+    out
+}
+
 /// The densely planted evaluation corpus (a value every ~120 bytes) as one buffer.
 pub fn dense(bytes: usize) -> Vec<u8> {
     dlpjet_corpus::dense_text(1, bytes)

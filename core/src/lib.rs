@@ -39,6 +39,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod batch;
+mod decode;
 mod detect;
 mod engine;
 mod error;
@@ -62,7 +63,7 @@ pub use explain::{Explanation, Outcome, Rejection};
 pub use finding::Finding;
 pub use preview::{preview, preview_into};
 pub use redact::{RedactWriter, Redactor, RedactorBuilder, Style};
-pub use scanner::{Scanner, ScannerBuilder};
+pub use scanner::{Scanner, ScannerBuilder, DEFAULT_DECODE_BLOCK, DEFAULT_DECODE_DEPTH, MAX_DECODE_DEPTH};
 pub use stream::{Event, StreamScanner};
 pub use validate::Validator;
 

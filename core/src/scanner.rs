@@ -5,7 +5,7 @@ use crate::detect::custom::{check_id, AllowSet, Allowlist, CustomRegex, DictLane
 use crate::detect::LOOKBACK;
 use crate::detect::{Candidate, DetIdx, Gate, Rejected, Sink};
 use crate::engine::resolve::{beaten_by, sort_dedup};
-use crate::engine::{Cursors, Engine};
+use crate::engine::{Cursors, DecodeConfig, Engine};
 use crate::error::{BuildError, ErrorKind};
 use crate::explain::{Explanation, Outcome};
 use crate::finding::Finding;
@@ -34,7 +34,18 @@ pub struct ScannerBuilder {
     min_confidence: f32,
     /// Built-in detectors whose documented examples are reported rather than dropped.
     report_examples: Vec<String>,
+    /// Levels of encoding undone; `None` is the default, one.
+    decode_depth: Option<u8>,
+    /// Base64 characters decoded as one block; `None` is the default.
+    decode_block: Option<usize>,
 }
+
+/// Levels of encoding a scanner undoes unless told otherwise.
+pub const DEFAULT_DECODE_DEPTH: u8 = 1;
+/// The most levels of encoding a scanner can be told to undo.
+pub const MAX_DECODE_DEPTH: u8 = 4;
+/// Base64 characters decoded as one block unless told otherwise (3 KiB of text).
+pub const DEFAULT_DECODE_BLOCK: usize = 4096;
 
 impl ScannerBuilder {
     /// Run only these detectors (built-in or custom ids). By default every detector runs.
@@ -78,6 +89,33 @@ impl ScannerBuilder {
     /// ```
     pub fn report_examples<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
         self.report_examples.extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// How many levels of encoding to undo (default [`DEFAULT_DECODE_DEPTH`], at most
+    /// [`MAX_DECODE_DEPTH`]; 0 turns decoding off). Values hidden by percent-encoding, JSON/JS
+    /// `\u`/`\x` escapes, HTML character references, quoted-printable, full-width forms or a
+    /// base64 block that decodes to text are found and reported with the span of their
+    /// encoded bytes, so redaction replaces the encoded text. At depth 2, text decoded once is
+    /// decoded again (`%2540`, base64 inside base64).
+    ///
+    /// ```
+    /// let text = b"?to=jane.doe%40example.org&ssn=078%2D05%2D1120";
+    /// let found = dlpjet::Scanner::new().scan(text);
+    /// let values: Vec<&[u8]> = found.iter().map(|f| f.bytes(text)).collect();
+    /// assert_eq!(values, [&b"jane.doe%40example.org"[..], b"078%2D05%2D1120"]);
+    /// assert!(dlpjet::Scanner::builder().decode_depth(0).build().unwrap().scan(text).is_empty());
+    /// ```
+    pub fn decode_depth(mut self, depth: u8) -> Self {
+        self.decode_depth = Some(depth);
+        self
+    }
+
+    /// The most base64 characters decoded as one block (default [`DEFAULT_DECODE_BLOCK`];
+    /// rounded down to a multiple of 4, at least 16). A longer run is decoded block by block,
+    /// and a value that straddles two blocks is not seen decoded.
+    pub fn decode_block(mut self, chars: usize) -> Self {
+        self.decode_block = Some(chars);
         self
     }
 
@@ -186,7 +224,22 @@ impl ScannerBuilder {
             };
             allow.push(AllowSet::compile(a, dets, n + 1)?);
         }
-        let engine = Engine::new(enabled, regexes, dicts);
+        let depth = self.decode_depth.unwrap_or(DEFAULT_DECODE_DEPTH);
+        if depth > MAX_DECODE_DEPTH {
+            return Err(BuildError::new(
+                ErrorKind::InvalidOption,
+                format!("decode depth {depth} is above the maximum of {MAX_DECODE_DEPTH}"),
+            ));
+        }
+        let block = self.decode_block.unwrap_or(DEFAULT_DECODE_BLOCK);
+        if !(16..=1 << 20).contains(&block) {
+            return Err(BuildError::new(
+                ErrorKind::InvalidOption,
+                format!("decode block of {block} base64 characters is outside 16..=1048576"),
+            ));
+        }
+        let decode = DecodeConfig { depth, b64_block: block / 4 * 4 };
+        let engine = Engine::new(enabled, regexes, dicts, decode);
         let active = names.iter().enumerate().filter(|(i, _)| selected[*i]).map(|(_, n)| n.clone()).collect();
         Ok(Scanner {
             inner: Arc::new(Inner {

@@ -15,6 +15,7 @@
 //! (or the data has ended), so the result never depends on how the data was split. See
 //! `core/DESIGN.md` for the argument.
 
+mod decoded;
 mod literals;
 pub(crate) mod resolve;
 
@@ -22,6 +23,7 @@ use crate::detect::catalog::Builtin;
 use crate::detect::custom::{DictLane, RegexLane};
 use crate::detect::{self, Sink, Window, LOOKBACK};
 use crate::simd;
+pub(crate) use decoded::DecodeConfig;
 pub(crate) use literals::{Group, LiteralLane};
 
 /// How far after a digit-run start the digit detectors look (numbers, separators, evasion
@@ -58,6 +60,12 @@ pub(crate) struct Cursors {
     /// One per regex lane.
     regex: Vec<usize>,
     dict: [usize; 2],
+    /// The escape lane's cursor, and the start of the joinable run before it (no escaped
+    /// candidate not yet found can start before that).
+    esc: usize,
+    esc_start: usize,
+    /// The base64 lane's cursor: the start of a run that may still grow, or the end.
+    b64: usize,
 }
 
 /// The compiled lanes of a scanner.
@@ -69,10 +77,11 @@ pub(crate) struct Engine {
     literals: Vec<LiteralLane>,
     regexes: Vec<RegexLane>,
     dicts: Vec<DictLane>,
+    decode: DecodeConfig,
 }
 
 impl Engine {
-    pub fn new(enabled: u32, regexes: Vec<RegexLane>, dicts: Vec<DictLane>) -> Engine {
+    pub fn new(enabled: u32, regexes: Vec<RegexLane>, dicts: Vec<DictLane>, decode: DecodeConfig) -> Engine {
         let on = |b: Builtin| enabled & (1 << b.index()) != 0;
         let digits = DIGIT_DETECTORS.iter().any(|&b| on(b));
         let punct = match (on(Builtin::Email), on(Builtin::Ipv6)) {
@@ -83,7 +92,7 @@ impl Engine {
         };
         let literals =
             [Group::Tokens, Group::Keywords].into_iter().filter_map(|g| LiteralLane::new(enabled, g)).collect();
-        Engine { enabled, digits, punct, literals, regexes, dicts }
+        Engine { enabled, digits, punct, literals, regexes, dicts, decode }
     }
 
     /// The most bytes after an anchor any lane needs.
@@ -98,13 +107,28 @@ impl Engine {
         for d in &self.dicts {
             r = r.max(d.reach());
         }
-        r
+        r.max(self.decode.reach())
     }
 
     /// Runs every lane over `buf` (absolute offsets `[base, base + buf.len())`), from the
     /// cursors on, pushing candidates into `sink`. With `eof` false, anchors whose window is
     /// not complete stay pending at the cursor.
     pub fn run(&self, buf: &[u8], base: usize, eof: bool, cur: &mut Cursors, sink: &mut Sink) {
+        self.run_at(buf, base, eof, cur, sink, self.decode.depth);
+    }
+
+    /// [`run`](Self::run) with `depth` levels of decoding left (decoded text is scanned at one
+    /// level less).
+    fn run_at(&self, buf: &[u8], base: usize, eof: bool, cur: &mut Cursors, sink: &mut Sink, depth: u8) {
+        if depth > 0 {
+            self.escape_lane(buf, base, eof, &mut cur.esc, sink, depth);
+            cur.esc_start = base + decoded::joinable_start(buf, cur.esc - base, 0);
+            self.base64_lane(buf, base, eof, &mut cur.b64, sink, depth);
+        } else {
+            cur.esc = base + buf.len();
+            cur.esc_start = cur.esc;
+            cur.b64 = cur.esc;
+        }
         if self.digits {
             self.digit_lane(buf, base, eof, &mut cur.digit, sink);
             let before = &buf[..cur.digit - base];
@@ -142,21 +166,21 @@ impl Engine {
     /// possible candidate start (lanes that are off keep theirs at the end of the data, see
     /// `run`).
     pub fn frontier(&self, cur: &Cursors) -> usize {
-        self.lanes_min(cur, [cur.digit_start, cur.punct_start], literals::LitCursor::frontier)
+        self.lanes_min(cur, [cur.digit_start, cur.punct_start, cur.esc_start, cur.b64], literals::LitCursor::frontier)
     }
 
     /// Absolute offset of the first byte a later run may still read: every lane's cursor, less
     /// the lookback its windows take.
     pub fn retain_from(&self, cur: &Cursors) -> usize {
-        self.lanes_min(cur, [cur.digit, cur.punct], literals::LitCursor::next).saturating_sub(LOOKBACK)
+        self.lanes_min(cur, [cur.digit, cur.punct, cur.esc, cur.b64], literals::LitCursor::next)
+            .saturating_sub(LOOKBACK)
     }
 
-    /// The least of one position per lane: `digit_punct` for the digit and punctuation lanes,
+    /// The least of one position per lane: `own` for the digit, punctuation and decoding lanes,
     /// `lit` of each literal lane's cursor, the regex and dictionary lanes' cursors.
-    fn lanes_min(&self, cur: &Cursors, digit_punct: [usize; 2], lit: fn(&literals::LitCursor) -> usize) -> usize {
+    fn lanes_min(&self, cur: &Cursors, own: [usize; 4], lit: fn(&literals::LitCursor) -> usize) -> usize {
         let lits = cur.lit[..self.literals.len()].iter().map(lit);
-        digit_punct
-            .into_iter()
+        own.into_iter()
             .chain(cur.regex.iter().copied())
             .chain(lits)
             .chain(cur.dict[..self.dicts.len()].iter().copied())

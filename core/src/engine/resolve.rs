@@ -24,10 +24,17 @@ pub(crate) fn outranks(x: &Candidate, y: &Candidate, ranks: &[u8]) -> bool {
     x.det < y.det
 }
 
-/// Sorts candidates by position and drops exact duplicates (same detector and span).
+/// Sorts candidates by position and drops exact duplicates (same detector and span), keeping
+/// the most confident (a value found both as written and decoded is one finding).
 pub(crate) fn sort_dedup(c: &mut Vec<Candidate>) {
     c.sort_unstable_by_key(|a| (a.start, a.end, a.det));
-    c.dedup_by(|b, a| a.start == b.start && a.end == b.end && a.det == b.det);
+    c.dedup_by(|b, a| {
+        let same = a.start == b.start && a.end == b.end && a.det == b.det;
+        if same && b.confidence > a.confidence {
+            std::mem::swap(a, b);
+        }
+        same
+    });
 }
 
 /// For each candidate of the sorted slice, the index of the strongest overlapping candidate

@@ -3,12 +3,22 @@
 //! The digit lane needs "the next byte that is an ASCII digit or 0xEF" (0xEF leads the UTF-8 of
 //! full-width digits U+FF10–U+FF19). memchr has no range search, so this module provides one.
 //! On x86_64 it uses SSE2, which is part of the architecture's baseline, so no runtime CPU
-//! detection is needed; elsewhere a portable scalar loop is used. Both are tested against
-//! each other.
+//! detection is needed; elsewhere a portable scalar loop is used. The decoding lanes' scans
+//! (escape leads, runs of base64 characters) use AVX2 where the CPU has it, found at run time.
+//! Every version is tested against the scalar one.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sse2;
+
+/// Whether the CPU has AVX2 (the standard library caches the answer).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn has_avx2() -> bool {
+    std::is_x86_feature_detected!("avx2")
+}
 
 /// Position of the first byte at or after `from` that is `b'0'..=b'9'` or `0xEF`.
 #[inline]
@@ -23,6 +33,67 @@ pub(crate) fn find_digit_lead(hay: &[u8], from: usize) -> Option<usize> {
     #[cfg(not(target_arch = "x86_64"))]
     {
         scalar::find_digit_lead(hay, from)
+    }
+}
+
+/// Position of the first byte at or after `from` that may start an escape
+/// ([`crate::decode::lead`]).
+#[inline]
+pub(crate) fn find_escape_lead(hay: &[u8], from: usize) -> Option<usize> {
+    if from >= hay.len() {
+        return None;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2() {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { avx2::find_escape_lead(hay, from) };
+        }
+        sse2::find_escape_lead(hay, from)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        scalar::find_escape_lead(hay, from)
+    }
+}
+
+/// The start of the first run of at least 16 base64 characters in `hay[from..]`; a run that
+/// began before `from` counts from `from`.
+#[inline]
+pub(crate) fn find_b64_run16(hay: &[u8], from: usize) -> Option<usize> {
+    if from >= hay.len() {
+        return None;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2() {
+            // SAFETY: the CPU has AVX2.
+            unsafe { avx2::find_b64_run16(hay, from) }
+        } else {
+            sse2::find_b64_run16(hay, from)
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        scalar::find_b64_run(hay, from, 16)
+    }
+}
+
+/// The end of the run of base64 characters that starts at `from` (`from` itself when none).
+#[inline]
+pub(crate) fn b64_run_end(hay: &[u8], from: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2() {
+            // SAFETY: the CPU has AVX2.
+            unsafe { avx2::b64_run_end(hay, from) }
+        } else {
+            sse2::b64_run_end(hay, from)
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        scalar::b64_run_end(hay, from)
     }
 }
 
@@ -53,6 +124,31 @@ mod tests {
         #[test]
         fn simd_equals_scalar(hay in proptest::collection::vec(any::<u8>(), 0..200), from in 0usize..210) {
             prop_assert_eq!(find_digit_lead(&hay, from), scalar::find_digit_lead(&hay, from));
+        }
+
+        #[test]
+        fn escape_scan_equals_scalar(hay in proptest::collection::vec(prop_oneof![any::<u8>(), Just(b'%'), Just(b'a')], 0..200), from in 0usize..210) {
+            prop_assert_eq!(find_escape_lead(&hay, from), scalar::find_escape_lead(&hay, from));
+            #[cfg(target_arch = "x86_64")]
+            if from < hay.len() {
+                prop_assert_eq!(sse2::find_escape_lead(&hay, from), scalar::find_escape_lead(&hay, from));
+            }
+        }
+
+        #[test]
+        fn b64_scan_equals_scalar(
+            hay in proptest::collection::vec(prop_oneof![8 => Just(b'a'), 1 => Just(b'Z'), 1 => Just(b'7'), 1 => Just(b'+'), 1 => Just(b'_'), 1 => Just(b' '), 1 => any::<u8>()], 0..200),
+            from in 0usize..210,
+        ) {
+            prop_assert_eq!(find_b64_run16(&hay, from), scalar::find_b64_run(&hay, from, 16));
+            let from = from.min(hay.len());
+            prop_assert_eq!(b64_run_end(&hay, from), scalar::b64_run_end(&hay, from));
+            // The baseline versions too, whichever the CPU uses.
+            #[cfg(target_arch = "x86_64")]
+            {
+                prop_assert_eq!(sse2::find_b64_run16(&hay, from), scalar::find_b64_run(&hay, from, 16));
+                prop_assert_eq!(sse2::b64_run_end(&hay, from), scalar::b64_run_end(&hay, from));
+            }
         }
     }
 }
