@@ -198,6 +198,47 @@ fn binary_files_skipped_unless_asked() {
     dlpjet().args(["scan", "--binary"]).arg(d.path()).assert().code(1);
 }
 
+fn utf16le(s: &str, bom: bool) -> Vec<u8> {
+    bom.then_some(0xFEFFu16).into_iter().chain(s.encode_utf16()).flat_map(u16::to_le_bytes).collect()
+}
+
+/// UTF-16 files (PowerShell redirection, Windows exports) are text: scanned decoded, with
+/// offsets of the file's bytes, with or without a byte-order mark, and without `--binary`.
+#[test]
+fn utf16_files_are_scanned_as_text() {
+    let d = tempfile::tempdir().unwrap();
+    let text = format!("pay with {CARD} today\nmail {EMAIL}\n");
+    std::fs::write(d.path().join("bom.txt"), utf16le(&text, true)).unwrap();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    std::fs::write(d.path().join("be.txt"), be).unwrap();
+    let out = dlpjet().args(["scan", "--format", "jsonl"]).arg(d.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = jsonl(&out.stdout);
+    assert_eq!(recs.len(), 4, "{recs:?}");
+    for r in &recs {
+        let data = std::fs::read(r["path"].as_str().unwrap()).unwrap();
+        let (s, e) = (r["start"].as_u64().unwrap() as usize, r["end"].as_u64().unwrap() as usize);
+        let bom = data.starts_with(&[0xFF, 0xFE]);
+        let units: Vec<u16> = data[s..e]
+            .chunks(2)
+            .map(|c| if bom { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .collect();
+        let v = String::from_utf16(&units).unwrap();
+        match r["detector"].as_str().unwrap() {
+            "credit_card" => {
+                assert_eq!(v, CARD);
+                assert_eq!((r["line"].as_u64(), r["column"].as_u64()), (Some(1), Some(10)));
+            }
+            "email" => assert_eq!(v, EMAIL),
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // Redaction writes UTF-16 back, in the same order and with the same mark.
+    let a = d.path().join("bom.txt");
+    let out = dlpjet().args(["redact"]).arg(&a).output().unwrap();
+    assert_eq!(out.stdout, utf16le("pay with [CREDIT_CARD] today\nmail [EMAIL]\n", true));
+}
+
 #[test]
 fn max_filesize_and_threads() {
     let d = tree();

@@ -51,6 +51,7 @@ mod redact;
 mod scanner;
 mod simd;
 mod stream;
+pub mod utf16;
 pub mod validate;
 
 pub use detect::catalog::Builtin;

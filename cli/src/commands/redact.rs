@@ -99,9 +99,28 @@ fn pump(mut src: impl Read, mut push: impl FnMut(&[u8]) -> anyhow::Result<()>) -
     }
 }
 
+/// Rewrites `src` into `w`. UTF-16 text (`dlpjet::utf16::detect` on its first 4 KiB) is read
+/// whole, rewritten as UTF-8 and written back in UTF-16 (same byte order, same byte-order
+/// mark), so its values are found and the replacements are UTF-16 too; anything else is
+/// streamed in bounded memory.
+fn stream<W: Write>(rewriter: &Rewriter, mut src: impl Read, mut w: W) -> anyhow::Result<W> {
+    let mut head = Vec::with_capacity(4096);
+    (&mut src).take(4096).read_to_end(&mut head)?;
+    if let Some(endian) = dlpjet::utf16::detect(&head) {
+        let mut all = head;
+        src.read_to_end(&mut all)?;
+        let text = dlpjet::utf16::Utf16Text::decode(&all, endian);
+        let out = stream_bytes(rewriter, &text.utf8[..], Vec::new())?;
+        w.write_all(&text.encode(&out))?;
+        w.flush()?;
+        return Ok(w);
+    }
+    stream_bytes(rewriter, head.as_slice().chain(src), w)
+}
+
 /// Rewrites `src` into `w` in bounded memory. Under a policy, a blocking finding stops the
 /// stream with [`Blocked`]; what was released before it has been written.
-fn stream<W: Write>(rewriter: &Rewriter, src: impl Read, w: W) -> anyhow::Result<W> {
+fn stream_bytes<W: Write>(rewriter: &Rewriter, src: impl Read, w: W) -> anyhow::Result<W> {
     match rewriter {
         Rewriter::Styles(redactor) => {
             let mut rw = redactor.writer(w);

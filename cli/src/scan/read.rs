@@ -90,6 +90,23 @@ pub fn scan_reader(
 ) -> io::Result<Outcome> {
     let mut out = Outcome { findings: SPARE.with_borrow_mut(Vec::pop).unwrap_or_default(), ..Outcome::default() };
     let n = fill(&mut r, buf)?;
+    if let Some(endian) = dlpjet::utf16::detect(&buf[..n]) {
+        // UTF-16 text (its NUL bytes are not binary): read whole, scanned as UTF-8, reported
+        // with offsets of the original bytes and lines and columns of the text.
+        let mut all = buf[..n].to_vec();
+        r.read_to_end(&mut all)?;
+        out.bytes = all.len() as u64;
+        let text = dlpjet::utf16::Utf16Text::decode(&all, endian);
+        let mut lines = Lines { line: 1, line_start: 0, pos: 0 };
+        for f in det.scanner.scan(&text.utf8) {
+            let Some(action) = det.action(&f) else { continue };
+            lines.advance(&text.utf8[lines.pos as usize..f.start]);
+            let at = (lines.line, f.start as u64 - lines.line_start + 1);
+            let value = f.bytes(&text.utf8).to_vec();
+            out.findings.push(style, path, &text.to_original(f), &value, at, action);
+        }
+        return Ok(out);
+    }
     if !binary && memchr::memchr(0, &buf[..n.min(BINARY_PROBE)]).is_some() {
         out.skipped = true;
         return Ok(out);
