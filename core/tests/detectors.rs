@@ -42,6 +42,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("credit_card", "dec 4111111111111111.25", ""),
     ("credit_card", "prefix 9111111111111111", ""),
     ("credit_card", "groups 4111 1111 1111 1111 2222", ""),
+    ("credit_card", "amex 378282246310005 078 then", "378282246310005"),
     // us_ssn
     ("us_ssn", "ssn 123-45-6789", "123-45-6789"),
     ("us_ssn", "id 123 45 6789 end", "123 45 6789"),
@@ -237,6 +238,35 @@ const CASES: &[(&str, &str, &str)] = &[
     ("generic_secret", "{\"api_key\": \"q8Zr2LmX0vTn5Ke7\"}", "q8Zr2LmX0vTn5Ke7"),
     ("generic_secret", "client_secret: 7fH2kLq9Xz3Vb8Nm1Rt6", "7fH2kLq9Xz3Vb8Nm1Rt6"),
     ("generic_secret", "password = \"changeme\"", ""),
+    // phone: E.164 `+1` whose exchange breaks the NANP rules is still a phone by its shape;
+    // a trunk `(0)` after the country code.
+    ("phone", "new number +1-984-182-0190 ok", "+1-984-182-0190"),
+    ("phone", "bad area +1-184-182-0190 ok", ""),
+    ("phone", "no plus 1-984-182-0190 ok", ""),
+    ("phone", "Berlin +49 (0)30 1234567.", "+49 (0)30 1234567"),
+    ("phone", "London +44 (0)20 7946 0958", "+44 (0)20 7946 0958"),
+    ("phone", "not a trunk +49 (1)30 1234567", ""),
+    // sendgrid_key (SG. + 22 + . + 43)
+    ("sendgrid_key", "SENDGRID_API_KEY=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", "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"),
+    ("sendgrid_key", "key \"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\";", "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"),
+    ("sendgrid_key", "short SG.zA3hq9fv2F0zdCsqB9XUFd.dLpfa7OO23zhGzX2thmjqfg0BVlPn0f16jfTmEkrJS x", ""),
+    ("sendgrid_key", "long SG.zA3hq9fv2F0zdCsqB9XUFd.dLpfa7OO23zhGzX2thmjqfg0BVlPn0f16jfTmEkrJS3Q x", ""),
+    ("sendgrid_key", "SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ""),
+    ("sendgrid_key", "MSG.zA3hq9fv2F0zdCsqB9XUFd.dLpfa7OO23zhGzX2thmjqfg0BVlPn0f16jfTmEkrJS3", ""),
+    // npm_token (npm_ + 36)
+    ("npm_token", "//registry.npmjs.org/:_authToken=npm_wHEMyTc9cjKaHh9N80SEcLl0NcSbZBdsBkes", "npm_wHEMyTc9cjKaHh9N80SEcLl0NcSbZBdsBkes"),
+    ("npm_token", "token npm_wHEMyTc9cjKaHh9N80SEcLl0NcSbZBdsBke x", ""),
+    ("npm_token", "token npm_wHEMyTc9cjKaHh9N80SEcLl0NcSbZBdsBkes7 x", ""),
+    ("npm_token", "npm_install_dependencies_from_the_lockfile", ""),
+    // pypi_token (pypi- + macaroon for pypi.org / test.pypi.org)
+    ("pypi_token", "password = pypi-AgEIcHlwaS5vcmcvmiec2cJ_PYdmoA4ENDsXZOkitfdsYFPizJP38B-EamncBBmsrevvhgX_o1ARvDhbMH1y4-PGJL8gHZhgNxLDCG1dOA7LmbmahjrWkTp9Y-y1GHm_iV7CIsnMCSr-g7n59MC449AukJjDyenIF6pwT", "pypi-AgEIcHlwaS5vcmcvmiec2cJ_PYdmoA4ENDsXZOkitfdsYFPizJP38B-EamncBBmsrevvhgX_o1ARvDhbMH1y4-PGJL8gHZhgNxLDCG1dOA7LmbmahjrWkTp9Y-y1GHm_iV7CIsnMCSr-g7n59MC449AukJjDyenIF6pwT"),
+    ("pypi_token", "TWINE_PASSWORD=pypi-AgENdGVzdC5weXBpLm9yZw042zJBmqYM_i5eMsU-UTcR1dbUuSUErhT0ksbD8-usnWYGgN1L-YAh5JuFttVdT-nuUTQX_JK2O1-KNJXJ8_TKhTZHxEB9zikUty9Rh-GEM2veWzfhRRyUX0", "pypi-AgENdGVzdC5weXBpLm9yZw042zJBmqYM_i5eMsU-UTcR1dbUuSUErhT0ksbD8-usnWYGgN1L-YAh5JuFttVdT-nuUTQX_JK2O1-KNJXJ8_TKhTZHxEB9zikUty9Rh-GEM2veWzfhRRyUX0"),
+    ("pypi_token", "pypi-AgEIcHlwaS5vcmcshort", ""),
+    ("pypi_token", "pypi-AgEZZZZZZZZNwI8awduEBCtinXhPq4XELKxpPaiidMRNGexLBHPHiiPLjR7LrVNtNXfRj87vG2Q3z7mv2m4l3v6iYyE", ""),
+    // azure_storage_key (AccountKey= + 86 base64 + ==)
+    ("azure_storage_key", "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=LgkkPTj7aIdHpG7UM4M4QMHuNI/bSniVhlfWE/h1j0CD+L8nKvlcndLstRMcBwgM4CzzKxjpo1ah2SxHLbYKs2==;EndpointSuffix=core.windows.net", "LgkkPTj7aIdHpG7UM4M4QMHuNI/bSniVhlfWE/h1j0CD+L8nKvlcndLstRMcBwgM4CzzKxjpo1ah2SxHLbYKs2=="),
+    ("azure_storage_key", "AccountKey=LgkkPTj7aIdHpG7UM4M4QMHuNI/bSniVhlfWE/h1j0CD+L8nKvlcndLstRMcBwgM4CzzKxjpo1ah2SxHLbYKs==;", ""),
+    ("azure_storage_key", "AccountKey=LgkkPTj7aIdHpG7UM4M4QMHuNI/bSniVhlfWE/h1j0CD+L8nKvlcndLstRMcBwgM4CzzKxjpo1ah2SxHLbYKs2;", ""),
     ("generic_secret", "password=${DB_PASSWORD}", ""),
     ("generic_secret", "api_key: <token>", ""),
     ("generic_secret", "secret = \"xxxxxxxxxxxx\"", ""),

@@ -387,6 +387,12 @@ fn config(b: &mut Builder, rng: &mut Rng) {
                 b.push(&format!("{name}="));
                 b.pos(id, &key);
                 b.push("\n");
+                // And a cloud or package-registry credential.
+                let (before, id, key, after) = v::cloud_key(rng);
+                b.push(&before);
+                b.pos(id, &key);
+                b.push(&after);
+                b.push("\n");
             }
             _ => {
                 b.push("token = get_token(user_id)\nmax_tokens = 4096\nreplicas = ");

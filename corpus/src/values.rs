@@ -200,6 +200,40 @@ pub fn provider_key(rng: &mut Rng) -> (&'static str, &'static str, String) {
     }
 }
 
+/// A cloud or package-registry credential as a configuration file holds it: (text before,
+/// detector, key, text after).
+pub fn cloud_key(rng: &mut Rng) -> (String, &'static str, String, String) {
+    const TOKEN: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    match rng.below(4) {
+        0 => {
+            let key = format!("SG.{}.{}", rng.string(TOKEN, 22), rng.string(TOKEN, 43));
+            ("SENDGRID_API_KEY=".into(), "sendgrid_key", key, String::new())
+        }
+        1 => {
+            let key = format!("npm_{}{}", rng.digits(1), rng.string(ALNUM, 35));
+            ("//registry.npmjs.org/:_authToken=".into(), "npm_token", key, String::new())
+        }
+        2 => {
+            let n = 120 + rng.below(60);
+            let key = format!("pypi-AgEIcHlwaS5vcmc{}", rng.string(TOKEN, n));
+            ("TWINE_PASSWORD=".into(), "pypi_token", key, String::new())
+        }
+        _ => {
+            let account = rng.string(b"abcdefghijklmnopqrstuvwxyz0123456789", 12);
+            let before = format!(
+                "AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=https;AccountName={account};AccountKey="
+            );
+            (
+                before,
+                "azure_storage_key",
+                format!("{}==", rng.string(B64, 86)),
+                ";EndpointSuffix=core.windows.net".into(),
+            )
+        }
+    }
+}
+
 /// A Slack token or webhook URL.
 pub fn slack(rng: &mut Rng) -> String {
     match rng.below(3) {

@@ -76,6 +76,8 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     }
     let det = Builtin::CreditCard.index();
     if t.ng > 1 && !grouped_shape(t.groups()) {
+        // `378282246310005 078…`: a whole card, then another number after a space.
+        leading_card(w, p, &t, out);
         return;
     }
     let Some(_net) = network(t.digits()) else {

@@ -50,11 +50,19 @@ pub enum Builtin {
     XaiKey,
     /// US Individual Taxpayer Identification Numbers (9XX-7X-XXXX in the IRS's ranges).
     UsItin,
+    /// SendGrid API keys (`SG.` + 22 + `.` + 43).
+    SendgridKey,
+    /// npm access tokens (`npm_` + 36).
+    NpmToken,
+    /// PyPI API tokens (`pypi-AgEIcHlwaS5vcmc…`, macaroons for pypi.org).
+    PypiToken,
+    /// Azure storage account keys in connection strings (`AccountKey=` + 86 base64 + `==`).
+    AzureStorageKey,
 }
 
 impl Builtin {
     /// Every built-in detector, in catalogue order.
-    pub const ALL: [Builtin; 23] = [
+    pub const ALL: [Builtin; 27] = [
         Builtin::CreditCard,
         Builtin::UsSsn,
         Builtin::Email,
@@ -78,6 +86,10 @@ impl Builtin {
         Builtin::HuggingfaceToken,
         Builtin::XaiKey,
         Builtin::UsItin,
+        Builtin::SendgridKey,
+        Builtin::NpmToken,
+        Builtin::PypiToken,
+        Builtin::AzureStorageKey,
     ];
 
     /// The stable id (`"credit_card"`, `"us_ssn"`, …).
@@ -105,6 +117,10 @@ impl Builtin {
             Builtin::GroqKey => "groq_key",
             Builtin::HuggingfaceToken => "huggingface_token",
             Builtin::XaiKey => "xai_key",
+            Builtin::SendgridKey => "sendgrid_key",
+            Builtin::NpmToken => "npm_token",
+            Builtin::PypiToken => "pypi_token",
+            Builtin::AzureStorageKey => "azure_storage_key",
             Builtin::UsItin => "us_itin",
         }
     }
@@ -142,6 +158,10 @@ impl Builtin {
             Builtin::HuggingfaceToken => "Hugging Face access (hf_) and organisation (api_org_) tokens",
             Builtin::XaiKey => "xAI API keys (xai- and 70-120 characters)",
             Builtin::UsItin => "US taxpayer ids (ITIN: 9XX-GG-SSSS, group 50-65, 70-88, 90-92, 94-99)",
+            Builtin::SendgridKey => "SendGrid API keys (SG. and two dot-separated parts of 22 and 43)",
+            Builtin::NpmToken => "npm access tokens (npm_ and 36 letters and digits)",
+            Builtin::PypiToken => "PyPI API tokens (pypi- and a pypi.org or test.pypi.org macaroon)",
+            Builtin::AzureStorageKey => "Azure storage account keys (AccountKey= and 88 base64 characters)",
         }
     }
 
@@ -168,6 +188,10 @@ impl Builtin {
             Builtin::AnthropicKey => "prefix, 93 characters and the AA suffix",
             Builtin::UsItin => "area 900-999 and the IRS's group ranges",
             Builtin::GroqKey | Builtin::HuggingfaceToken | Builtin::XaiKey => "vendor prefix, alphabet and length",
+            Builtin::SendgridKey => "prefix, two parts of exact length",
+            Builtin::NpmToken => "vendor prefix, alphabet and length",
+            Builtin::PypiToken => "macaroon prefix for pypi.org or test.pypi.org, alphabet and length",
+            Builtin::AzureStorageKey => "connection-string key name, 86 base64 characters and == padding",
         }
     }
 
@@ -199,6 +223,14 @@ impl Builtin {
             Builtin::HuggingfaceToken => "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",
             Builtin::UsItin => "912-70-3456",
             Builtin::XaiKey => "xai-Xq7Lm2Pz9Rt4Vw6Yb1Nc8Dk3Fh5Gj0Ks7Ue2Wa9Ir4Ot6Sy1Qp8Mx3Lz5Bv0Cn7Dh2Fj9Gk4Hl6Jm1Kn8Lp",
+            Builtin::SendgridKey => "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",
+            Builtin::NpmToken => "npm_4PTTKtb2TxxDBfz5LJF3hBGZW3M4Fz6Hq2AK",
+            Builtin::PypiToken => {
+                "pypi-AgEIcHlwaS5vcmc7EGHZbKoXi0d9TH4QgTNBEjE4o24hOSDRET79IqJzQtJZPGSEZ4zBms1racj"
+            }
+            Builtin::AzureStorageKey => {
+                "AccountKey=P4M9DZH7Fx6mqSFDGX0FZBJQ6c1suD6ZgCSTY9GqC79l9B1UE8ePr5FxgmV2AjC6afaCLI71fNYmphNcWI9rQW=="
+            }
         }
     }
 
@@ -217,7 +249,11 @@ impl Builtin {
             | Builtin::AnthropicKey
             | Builtin::GroqKey
             | Builtin::HuggingfaceToken
-            | Builtin::XaiKey => 90,
+            | Builtin::XaiKey
+            | Builtin::SendgridKey
+            | Builtin::NpmToken
+            | Builtin::PypiToken
+            | Builtin::AzureStorageKey => 90,
             Builtin::AwsSecretAccessKey => 85,
             Builtin::Iban => 80,
             Builtin::CreditCard => 75,

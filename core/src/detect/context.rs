@@ -95,7 +95,18 @@ pub(crate) fn own_word<W: AsRef<[u8]>>(hay: &[u8], s: usize, e: usize, words: &[
         !between.iter().any(|&b| b.is_ascii_digit() || b == b'*' || b == b'[')
     };
     let (before, next) = nearest(hay, s, e, words);
-    before.filter(clear).or(next.filter(|w| after && clear(w)))
+    let affirmed = |&(cs, _): &Span| !negated(hay, cs);
+    before.filter(clear).filter(affirmed).or(next.filter(|w| after && clear(w) && affirmed(w)))
+}
+
+/// Whether the word at `cs` is denied by the words right before it: `not an SSN`, `not a
+/// SSN`, `no SSN`, `non-SSN`.
+pub(crate) fn negated(hay: &[u8], cs: usize) -> bool {
+    let lead = &hay[cs.saturating_sub(8)..cs];
+    let lower: Vec<u8> = lead.iter().map(u8::to_ascii_lowercase).collect();
+    [&b"not an "[..], b"not a ", b"not ", b"no ", b"non-", b"non "]
+        .iter()
+        .any(|n| lower.ends_with(n) && (lower.len() == n.len() || !super::is_word(lower[lower.len() - n.len() - 1])))
 }
 
 #[cfg(test)]
@@ -112,6 +123,15 @@ mod tests {
         assert_eq!(find_word(b"ssns", 0, 4, &words), None);
         assert_eq!(find_word(b"customer_ssn", 0, 12, &words), Some((9, 12)));
         assert_eq!(find_word(b"[US_SSN] 1", 0, 10, &words), None);
+    }
+
+    #[test]
+    fn a_denied_word_is_no_context() {
+        let words = ["ssn"];
+        let hay = b"employee 123456789 (not an SSN)";
+        assert_eq!(own_word(hay, 9, 18, &words, true), None);
+        assert!(own_word(b"SSN 123456789", 4, 13, &words, true).is_some());
+        assert!(negated(b"no SSN", 3) && negated(b"a non-SSN", 6) && !negated(b"piano SSN", 6));
     }
 
     #[test]

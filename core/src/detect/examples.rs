@@ -10,7 +10,7 @@ use super::catalog::Builtin;
 
 /// The detectors whose examples are dropped by default: credentials, whose documented
 /// examples are everywhere in docs and tests and protect nothing.
-pub(crate) const DEFAULT: [Builtin; 12] = [
+pub(crate) const DEFAULT: [Builtin; 16] = [
     Builtin::AwsAccessKeyId,
     Builtin::AwsSecretAccessKey,
     Builtin::GithubToken,
@@ -23,6 +23,10 @@ pub(crate) const DEFAULT: [Builtin; 12] = [
     Builtin::GroqKey,
     Builtin::HuggingfaceToken,
     Builtin::XaiKey,
+    Builtin::SendgridKey,
+    Builtin::NpmToken,
+    Builtin::PypiToken,
+    Builtin::AzureStorageKey,
 ];
 
 /// Published example values, dropped whole.

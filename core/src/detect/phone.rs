@@ -235,6 +235,19 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     out.found(w, det, s, end, conf, Why { validator: Some("phone shape"), context: out.abs(ctx), base });
 }
 
+/// A `+1` number in NANP groups: valid by the NANP rules at 0.85; written in E.164 with its
+/// `+`, one whose exchange breaks the rules (`+1-984-182-0190`: exchanges start with 2-9) is
+/// still a phone number by its shape, at 0.7, as long as its area code is one.
+fn e164_nanp(t: &Parsed, prefix: u8, nanp_valid: bool) -> (f32, bool) {
+    if nanp_valid {
+        (0.85, true)
+    } else if prefix == b'+' && t.digits[1] >= 2 {
+        (0.7, true)
+    } else {
+        (0.85, false)
+    }
+}
+
 /// The confidence and validity of the first `k` groups of `t` as a phone number, if they have
 /// a phone's shape.
 fn shape(t: &Parsed, k: usize, prefix: u8) -> Option<(f32, bool)> {
@@ -255,13 +268,27 @@ fn shape(t: &Parsed, k: usize, prefix: u8) -> Option<(f32, bool)> {
             if prefix == 0 && d(0) != d(1) {
                 None
             } else {
-                Some((0.85, nanp_ok(t, 1)))
+                Some(e164_nanp(t, prefix, nanp_ok(t, 1)))
             }
         }
         (0 | b'+', 4, [1, 3, 3, 4]) if country_one && open(d(0)) && close(d(1)) && plain(d(2)) => {
-            Some((0.85, nanp_ok(t, 1)))
+            Some(e164_nanp(t, prefix, nanp_ok(t, 1)))
         }
-        (b'+', 1, [11]) if t.digits[0] == 1 => Some((0.85, t.digits[1] >= 2 && t.digits[4] >= 2)),
+        (b'+', 1, [11]) if t.digits[0] == 1 => Some(e164_nanp(t, prefix, t.digits[1] >= 2 && t.digits[4] >= 2)),
+        // A trunk prefix in parentheses after the country code (`+49 (0)30 1234567`,
+        // `+44 (0)20 7946 0958`): dialled only nationally, written by habit.
+        (b'+', _, _)
+            if k >= 3
+                && g[1] == 1
+                && t.first_digit(1) == 0
+                && d(0) == b" ("
+                && matches!(d(1), b")" | b") ")
+                && t.digits[0] != 0
+                && (8..=15).contains(&(nd - 1))
+                && (2..k - 1).all(|i| matches!(d(i), b" " | b"-")) =>
+        {
+            Some((0.8, true))
+        }
         (b'+', _, _)
             if (8..=15).contains(&nd) && t.digits[0] != 0 && (0..k - 1).all(|i| matches!(d(i), b" " | b"-")) =>
         {

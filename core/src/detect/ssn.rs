@@ -100,7 +100,9 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     } else {
         context::around(w.hay, p, t.end, words)
     };
-    if t.sep == b' ' && ctx.is_none() && address_like(w.hay, p, t.end) {
+    // Digits grouped by spaces beside a unit or street word are an address unless a context
+    // word of their own says otherwise (`SSN 680 36 4022`; not an `SSN` two values back).
+    if t.sep == b' ' && address_like(w.hay, p, t.end) && context::own_word(w.hay, p, t.end, words, false).is_none() {
         out.reject(det, p, t.end, Rejection::Validation("address-like"));
         return;
     }

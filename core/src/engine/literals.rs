@@ -28,6 +28,10 @@ enum Kind {
     Groq,
     Huggingface,
     Xai,
+    Sendgrid,
+    Npm,
+    Pypi,
+    AzureStorage,
 }
 
 impl Kind {
@@ -45,7 +49,14 @@ impl Kind {
             Kind::Jwt => 2048 + 6144 + 1024 + 8,
             Kind::Keyword => 2 * 40 + 16 + detect::generic::MAX_VALUE + 2,
             Kind::DlpjetKey => crate::validate::apikey::KEY_LEN + 1,
-            Kind::Anthropic | Kind::Groq | Kind::Huggingface | Kind::Xai => detect::provider_keys::REACH,
+            Kind::Anthropic
+            | Kind::Groq
+            | Kind::Huggingface
+            | Kind::Xai
+            | Kind::Sendgrid
+            | Kind::Npm
+            | Kind::AzureStorage => detect::provider_keys::REACH,
+            Kind::Pypi => detect::provider_keys::PYPI_REACH,
         }
     }
 }
@@ -184,6 +195,18 @@ impl LiteralLane {
         }
         if on(Builtin::GoogleApiKey) {
             add(&["AIza"], Kind::Google);
+        }
+        if on(Builtin::SendgridKey) {
+            add(&["SG."], Kind::Sendgrid);
+        }
+        if on(Builtin::NpmToken) {
+            add(&["npm_"], Kind::Npm);
+        }
+        if on(Builtin::PypiToken) {
+            add(&["pypi-AgE"], Kind::Pypi);
+        }
+        if on(Builtin::AzureStorageKey) {
+            add(&["AccountKey="], Kind::AzureStorage);
         }
         if on(Builtin::DlpjetApiKey) {
             add(&["dlpjet_live_"], Kind::DlpjetKey);
@@ -328,6 +351,10 @@ impl LiteralLane {
             Kind::Groq => detect::provider_keys::groq(&w, len, sink),
             Kind::Huggingface => detect::provider_keys::huggingface(&w, len, sink),
             Kind::Xai => detect::provider_keys::xai(&w, len, sink),
+            Kind::Sendgrid => detect::provider_keys::sendgrid(&w, len, sink),
+            Kind::Npm => detect::provider_keys::npm(&w, len, sink),
+            Kind::Pypi => detect::provider_keys::pypi(&w, len, sink),
+            Kind::AzureStorage => detect::provider_keys::azure_storage(&w, len, sink),
         }
     }
 }
