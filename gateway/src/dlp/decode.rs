@@ -2,10 +2,12 @@
 //! percent-encoding (`jane%40example.com`), HTML character references (`&#64;`, `&commat;`)
 //! and JavaScript escapes written into text (`\x40`, `\u0040`).
 //!
-//! The gateway reads each string once as written and once decoded ([`decode`]); what only the
-//! decoded form shows is decided on the decoded form, and a string that must be rewritten goes
-//! on decoded and rewritten (its meaning kept, its encoding not). Streamed deltas are read as
-//! written (a limit the README states).
+//! The engine's decoding layer finds one level of these itself, in whole strings and in
+//! streamed deltas, and reports the encoded spans. The gateway also reads each whole string
+//! decoded once ([`decode`]) and scans that, which catches what a second level hides
+//! (`jane%2540example.com`); what only the decoded form shows is decided on it, and a string
+//! that must be rewritten for it goes on decoded and rewritten (its meaning kept, its encoding
+//! not). Streamed deltas get the engine's one level only (a limit the README states).
 
 /// Named character references decoded (the ones that spell values; others stay as written).
 const NAMED: &[(&str, char)] = &[

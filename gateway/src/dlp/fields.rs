@@ -469,14 +469,15 @@ mod tests {
     }
 
     /// Leak class 6: percent-encoded values, character references and escapes written into
-    /// text are read decoded; the rewritten string goes on decoded and redacted.
+    /// text are read decoded. The engine reports them with their encoded spans, so only the
+    /// values are replaced and the rest of the string keeps its encoding (`&amp;`).
     #[test]
     fn encoded_values_are_read_decoded() {
         let body = r#"{"messages":[{"role":"user","content":"mail jane.doe%40example.org"},
             {"role":"user","content":"or jane.doe&#64;example.org &amp; jane.doe&commat;example.org"},
             {"role":"user","content":"and jane.doe\\u0040example.org"}]}"#;
         let out = all_redacted(body, 4, Direction::Inbound);
-        assert!(out.contains(r#""mail [EMAIL]""#) && out.contains(r#""or [EMAIL] & [EMAIL]""#), "{out}");
+        assert!(out.contains(r#""mail [EMAIL]""#) && out.contains(r#""or [EMAIL] &amp; [EMAIL]""#), "{out}");
         // A blocked value behind an encoding blocks.
         let policy =
             PolicySet::from_toml("version = 1\n[default.detectors.credit_card]\naction = \"block\"\n", None).unwrap();

@@ -76,6 +76,27 @@ fn value_split_across_deltas_is_redacted() {
     assert_eq!(client_text(&out), ("write to [EMAIL] today".into(), false));
 }
 
+/// Encoded values in streamed text are decoded by the engine's stream, across deltas too:
+/// the encoded bytes are what the client would decode, so they are what is replaced.
+#[test]
+fn encoded_value_split_across_deltas_is_redacted() {
+    for pieces in [
+        &["mail ja", "ne%4", "0exa", "mple.org now"][..],
+        &["mail jane&#", "64;example.org now"],
+        &["mail jane", "\\u00", "40example.org now"],
+        &["mail amFuZS5kb2VA", "ZXhhbXBsZS5vcmc= now"],
+    ] {
+        let s = openai_stream(pieces);
+        for cut in (0..s.len()).step_by(7) {
+            let (out, r) = run(Protocol::OpenAiChat, &s, &[cut]);
+            r.unwrap();
+            let (text, _) = client_text(&out);
+            assert!(text.starts_with("mail [EMAIL]") && text.ends_with(" now"), "{pieces:?} cut {cut}: {text:?}");
+            assert!(!text.contains("example"), "{pieces:?} cut {cut}: {text:?}");
+        }
+    }
+}
+
 #[test]
 fn characters_are_never_split_between_events() {
     let text: String = "写信给🙂é ".repeat(60) + "jane@example.org" + &"é🙂".repeat(40);
