@@ -528,6 +528,19 @@ impl StreamFilter {
                 let u = doc.get("usage");
                 self.usage.output = u.and_then(|u| u.get("output_tokens")).and_then(Node::as_u64).or(self.usage.output);
             }
+            // A block may start with text (`"text": "Key AKIAQ4XN"`) that its first delta
+            // continues: it is the first piece of the block's text, not a string of its own.
+            "content_block_start" => {
+                let Some(block) = doc.get("content_block") else { return Ok(()) };
+                let (slot, field) = match block.get("type").and_then(Node::as_str) {
+                    Some("text") => (Slot::Text, "text"),
+                    Some("thinking") => (Slot::Thinking, "thinking"),
+                    _ => return Ok(()),
+                };
+                if let Some(n) = block.get(field).filter(|n| n.as_str().is_some_and(|t| !t.is_empty())) {
+                    self.feed((idx, slot), n, edits)?;
+                }
+            }
             "content_block_delta" => {
                 let Some(delta) = doc.get("delta") else { return Ok(()) };
                 let (slot, field) = match delta.get("type").and_then(Node::as_str) {
@@ -609,6 +622,8 @@ impl StreamFilter {
     }
 }
 
+#[cfg(test)]
+mod leaks;
 mod responses;
 #[cfg(test)]
 mod tests;
