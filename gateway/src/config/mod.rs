@@ -158,8 +158,9 @@ pub struct Dlp {
     #[serde(default)]
     pub stream_warning_comment: bool,
     /// What a `tokenize` finding does on `/v1/embeddings`, where no answer brings the token
-    /// back: `"redact"` (the default: the token is embedded instead of the value) or
-    /// `"refuse"` (403, naming the detector).
+    /// back: `"redact"` (the default: the token is embedded instead of the value), `"refuse"`
+    /// (403, naming the detector) or `"allow"` (the value itself is embedded; the audit record
+    /// says `allow` for those detectors).
     #[serde(default)]
     pub tokenize_on_embeddings: EmbeddingsTokenize,
 }
@@ -173,6 +174,8 @@ pub enum EmbeddingsTokenize {
     Redact,
     /// The request is refused.
     Refuse,
+    /// The value is sent as it is: an explicit opt-out, audited as `allow`.
+    Allow,
 }
 
 /// A bearer token read from a file: never printed.

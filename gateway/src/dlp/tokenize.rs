@@ -47,6 +47,33 @@ impl Tokens {
         (out != text).then_some(out)
     }
 
+    /// Like [`restore`](Self::restore) for `text` that is a JSON string literal (quotes
+    /// included): each value is written JSON-escaped, so the literal stays valid.
+    pub fn restore_json(&self, text: &[u8]) -> Option<Vec<u8>> {
+        if self.is_empty() || memchr::memchr(b'[', text).is_none() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(text.len());
+        let mut at = 0;
+        while let Some(i) = memchr::memchr(b'[', &text[at..]).map(|i| at + i) {
+            out.extend_from_slice(&text[at..i]);
+            let window = &text[i..text.len().min(i + self.longest)];
+            match memchr::memchr(b']', window).and_then(|j| self.map.get(&window[..=j]).map(|v| (j, v))) {
+                Some((j, v)) => {
+                    let quoted = crate::dlp::json::quote(&String::from_utf8_lossy(v));
+                    out.extend_from_slice(&quoted[1..quoted.len() - 1]);
+                    at = i + j + 1;
+                }
+                None => {
+                    out.push(b'[');
+                    at = i + 1;
+                }
+            }
+        }
+        out.extend_from_slice(&text[at..]);
+        (out != text).then_some(out)
+    }
+
     /// Appends `text` with known tokens replaced to `out`, and returns how much of `text` was
     /// consumed: all of it when `last`, else everything before a `[` that could still be the
     /// start of a token the next text completes.
@@ -122,6 +149,17 @@ impl Restorer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_restore_escapes_values() {
+        let mut t = Tokens::default();
+        t.insert(b"[GENERIC_SECRET:abcdefghijklmnop]".to_vec(), b"pa\"ss\\word");
+        let lit = br#""key [GENERIC_SECRET:abcdefghijklmnop] end [X:aaaa""#;
+        let out = t.restore_json(lit).unwrap();
+        let v: String = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v, "key pa\"ss\\word end [X:aaaa");
+        assert_eq!(t.restore_json(br#""nothing""#), None);
+    }
     use proptest::prelude::*;
 
     const TOKEN: &str = "[EMAIL:kcmfpbhdaalognei]";

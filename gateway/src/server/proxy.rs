@@ -110,7 +110,12 @@ impl Gateway {
         let mut tokens = Tokens::default();
         let none_lent = Secrets::default();
         let reading = Reading { opaque: config.dlp.opaque_files, secrets: &none_lent };
-        let verdict = inspect(&tenant, Direction::Inbound, &doc, &reading, TokenUse::Record(&mut tokens));
+        let mut verdict = inspect(&tenant, Direction::Inbound, &doc, &reading, TokenUse::Record(&mut tokens));
+        if shape == Shape::EmbeddingRequest
+            && config.dlp.tokenize_on_embeddings == crate::config::EmbeddingsTokenize::Allow
+        {
+            allow_tokenized(&mut verdict, &tokens);
+        }
         // Held for this request only; the values are wiped when it ends.
         let tokens = Arc::new(tokens);
         self.merge_hits(rec, &verdict, "inbound");
@@ -324,6 +329,25 @@ pub(super) fn upstream_path(shape: Shape) -> &'static str {
         Shape::ResponsesRequest => "/responses",
         _ => "/chat/completions",
     }
+}
+
+/// `[dlp] tokenize_on_embeddings = "allow"`: the values that `tokenize` findings replaced go
+/// upstream as they were (each edit's tokens restored, JSON-escaped), and those findings are
+/// recorded as `allow`. Other actions' edits stay.
+fn allow_tokenized(verdict: &mut crate::dlp::fields::Verdict, tokens: &Tokens) {
+    for (_, bytes) in &mut verdict.edits {
+        if let Some(restored) = tokens.restore_json(bytes) {
+            *bytes = restored;
+        }
+    }
+    let mut action = Action::Allow;
+    for h in verdict.hits.values_mut() {
+        if h.action == Some(Action::Tokenize) {
+            h.action = Some(Action::Allow);
+        }
+        action = action.max(h.action.unwrap_or(Action::Allow));
+    }
+    verdict.action = action;
 }
 
 /// The body for one upstream: the policy's redactions (`redacted`), the model name that

@@ -247,6 +247,24 @@ def test_tokenize_on_embeddings_can_be_refused(make_gateway, tmp_path):
     assert r.choices[0].message.content
 
 
+def test_tokenize_on_embeddings_can_be_allowed(make_gateway, upstreams, tmp_path):
+    (tmp_path / "token.key").write_text("a tokenization key for the gateway tests\n")
+    policy = "version = 1\n[default]\npseudonym_key = { file = \"token.key\" }\n" \
+             "[default.detectors.email]\naction = \"tokenize\"\n" \
+             "[default.detectors.credit_card]\naction = \"redact\"\n"
+    gw = make_gateway("[dlp]\ntokenize_on_embeddings = \"allow\"\n", policy=policy)
+    r = oai(gw).embeddings.create(model="gpt-test", input=f"mail {EMAIL} card {CARD}")
+    assert r.data
+    # The value goes as it is; other actions still apply; the record says allow for it.
+    sent = upstreams[0].bodies()[-1]["input"]
+    assert EMAIL in sent and CARD not in sent, sent
+    rec = gw.records()[-1]
+    assert rec["action"] == "redact", rec
+    hits = {h["detector"]: h for h in rec["findings"]} if isinstance(rec.get("findings"), list) else rec.get("findings")
+    actions = {h["detector"]: h["action"] for h in rec["dlp"]}
+    assert actions == {"email": "allow", "credit_card": "redact"}, rec
+
+
 def test_metrics_may_require_a_bearer_token(make_gateway, tmp_path):
     gw = make_gateway("")
     gw.stop()
