@@ -6,9 +6,10 @@
 //! [`Decoded`] buffer that remembers where every decoded byte came from in the raw bytes, so a
 //! finding in decoded text maps back to the encoded span (and redaction replaces that span).
 
-/// The most bytes one escape takes (`\\\\\\\\u0040`-style nesting is capped at 8 backslashes,
-/// `&#x10FFFF;` is 10, the longest named reference in [`NAMED`] is 13).
-pub(crate) const MAX_ESCAPE: usize = 16;
+/// The most bytes one escape takes: a surrogate pair written with the most backslashes
+/// (`\\\\…u` twice: 2 × (8 + 5)); `&#x10FFFF;` is 10, the longest named reference in
+/// [`NAMED`] is 10.
+pub(crate) const MAX_ESCAPE: usize = 2 * (MAX_BACKSLASHES + 5);
 /// The most backslashes before `u` or `x` read as one (nested JSON-in-JSON) escape.
 const MAX_BACKSLASHES: usize = 8;
 
@@ -198,7 +199,7 @@ fn reference(hay: &[u8], i: usize, eof: bool) -> Esc {
             hay[start.min(hay.len())..].iter().take(max + 1).take_while(|&&b| (b as char).is_digit(radix)).count();
         let end = start + digits;
         if end >= hay.len() && digits <= max {
-            return short(true, eof).or_no_digits(digits == 0 && eof);
+            return short(true, eof);
         }
         if digits == 0 || digits > max {
             return Esc::No;
@@ -219,20 +220,6 @@ fn reference(hay: &[u8], i: usize, eof: bool) -> Esc {
     match NAMED.iter().find(|(n, _)| *n == &hay[i + 1..end]) {
         Some(&(_, c)) => yes(name + 2, c as u32),
         None => Esc::No,
-    }
-}
-
-trait OrNo {
-    fn or_no_digits(self, no: bool) -> Esc;
-}
-
-impl OrNo for Esc {
-    fn or_no_digits(self, no: bool) -> Esc {
-        if no {
-            Esc::No
-        } else {
-            self
-        }
     }
 }
 

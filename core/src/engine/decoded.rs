@@ -4,9 +4,9 @@
 //! escape less than [`GAP`] bytes after the previous one joins it, up to [`SEG_MAX`] bytes. The
 //! segment, [`LOOKBACK`] bytes before it (context words, an e-mail's local part) and [`AFTER`]
 //! bytes after it are decoded and scanned by the plain lanes. A decoded candidate is kept only
-//! when it covers an escape (the plain lanes report the others) and starts no further back
-//! than the *joinable run* before its first escape ([`joinable_start`]); it is reported with
-//! the raw span of the bytes it was decoded from.
+//! when it covers an escape of the segment (the plain lanes report the others) and starts no
+//! further back than the *joinable run* before the segment ([`joinable_start`]); it is
+//! reported with the raw span of the bytes it was decoded from.
 //!
 //! **Base64.** A run of at least [`B64_MIN`] base64 characters is cut into blocks of the
 //! scanner's size cap from its start; a block that decodes to text is scanned, and its
