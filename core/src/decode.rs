@@ -6,6 +6,9 @@
 //! [`Decoded`] buffer that remembers where every decoded byte came from in the raw bytes, so a
 //! finding in decoded text maps back to the encoded span (and redaction replaces that span).
 
+pub(crate) use crate::simd::class::b64_char;
+use crate::simd::class::{b64_value, B64};
+
 /// The most bytes one escape takes: a surrogate pair written with the most backslashes
 /// (`\\\\…u` twice: 2 × (8 + 5)); `&#x10FFFF;` is 10, the longest named reference in
 /// [`NAMED`] is 10.
@@ -104,12 +107,6 @@ fn short(more: bool, eof: bool) -> Esc {
     } else {
         Esc::No
     }
-}
-
-/// Whether `b` can start an escape ([`escape_at`] reads the rest).
-#[inline]
-pub(crate) fn lead(b: u8) -> bool {
-    matches!(b, b'%' | b'\\' | b'&' | b'=' | 0xEF)
 }
 
 /// The escape at `hay[i]`, if any. `eof` says the data ends with `hay`.
@@ -433,40 +430,6 @@ impl Decoded {
         }
         looks_like_text(&self.bytes)
     }
-}
-
-/// Base64 character values, either alphabet; 0xFF for other bytes.
-const B64: [u8; 256] = {
-    let mut t = [0xFFu8; 256];
-    let mut i = 0;
-    while i < 26 {
-        t[b'A' as usize + i] = i as u8;
-        t[b'a' as usize + i] = 26 + i as u8;
-        i += 1;
-    }
-    let mut d = 0;
-    while d < 10 {
-        t[b'0' as usize + d] = 52 + d as u8;
-        d += 1;
-    }
-    t[b'+' as usize] = 62;
-    t[b'-' as usize] = 62;
-    t[b'/' as usize] = 63;
-    t[b'_' as usize] = 63;
-    t
-};
-
-/// The value of a base64 character, either alphabet.
-#[inline]
-fn b64_value(c: u8) -> Option<u32> {
-    let v = B64[c as usize];
-    (v != 0xFF).then_some(v as u32)
-}
-
-/// The characters a base64 run is made of (`=` only pads its end).
-#[inline]
-pub(crate) fn b64_char(c: u8) -> bool {
-    B64[c as usize] != 0xFF
 }
 
 /// Whether the first sixteen characters of a base64 run (twelve bytes) may be text: no control

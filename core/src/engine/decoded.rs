@@ -15,7 +15,6 @@
 //! Both lanes judge a segment or run only when every byte it depends on has arrived, so the
 //! result does not depend on how the data was split (see `core/DESIGN.md`).
 
-use super::{Cursors, Engine};
 use crate::decode::{self, Decoded, Esc};
 use crate::detect::{Candidate, Rejected, Sink, LOOKBACK};
 use crate::simd;
@@ -78,6 +77,10 @@ pub(crate) fn joinable_start(raw: &[u8], i: usize, floor: usize) -> usize {
     s
 }
 
+/// What scans decoded bytes (the whole of them: the data ends with them) into a sink, with the
+/// levels of decoding left: the engine's lanes.
+pub(crate) type ScanDecoded<'s> = dyn Fn(&[u8], &mut Sink, u8) + 's;
+
 /// Scratch buffers of one decoded window.
 #[derive(Default)]
 struct Scratch {
@@ -86,186 +89,184 @@ struct Scratch {
     rejected: Vec<Rejected>,
 }
 
-impl Engine {
-    /// The escape lane over `buf` from its cursor. Returns with the cursor at the first segment
-    /// not yet judged (or the end).
-    pub(super) fn escape_lane(
-        &self,
-        buf: &[u8],
-        base: usize,
-        eof: bool,
-        cursor: &mut usize,
-        sink: &mut Sink,
-        depth: u8,
-    ) {
-        let mut pos = *cursor - base;
-        let mut scratch = None;
-        while let Some(i) = simd::find_escape_lead(buf, pos) {
-            // `key=value` is the common `=`: only a quoted-printable signal anchors a window
-            // (`=\n`, `=20\n`, `=09\n`, `=3D"`, `=C3=A9`), so most are ruled out by one byte.
-            if buf[i] == b'=' && !decode::qp_may_anchor(buf, i) {
-                pos = i + 1;
-                continue;
-            }
-            let first = match decode::escape_at(buf, i, eof) {
-                Esc::Incomplete => {
-                    *cursor = base + i;
-                    return;
-                }
-                Esc::No => {
-                    pos = i + 1;
-                    continue;
-                }
-                e @ Esc::Yes { len, .. } => match decode::anchors_window(buf, i, e, eof) {
-                    Some(anchors) => (len as usize, anchors),
-                    None => {
-                        *cursor = base + i;
-                        return;
-                    }
-                },
-            };
-            if !first.1 {
-                pos = i + first.0;
-                continue;
-            }
-            // Chain the escapes that follow.
-            let mut last = i + first.0;
-            let mut j = last;
-            let closed = loop {
-                let limit = (last + GAP).min(i + SEG_MAX);
-                match simd::find_escape_lead(buf, j).filter(|&k| k < limit) {
-                    None if limit > buf.len() && !eof => break false,
-                    None => break true,
-                    Some(k) => match decode::escape_at(buf, k, eof) {
-                        Esc::Incomplete => break false,
-                        Esc::No => j = k + 1,
-                        Esc::Yes { len, .. } => {
-                            let e = k + len as usize;
-                            if e > i + SEG_MAX {
-                                break true;
-                            }
-                            last = e;
-                            j = e;
-                        }
-                    },
-                }
-            };
-            let we = last + AFTER;
-            if !closed || (we > buf.len() && !eof) {
+/// The escape lane over `buf` from its cursor. Returns with the cursor at the first segment
+/// not yet judged (or the end). `scan` reads what a segment's window decodes to.
+pub(crate) fn escape_lane(
+    buf: &[u8],
+    base: usize,
+    eof: bool,
+    cursor: &mut usize,
+    sink: &mut Sink,
+    depth: u8,
+    scan: &ScanDecoded,
+) {
+    let mut pos = *cursor - base;
+    let mut scratch = None;
+    while let Some(i) = simd::find_escape_lead(buf, pos) {
+        // `key=value` is the common `=`: only a quoted-printable signal anchors a window
+        // (`=\n`, `=20\n`, `=09\n`, `=3D"`, `=C3=A9`), so most are ruled out by one byte.
+        if buf[i] == b'=' && !decode::qp_may_anchor(buf, i) {
+            pos = i + 1;
+            continue;
+        }
+        let first = match decode::escape_at(buf, i, eof) {
+            Esc::Incomplete => {
                 *cursor = base + i;
                 return;
             }
-            let ws = i.saturating_sub(LOOKBACK);
-            let truncated = we <= buf.len();
-            let raw = &buf[ws..we.min(buf.len())];
-            let s = scratch.get_or_insert_with(Scratch::default);
-            s.decoded.escapes(raw);
-            self.judge_decoded(s, raw, base + ws, truncated, sink, depth, Some(i - ws));
-            pos = last;
-        }
-        *cursor = base + buf.len();
-    }
-
-    /// The base64 lane over `buf` from its cursor. The cursor ends at the start of a run that
-    /// may still grow (or the end).
-    pub(super) fn base64_lane(
-        &self,
-        buf: &[u8],
-        base: usize,
-        eof: bool,
-        cursor: &mut usize,
-        sink: &mut Sink,
-        depth: u8,
-    ) {
-        let block = self.decode.b64_block;
-        let mut pos = *cursor - base;
-        let mut scratch = None;
-        while let Some(rs) = simd::find_b64_run16(buf, pos) {
-            let re = simd::b64_run_end(buf, rs + B64_MIN);
-            // A block of the size cap is final once it is here; a shorter one once its run has ended.
-            let full = re - rs >= block;
-            if re == buf.len() && !eof && !full {
-                *cursor = base + rs;
-                return;
+            Esc::No => {
+                pos = i + 1;
+                continue;
             }
-            let be = if full { rs + block } else { re };
-            if be - rs >= B64_MIN {
-                // (A block cut by the size cap may leave a shorter rest.)
-                let s = scratch.get_or_insert_with(Scratch::default);
-                if decode::b64_prefix_may_be_text(&buf[rs..]) && s.decoded.base64(&buf[rs..be]) {
-                    let truncated = be < re || (be == buf.len() && !eof);
-                    self.judge_decoded(s, &buf[rs..be], base + rs, truncated, sink, depth, None);
+            e @ Esc::Yes { len, .. } => match decode::anchors_window(buf, i, e, eof) {
+                Some(anchors) => (len as usize, anchors),
+                None => {
+                    *cursor = base + i;
+                    return;
                 }
+            },
+        };
+        if !first.1 {
+            pos = i + first.0;
+            continue;
+        }
+        // Chain the escapes that follow.
+        let mut last = i + first.0;
+        let mut j = last;
+        let closed = loop {
+            let limit = (last + GAP).min(i + SEG_MAX);
+            match simd::find_escape_lead(buf, j).filter(|&k| k < limit) {
+                None if limit > buf.len() && !eof => break false,
+                None => break true,
+                Some(k) => match decode::escape_at(buf, k, eof) {
+                    Esc::Incomplete => break false,
+                    Esc::No => j = k + 1,
+                    Esc::Yes { len, .. } => {
+                        let e = k + len as usize;
+                        if e > i + SEG_MAX {
+                            break true;
+                        }
+                        last = e;
+                        j = e;
+                    }
+                },
             }
-            pos = be;
+        };
+        let we = last + AFTER;
+        if !closed || (we > buf.len() && !eof) {
+            *cursor = base + i;
+            return;
         }
-        // The run of base64 characters at the end may continue in the next chunk.
-        let tail = buf[pos.min(buf.len())..].iter().rev().take_while(|&&b| decode::b64_char(b)).count();
-        *cursor = if eof { base + buf.len() } else { base + buf.len() - tail };
+        let ws = i.saturating_sub(LOOKBACK);
+        let truncated = we <= buf.len();
+        let raw = &buf[ws..we.min(buf.len())];
+        let s = scratch.get_or_insert_with(Scratch::default);
+        s.decoded.escapes(raw);
+        judge_decoded(s, raw, base + ws, truncated, sink, depth, Some(i - ws), scan);
+        pos = last;
     }
+    *cursor = base + buf.len();
+}
 
-    /// Scans `s.decoded` (decoded from `raw`, which starts at absolute `abs`) with the plain
-    /// lanes, and the decoding lanes while depth remains, then reports its candidates with raw
-    /// spans. With `segment` (where the segment starts in `raw`), a candidate must cover an
-    /// escape of the segment and start no further back than the segment's joinable run: what
-    /// the stream's frontier promises ([`joinable_start`] of the lane's cursor).
-    #[allow(clippy::too_many_arguments)]
-    fn judge_decoded(
-        &self,
-        s: &mut Scratch,
-        raw: &[u8],
-        abs: usize,
-        truncated: bool,
-        sink: &mut Sink,
-        depth: u8,
-        segment: Option<usize>,
-    ) {
-        s.cands.clear();
-        s.rejected.clear();
-        let explaining = sink.rejected.is_some();
-        let d = &s.decoded;
-        {
-            let mut inner = Sink {
-                base: 0,
-                cands: &mut s.cands,
-                rejected: if explaining { Some(&mut s.rejected) } else { None },
-                gate: sink.gate,
-                enabled: sink.enabled,
-            };
-            let mut cur = Cursors::default();
-            self.run_at(&d.bytes, 0, true, &mut cur, &mut inner, depth - 1);
+/// The base64 lane over `buf` from its cursor, in blocks of `block` characters. The cursor
+/// ends at the start of a run that may still grow (or the end).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn base64_lane(
+    buf: &[u8],
+    base: usize,
+    eof: bool,
+    cursor: &mut usize,
+    sink: &mut Sink,
+    depth: u8,
+    block: usize,
+    scan: &ScanDecoded,
+) {
+    let mut pos = *cursor - base;
+    let mut scratch = None;
+    while let Some(rs) = simd::find_b64_run16(buf, pos) {
+        let re = simd::b64_run_end(buf, rs + B64_MIN);
+        // A block of the size cap is final once it is here; a shorter one once its run has ended.
+        let full = re - rs >= block;
+        if re == buf.len() && !eof && !full {
+            *cursor = base + rs;
+            return;
         }
-        let dlen = d.bytes.len();
-        // The raw span of a decoded candidate that may be reported.
-        let keep = |st: usize, en: usize| -> Option<(usize, usize)> {
-            if st >= en || en > dlen || (truncated && en == dlen) {
+        let be = if full { rs + block } else { re };
+        if be - rs >= B64_MIN {
+            // (A block cut by the size cap may leave a shorter rest.)
+            let s = scratch.get_or_insert_with(Scratch::default);
+            if decode::b64_prefix_may_be_text(&buf[rs..]) && s.decoded.base64(&buf[rs..be]) {
+                let truncated = be < re || (be == buf.len() && !eof);
+                judge_decoded(s, &buf[rs..be], base + rs, truncated, sink, depth, None, scan);
+            }
+        }
+        pos = be;
+    }
+    // The run of base64 characters at the end may continue in the next chunk.
+    let tail = buf[pos.min(buf.len())..].iter().rev().take_while(|&&b| decode::b64_char(b)).count();
+    *cursor = if eof { base + buf.len() } else { base + buf.len() - tail };
+}
+
+/// Scans `s.decoded` (decoded from `raw`, which starts at absolute `abs`) with the plain
+/// lanes, and the decoding lanes while depth remains, then reports its candidates with raw
+/// spans. With `segment` (where the segment starts in `raw`), a candidate must cover an
+/// escape of the segment and start no further back than the segment's joinable run: what
+/// the stream's frontier promises ([`joinable_start`] of the lane's cursor).
+#[allow(clippy::too_many_arguments)]
+fn judge_decoded(
+    s: &mut Scratch,
+    raw: &[u8],
+    abs: usize,
+    truncated: bool,
+    sink: &mut Sink,
+    depth: u8,
+    segment: Option<usize>,
+    scan: &ScanDecoded,
+) {
+    s.cands.clear();
+    s.rejected.clear();
+    let explaining = sink.rejected.is_some();
+    let d = &s.decoded;
+    {
+        let mut inner = Sink {
+            base: 0,
+            cands: &mut s.cands,
+            rejected: if explaining { Some(&mut s.rejected) } else { None },
+            gate: sink.gate,
+            enabled: sink.enabled,
+        };
+        scan(&d.bytes, &mut inner, depth - 1);
+    }
+    let dlen = d.bytes.len();
+    // The raw span of a decoded candidate that may be reported.
+    let keep = |st: usize, en: usize| -> Option<(usize, usize)> {
+        if st >= en || en > dlen || (truncated && en == dlen) {
+            return None;
+        }
+        let (rs, re) = d.raw_span(st, en);
+        if let Some(seg) = segment {
+            if !d.covers_escape(st, en, seg) || rs < joinable_start(raw, seg, 0) {
                 return None;
             }
-            let (rs, re) = d.raw_span(st, en);
-            if let Some(seg) = segment {
-                if !d.covers_escape(st, en, seg) || rs < joinable_start(raw, seg, 0) {
-                    return None;
-                }
-            }
-            Some((abs + rs, abs + re))
-        };
-        for c in &s.cands {
-            if let Some((st, en)) = keep(c.start, c.end) {
-                let mut why = c.why;
-                why.context = why.context.and_then(|(a, b)| {
-                    (a < b && b <= dlen).then(|| {
-                        let (x, y) = d.raw_span(a, b);
-                        (abs + x, abs + y)
-                    })
-                });
-                sink.cands.push(Candidate { det: c.det, start: st, end: en, confidence: c.confidence, why });
-            }
         }
-        if let Some(out) = sink.rejected.as_deref_mut() {
-            for r in &s.rejected {
-                if let Some((st, en)) = keep(r.start, r.end) {
-                    out.push(Rejected { det: r.det, start: st, end: en, reason: r.reason });
-                }
+        Some((abs + rs, abs + re))
+    };
+    for c in &s.cands {
+        if let Some((st, en)) = keep(c.start, c.end) {
+            let mut why = c.why;
+            why.context = why.context.and_then(|(a, b)| {
+                (a < b && b <= dlen).then(|| {
+                    let (x, y) = d.raw_span(a, b);
+                    (abs + x, abs + y)
+                })
+            });
+            sink.cands.push(Candidate { det: c.det, start: st, end: en, confidence: c.confidence, why });
+        }
+    }
+    if let Some(out) = sink.rejected.as_deref_mut() {
+        for r in &s.rejected {
+            if let Some((st, en)) = keep(r.start, r.end) {
+                out.push(Rejected { det: r.det, start: st, end: en, reason: r.reason });
             }
         }
     }

@@ -121,9 +121,12 @@ impl Engine {
     /// level less).
     fn run_at(&self, buf: &[u8], base: usize, eof: bool, cur: &mut Cursors, sink: &mut Sink, depth: u8) {
         if depth > 0 {
-            self.escape_lane(buf, base, eof, &mut cur.esc, sink, depth);
+            let scan = |bytes: &[u8], sink: &mut Sink, depth: u8| {
+                self.run_at(bytes, 0, true, &mut Cursors::default(), sink, depth);
+            };
+            decoded::escape_lane(buf, base, eof, &mut cur.esc, sink, depth, &scan);
             cur.esc_start = base + decoded::joinable_start(buf, cur.esc - base, 0);
-            self.base64_lane(buf, base, eof, &mut cur.b64, sink, depth);
+            decoded::base64_lane(buf, base, eof, &mut cur.b64, sink, depth, self.decode.b64_block, &scan);
         } else {
             cur.esc = base + buf.len();
             cur.esc_start = cur.esc;

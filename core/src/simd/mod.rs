@@ -9,6 +9,7 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+pub(crate) mod class;
 mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sse2;
@@ -37,7 +38,7 @@ pub(crate) fn find_digit_lead(hay: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Position of the first byte at or after `from` that may start an escape
-/// ([`crate::decode::lead`]).
+/// ([`class::lead`]).
 #[inline]
 pub(crate) fn find_escape_lead(hay: &[u8], from: usize) -> Option<usize> {
     if from >= hay.len() {
