@@ -203,6 +203,10 @@ mod tests {
         let mut s = scanner.stream();
         s.push(b"Step 1 of word0 and word1 in 2024, then ");
         assert_eq!(s.held_back(), 0);
+        // Nor words glued to digits before a space: no escape still to come can join them to a
+        // value (the decoding lanes' frontier).
+        s.push(b"word0 word1 word2 word3 ");
+        assert_eq!(s.held_back(), 0);
         // Nor words with two digits (no IBAN starts inside a word), nor ten-digit numbers with
         // no phone word before them.
         s.push(b"word10 word11 at 1733472000, order 2125550147 shipped ");

@@ -52,13 +52,22 @@ impl DecodeConfig {
 }
 
 /// Whether the raw byte at `k` can be inside a value that goes on after it: anything but
-/// whitespace, a space or tab after a digit, a capital or `)` (grouped cards, phones, IBANs),
-/// and the line break of a quoted-printable soft break (`=\n`, `=\r\n`).
+/// whitespace; a space or tab after a group of a grouped number (digits not glued to a
+/// lower-case word: `4111 1111`, `+1 212 555`), a capital (`GB82 WEST`) or `)` (`(212) 555`);
+/// and the line break of a quoted-printable soft break (`=\n`, `=\r\n`). Prose like
+/// `word0 word1 ` joins nothing, so a stream does not hold it back for an escape to come.
 #[inline]
 fn joins(raw: &[u8], k: usize) -> bool {
     let before = |n: usize| k.checked_sub(n).map(|j| raw[j]);
     match raw[k] {
-        b' ' | b'\t' => matches!(before(1), Some(b'0'..=b'9' | b'A'..=b'Z' | b')')),
+        b' ' | b'\t' => match before(1) {
+            Some(b'A'..=b'Z' | b')') => true,
+            Some(b'0'..=b'9') => {
+                let digits = raw[..k].iter().rev().take(LOOKBACK).take_while(|b| b.is_ascii_digit()).count();
+                !matches!(k.checked_sub(digits + 1).map(|j| raw[j]), Some(b'a'..=b'z'))
+            }
+            _ => false,
+        },
         b'\r' => before(1) == Some(b'='),
         b'\n' => before(1) == Some(b'=') || (before(1) == Some(b'\r') && before(2) == Some(b'=')),
         b => !b.is_ascii_whitespace(),
