@@ -132,9 +132,9 @@ pub(crate) fn escape_at(hay: &[u8], i: usize, eof: bool) -> Esc {
 }
 
 /// The fewest bytes on a line that a quoted-printable soft line break ends. Encoders break
-/// lines only when they are full (76 characters, RFC 2045, 6.7); a short line ending in `=` is
-/// a `key=` with its value on the next line.
-pub(crate) const SOFT_BREAK_COLUMN: usize = 40;
+/// lines only when they are nearly full (at most 76 characters, RFC 2045, 6.7); a shorter line
+/// ending in `=` is a `key=` with its value on the next line.
+pub(crate) const SOFT_BREAK_COLUMN: usize = 60;
 
 /// Whether the `=` at `i` ends a line of at least [`SOFT_BREAK_COLUMN`] bytes.
 fn wrapped_line(hay: &[u8], i: usize) -> bool {
@@ -276,20 +276,18 @@ pub(crate) fn qp_may_anchor(hay: &[u8], i: usize) -> bool {
     }
 }
 
-/// Whether the window is quoted-printable: it holds a [`qp_signal`] and no percent escape
-/// (a URL's `?id=41%2F…` is not).
+/// Whether the window is quoted-printable: it holds a [`qp_signal`]. Only `=` decides it,
+/// never another encoding that a redaction could remove (a window read one way before
+/// redaction and another after would not redact idempotently).
 fn reads_as_qp(raw: &[u8]) -> bool {
-    let mut signal = false;
     let mut at = 0;
-    while let Some(i) = crate::simd::find_escape_lead(raw, at) {
-        at = i + 1;
-        match raw[i] {
-            b'%' if matches!(escape_at(raw, i, true), Esc::Yes { .. }) => return false,
-            b'=' if !signal => signal = qp_signal(raw, i, escape_at(raw, i, true), true) == Some(true),
-            _ => {}
+    while let Some(i) = memchr::memchr(b'=', &raw[at..]).map(|k| at + k) {
+        if qp_signal(raw, i, escape_at(raw, i, true), true) == Some(true) {
+            return true;
         }
+        at = i + 1;
     }
-    signal
+    false
 }
 
 /// Whether the escape `e` at `raw[i]` may start a decoded window; `None` when the data ends
@@ -442,11 +440,17 @@ pub(crate) fn b64_prefix_may_be_text(raw: &[u8]) -> bool {
         let v = raw[4 * q..4 * q + 4].iter().fold(0u32, |v, &c| v << 6 | B64[c as usize] as u32 & 63);
         out[3 * q..3 * q + 3].copy_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
     }
-    let control = |c: u8| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0x7F;
-    if out.iter().any(|&c| control(c)) {
-        return false;
-    }
-    match std::str::from_utf8(&out) {
+    !out.iter().any(|&c| control(c)) && utf8_so_far(&out)
+}
+
+/// A control byte that text does not carry (tab, CR and LF are text).
+fn control(c: u8) -> bool {
+    (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0x7F
+}
+
+/// Valid UTF-8, but for a character cut by the end.
+fn utf8_so_far(b: &[u8]) -> bool {
+    match std::str::from_utf8(b) {
         Ok(_) => true,
         Err(e) => e.error_len().is_none(),
     }
@@ -455,15 +459,7 @@ pub(crate) fn b64_prefix_may_be_text(raw: &[u8]) -> bool {
 /// Decoded bytes read as text: valid UTF-8 (a character cut at the end is allowed) and at most
 /// one control byte (other than tab, CR, LF) in 32.
 fn looks_like_text(b: &[u8]) -> bool {
-    if b.is_empty() {
-        return false;
-    }
-    let valid = match std::str::from_utf8(b) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none(),
-    };
-    let controls = b.iter().filter(|&&c| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0x7F).count();
-    valid && controls * 32 <= b.len()
+    !b.is_empty() && utf8_so_far(b) && b.iter().filter(|&&c| control(c)).count() * 32 <= b.len()
 }
 
 #[cfg(test)]
@@ -496,7 +492,7 @@ mod tests {
 
     #[test]
     fn leaves_what_is_not_an_escape() {
-        // `key=value` text is not quoted-printable, nor a URL with percent escapes.
+        // `key=value` text is not quoted-printable.
         assert_eq!(decode("status=200 port=8080 dim=3D x=C3"), "status=200 port=8080 dim=3D x=C3");
         assert_eq!(decode("trailing=20\n<a href=3D\"x\">"), "trailing \n<a href=\"x\">");
         assert_eq!(decode("ssn=078%2D05%2D1120 id=41=3D"), "ssn=078-05-1120 id=41=3D");
@@ -528,11 +524,16 @@ mod tests {
         assert_eq!(spans, [(0, 1, false), (1, 4, true), (4, 5, false), (5, 11, true), (11, 12, false)]);
         assert!(d.covers_escape(0, 2, 0) && !d.covers_escape(2, 3, 0) && !d.covers_escape(0, 2, 4));
         // A soft line break covers the bytes around it.
-        let line = format!("{}=\nab", "x".repeat(40));
+        let n = SOFT_BREAK_COLUMN;
+        let line = format!("{}=\nab", "x".repeat(n));
         d.escapes(line.as_bytes());
-        assert_eq!(d.bytes.len(), 42);
-        assert_eq!(d.raw_of(40), (42, 43, false));
-        assert!(d.covers_escape(39, 41, 0) && !d.covers_escape(40, 42, 0));
+        assert_eq!(d.bytes.len(), n + 2);
+        assert_eq!(d.raw_of(n), (n + 2, n + 3, false));
+        assert!(d.covers_escape(n - 1, n + 1, 0) && !d.covers_escape(n, n + 2, 0));
+        // A shorter line ending in `=` is a key before its value: nothing to decode.
+        let line = format!("{}=\nab", "x".repeat(n - 1));
+        d.escapes(line.as_bytes());
+        assert_eq!(d.bytes, line.as_bytes());
     }
 
     #[test]

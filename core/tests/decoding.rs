@@ -4,18 +4,13 @@
 //! compatibility forms (Unicode NFKC) and base64 (RFC 4648, 4 and 5) are found, reported with
 //! the span of the encoded bytes, redacted there, and found alike in any chunking.
 
+mod common;
+
+use common::{check_table, found, Case};
 use dlpjet::{Outcome, Redactor, Scanner};
 
-fn found(scanner: &Scanner, text: &str) -> Vec<(String, String)> {
-    scanner
-        .scan(text.as_bytes())
-        .iter()
-        .map(|f| (f.detector.to_string(), String::from_utf8_lossy(f.bytes(text.as_bytes())).into_owned()))
-        .collect()
-}
-
 /// (detector, text, the encoded bytes it must report; "" for nothing of that detector)
-const CASES: &[(&str, &str, &str)] = &[
+const CASES: &[Case] = &[
     // Percent-encoding: query strings, form bodies, paths.
     ("email", "GET /u?mail=jane.doe%40example.org&x=1", "jane.doe%40example.org"),
     ("email", "to=jane%2Edoe%40example%2Eorg", "jane%2Edoe%40example%2Eorg"),
@@ -55,6 +50,9 @@ const CASES: &[(&str, &str, &str)] = &[
     ),
     ("email", "user=40example.org", ""),
     ("email", "password=\nx@y.io", "x@y.io"),
+    // A `key=` ending a line shorter than a filled quoted-printable line is no soft break,
+    // whatever else the window holds (found as a redaction that was not idempotent).
+    ("email", "****************UJZT; aws_secret_access_key=\nx@y.io", "x@y.io"),
     // Full-width and other compatibility forms of `@` and `.`.
     ("email", "mail jane＠example.org", "jane＠example.org"),
     ("email", "mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｏｒｇ now", "ｊａｎｅ＠ｅｘａｍｐｌｅ．ｏｒｇ"),
@@ -76,17 +74,7 @@ const CASES: &[(&str, &str, &str)] = &[
 
 #[test]
 fn encoded_values_are_found_with_their_encoded_span() {
-    let scanner = Scanner::new();
-    let mut failures = Vec::new();
-    for &(det, text, want) in CASES {
-        let got = found(&scanner, text);
-        let of_det: Vec<&String> = got.iter().filter(|(d, _)| d == det).map(|(_, v)| v).collect();
-        let ok = if want.is_empty() { of_det.is_empty() } else { of_det.len() == 1 && of_det[0] == want };
-        if !ok {
-            failures.push(format!("{det}: {text:?} -> {got:?}"));
-        }
-    }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    check_table(&Scanner::new(), CASES);
 }
 
 #[test]

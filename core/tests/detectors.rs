@@ -1,18 +1,13 @@
 //! Table tests: for each detector, inputs that must be found (with the exact match) and
 //! inputs that must not.
 
+mod common;
+
+use common::{check_table, found, Case};
 use dlpjet::Scanner;
 
-fn found(scanner: &Scanner, text: &str) -> Vec<(String, String)> {
-    scanner
-        .scan(text.as_bytes())
-        .iter()
-        .map(|f| (f.detector.to_string(), String::from_utf8_lossy(f.bytes(text.as_bytes())).into_owned()))
-        .collect()
-}
-
 /// (detector, text, expected match or "" for none of that detector)
-const CASES: &[(&str, &str, &str)] = &[
+const CASES: &[Case] = &[
     // credit_card
     ("credit_card", "visa 4111111111111111 ok", "4111111111111111"),
     ("credit_card", "card: 4111 1111 1111 1111.", "4111 1111 1111 1111"),
@@ -278,17 +273,7 @@ const CASES: &[(&str, &str, &str)] = &[
 
 #[test]
 fn detector_table() {
-    let scanner = Scanner::new();
-    let mut failures = Vec::new();
-    for &(det, text, want) in CASES {
-        let got = found(&scanner, text);
-        let of_det: Vec<&String> = got.iter().filter(|(d, _)| d == det).map(|(_, v)| v).collect();
-        let ok = if want.is_empty() { of_det.is_empty() } else { of_det.len() == 1 && of_det[0] == want };
-        if !ok {
-            failures.push(format!("{det}: {text:?} -> {got:?}"));
-        }
-    }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    check_table(&Scanner::new(), CASES);
 }
 
 /// Each bare value in a list finds its own label, the nearest one, not the first of the list

@@ -103,10 +103,11 @@ pub(crate) fn own_word<W: AsRef<[u8]>>(hay: &[u8], s: usize, e: usize, words: &[
 /// SSN`, `no SSN`, `non-SSN`.
 pub(crate) fn negated(hay: &[u8], cs: usize) -> bool {
     let lead = &hay[cs.saturating_sub(8)..cs];
-    let lower: Vec<u8> = lead.iter().map(u8::to_ascii_lowercase).collect();
-    [&b"not an "[..], b"not a ", b"not ", b"no ", b"non-", b"non "]
-        .iter()
-        .any(|n| lower.ends_with(n) && (lower.len() == n.len() || !super::is_word(lower[lower.len() - n.len() - 1])))
+    [&b"not an "[..], b"not a ", b"not ", b"no ", b"non-", b"non "].iter().any(|n| {
+        lead.len() >= n.len()
+            && lead[lead.len() - n.len()..].eq_ignore_ascii_case(n)
+            && (lead.len() == n.len() || !super::is_word(lead[lead.len() - n.len() - 1]))
+    })
 }
 
 #[cfg(test)]

@@ -247,14 +247,16 @@ fn judge_decoded(
         scan(&d.bytes, &mut inner, depth - 1);
     }
     let dlen = d.bytes.len();
+    // Where the segment's joinable run starts: no kept candidate starts before it.
+    let floor = segment.map(|seg| (seg, joinable_start(raw, seg, 0)));
     // The raw span of a decoded candidate that may be reported.
     let keep = |st: usize, en: usize| -> Option<(usize, usize)> {
         if st >= en || en > dlen || (truncated && en == dlen) {
             return None;
         }
         let (rs, re) = d.raw_span(st, en);
-        if let Some(seg) = segment {
-            if !d.covers_escape(st, en, seg) || rs < joinable_start(raw, seg, 0) {
+        if let Some((seg, floor)) = floor {
+            if !d.covers_escape(st, en, seg) || rs < floor {
                 return None;
             }
         }
