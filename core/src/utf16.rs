@@ -79,6 +79,9 @@ pub fn detect(hay: &[u8]) -> Option<Endian> {
     Some(endian)
 }
 
+/// The largest UTF-16 input [`Utf16Text::decode`] takes: offsets are kept as `u32`.
+pub const MAX_LEN: usize = u32::MAX as usize - 1;
+
 /// UTF-16 text transcoded to UTF-8, with where each UTF-8 byte came from.
 #[derive(Debug)]
 pub struct Utf16Text {
@@ -90,16 +93,18 @@ pub struct Utf16Text {
     to: Vec<u32>,
     endian: Endian,
     bom: bool,
+    /// The odd last byte of the input, if its length was odd.
+    odd: Option<u8>,
 }
 
 impl Utf16Text {
     /// Transcodes `hay` (a byte-order mark, if any, is kept out of the text). An odd last byte
-    /// is ignored.
+    /// is no character; [`encode`](Self::encode) puts it back.
     ///
     /// # Panics
-    /// If `hay` is 4 GiB or more (offsets are kept as `u32`).
+    /// If `hay` is longer than [`MAX_LEN`] (4 GiB; offsets are kept as `u32`).
     pub fn decode(hay: &[u8], endian: Endian) -> Utf16Text {
-        assert!(hay.len() < u32::MAX as usize, "UTF-16 input of 4 GiB or more");
+        assert!(hay.len() <= MAX_LEN, "UTF-16 input of 4 GiB or more");
         let unit = |i: usize| match endian {
             Endian::Little => u16::from_le_bytes([hay[i], hay[i + 1]]),
             Endian::Big => u16::from_be_bytes([hay[i], hay[i + 1]]),
@@ -111,6 +116,7 @@ impl Utf16Text {
             to: Vec::with_capacity(hay.len() / 2),
             endian,
             bom,
+            odd: (hay.len() % 2 == 1).then(|| hay[hay.len() - 1]),
         };
         let end = hay.len() & !1;
         let mut i = if bom { 2 } else { 0 };
@@ -143,7 +149,8 @@ impl Utf16Text {
         f
     }
 
-    /// `text` in this text's encoding, with its byte-order mark if it had one.
+    /// `text` in this text's encoding, with its byte-order mark if it had one (and the odd last
+    /// byte of the input, if it had one, so a redaction loses nothing).
     pub fn encode(&self, text: &[u8]) -> Vec<u8> {
         let s = String::from_utf8_lossy(text);
         let mut out = Vec::with_capacity(2 * text.len() + 2);
@@ -154,6 +161,7 @@ impl Utf16Text {
                 Endian::Big => u.to_be_bytes(),
             });
         }
+        out.extend(self.odd);
         out
     }
 }
@@ -161,6 +169,9 @@ impl Utf16Text {
 impl Scanner {
     /// Like [`scan`](Self::scan), but UTF-16 text ([`detect`]) is scanned as text: findings
     /// carry spans of the original bytes. Other input is scanned as it is.
+    ///
+    /// # Panics
+    /// If `hay` is UTF-16 and longer than [`MAX_LEN`].
     pub fn scan_text(&self, hay: &[u8]) -> Vec<Finding> {
         match detect(hay) {
             None => self.scan(hay),
@@ -176,6 +187,9 @@ impl Redactor {
     /// Like [`redact`](Self::redact), but UTF-16 text ([`detect`]) is redacted as text and
     /// written back in UTF-16, in the same byte order and with its byte-order mark, so the
     /// replacements are UTF-16 too. Unpaired surrogates come back as U+FFFD.
+    ///
+    /// # Panics
+    /// If `hay` is UTF-16 and longer than [`MAX_LEN`].
     pub fn redact_text(&self, hay: &[u8]) -> Vec<u8> {
         match detect(hay) {
             None => self.redact(hay),
@@ -252,6 +266,8 @@ mod tests {
         let mut b = le("ab", false);
         b.extend_from_slice(&[0x00, 0xD8, 0x41, 0x00, 0x7A]);
         let t = Utf16Text::decode(&b, Endian::Little);
-        assert_eq!(String::from_utf8(t.utf8).unwrap(), "ab\u{FFFD}A");
+        assert_eq!(String::from_utf8(t.utf8.clone()).unwrap(), "ab\u{FFFD}A");
+        // The odd last byte comes back with the text.
+        assert_eq!(t.encode(&t.utf8).last(), Some(&0x7A));
     }
 }

@@ -109,6 +109,9 @@ fn stream<W: Write>(rewriter: &Rewriter, mut src: impl Read, mut w: W) -> anyhow
     if let Some(endian) = dlpjet::utf16::detect(&head) {
         let mut all = head;
         src.read_to_end(&mut all)?;
+        if all.len() > dlpjet::utf16::MAX_LEN {
+            bail!("UTF-16 input over 4 GiB is not redacted (nothing was written)");
+        }
         let text = dlpjet::utf16::Utf16Text::decode(&all, endian);
         let out = stream_bytes(rewriter, &text.utf8[..], Vec::new())?;
         w.write_all(&text.encode(&out))?;

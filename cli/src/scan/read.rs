@@ -95,6 +95,9 @@ pub fn scan_reader(
         // with offsets of the original bytes and lines and columns of the text.
         let mut all = buf[..n].to_vec();
         r.read_to_end(&mut all)?;
+        if all.len() > dlpjet::utf16::MAX_LEN {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "UTF-16 input over 4 GiB is not scanned"));
+        }
         out.bytes = all.len() as u64;
         let text = dlpjet::utf16::Utf16Text::decode(&all, endian);
         let mut lines = Lines { line: 1, line_start: 0, pos: 0 };
