@@ -54,6 +54,7 @@ const CASES: &[Case] = &[
     ("us_ssn", "Suite 680 36 4022 Oakridge Lane", ""),
     ("us_ssn", "PO Box 123 45 6789", ""),
     ("us_ssn", "ssn 680 36 4022 Oakridge Lane", "680 36 4022"),
+    ("us_ssn", "ssn 123456789 4111 1111 1111 1111", "123456789"),
     ("us_ssn", "at 680-36-4022 Oakridge Lane", "680-36-4022"),
     // Dotted, with its own context word (a dotted number alone may be a version or a decimal).
     ("us_ssn", "SSN 078.05.1123 on file", "078.05.1123"),

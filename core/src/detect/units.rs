@@ -146,6 +146,11 @@ impl NumTok {
                     if long_run_at(hay, j) && (t.ng >= 1 || usize::from(in_group) > MAX_GROUP) {
                         break;
                     }
+                    // Nor does a space go on after a run longer than any inner group: the run
+                    // is a number of its own (`SSN 123456789 4111 …`, `378282246310005 078`).
+                    if b == b' ' && usize::from(in_group) > MAX_GROUP {
+                        break;
+                    }
                     if t.ng + 1 == t.groups.len() {
                         t.overflow = true;
                         break;
