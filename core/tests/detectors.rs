@@ -88,7 +88,9 @@ const CASES: &[Case] = &[
     ("phone", "zw 212\u{200b}-555-0147", "212\u{200b}-555-0147"),
     ("phone", "tel +1 212 555 0147 \u{200b} x", "+1 212 555 0147"),
     ("phone", "tel +1 212 555 0147 2001:db8::1", "+1 212 555 0147"),
-    ("phone", "tel +1 212 555 0147 0 2001:db8::1", "+1 212 555 0147 0"),
+    // Eleven NANP digits break the plan; the space before the 0 ends the number.
+    ("phone", "tel +1 212 555 0147 0 2001:db8::1", "+1 212 555 0147"),
+    ("phone", "tel +44 20 7946 0958 1 then", "+44 20 7946 0958"),
     ("phone", "de +49 30 12 34 56 78", "+49 30 12 34 56 78"),
     ("phone", "seven groups +49 30 12 34 56 78 90", ""),
     ("phone", "date 2024-01-15", ""),
@@ -228,6 +230,10 @@ const CASES: &[Case] = &[
     ("iban", "no 44 1850 05 14562 reasons", ""),
     ("iban", "IBAN ES 58 0049 0290 3424 1352 8342", ""),
     ("iban", "Gb82WEST12345698765432", ""),
+    // The check digits pass but the BBAN breaks the registry's structure: a British bank code
+    // is four letters, a German BBAN eighteen digits.
+    ("iban", "IBAN GB25123412345698765432 ok", ""),
+    ("iban", "IBAN DE0537040044053201300A ok", ""),
     // generic_secret
     ("generic_secret", "password = \"S3cure!Pass#2024\"", "S3cure!Pass#2024"),
     ("generic_secret", "DB_PASSWORD=x9Kq2mLp7Rv4Tz", "x9Kq2mLp7Rv4Tz"),
@@ -242,6 +248,16 @@ const CASES: &[Case] = &[
     ("phone", "Berlin +49 (0)30 1234567.", "+49 (0)30 1234567"),
     ("phone", "London +44 (0)20 7946 0958", "+44 (0)20 7946 0958"),
     ("phone", "not a trunk +49 (1)30 1234567", ""),
+    // International numbers fit their country's numbering plan: calling code, length and
+    // leading digits (libphonenumber's metadata), not the shape alone.
+    ("phone", "Paris +33 1 23 45 67 89 ok", "+33 1 23 45 67 89"),
+    ("phone", "Tokyo +81 3-1234-5678 ok", "+81 3-1234-5678"),
+    ("phone", "mobile +86 138 1234 5678 ok", "+86 138 1234 5678"),
+    ("phone", "mobile +91 98765 43210 ok", "+91 98765 43210"),
+    ("phone", "short for London +44 20 1234 567 ok", ""),
+    ("phone", "Paris has nine +33 1 23 45 67 8 ok", ""),
+    ("phone", "no such country +285 123 456 789 ok", ""),
+    ("phone", "trunk digit kept +44 020 7946 0958 ok", ""),
     // sendgrid_key (SG. + 22 + . + 43)
     ("sendgrid_key", "SENDGRID_API_KEY=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", "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"),
     ("sendgrid_key", "key \"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\";", "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"),

@@ -5,102 +5,149 @@ use super::{Sink, Why, Window};
 use crate::explain::Rejection;
 use crate::validate::iban_mod97_valid;
 
-/// IBAN length per country (ISO 13616 registry).
-const LENGTHS: &[(&[u8; 2], u8)] = &[
-    (b"AD", 24),
-    (b"AE", 23),
-    (b"AL", 28),
-    (b"AT", 20),
-    (b"AZ", 28),
-    (b"BA", 20),
-    (b"BE", 16),
-    (b"BG", 22),
-    (b"BH", 22),
-    (b"BI", 27),
-    (b"BR", 29),
-    (b"BY", 28),
-    (b"CH", 21),
-    (b"CR", 22),
-    (b"CY", 28),
-    (b"CZ", 24),
-    (b"DE", 22),
-    (b"DJ", 27),
-    (b"DK", 18),
-    (b"DO", 28),
-    (b"EE", 20),
-    (b"EG", 29),
-    (b"ES", 24),
-    (b"FI", 18),
-    (b"FK", 18),
-    (b"FO", 18),
-    (b"FR", 27),
-    (b"GB", 22),
-    (b"GE", 22),
-    (b"GI", 23),
-    (b"GL", 18),
-    (b"GR", 27),
-    (b"GT", 28),
-    (b"HN", 28),
-    (b"HR", 21),
-    (b"HU", 28),
-    (b"IE", 22),
-    (b"IL", 23),
-    (b"IQ", 23),
-    (b"IS", 26),
-    (b"IT", 27),
-    (b"JO", 30),
-    (b"KW", 30),
-    (b"KZ", 20),
-    (b"LB", 28),
-    (b"LC", 32),
-    (b"LI", 21),
-    (b"LT", 20),
-    (b"LU", 20),
-    (b"LV", 21),
-    (b"LY", 25),
-    (b"MC", 27),
-    (b"MD", 24),
-    (b"ME", 22),
-    (b"MK", 19),
-    (b"MN", 20),
-    (b"MR", 27),
-    (b"MT", 31),
-    (b"MU", 30),
-    (b"NI", 28),
-    (b"NL", 18),
-    (b"NO", 15),
-    (b"OM", 23),
-    (b"PK", 24),
-    (b"PL", 28),
-    (b"PS", 29),
-    (b"PT", 25),
-    (b"QA", 29),
-    (b"RO", 24),
-    (b"RS", 22),
-    (b"RU", 33),
-    (b"SA", 24),
-    (b"SC", 31),
-    (b"SD", 18),
-    (b"SE", 24),
-    (b"SI", 19),
-    (b"SK", 24),
-    (b"SM", 27),
-    (b"SO", 23),
-    (b"ST", 25),
-    (b"SV", 28),
-    (b"TL", 23),
-    (b"TN", 24),
-    (b"TR", 26),
-    (b"UA", 29),
-    (b"VA", 22),
-    (b"VG", 24),
-    (b"XK", 20),
-    (b"YE", 30),
+/// Each country's BBAN structure in the ISO 13616 registry (SWIFT's IBAN registry), with
+/// adjacent fields of one class merged: `n` digits, `a` letters, `c` letters or digits.
+/// The IBAN's length is 4 (country code and check digits) plus the structure's.
+const STRUCTURES: &[(&[u8; 2], &str)] = &[
+    (b"AD", "8n12c"),
+    (b"AE", "19n"),
+    (b"AL", "8n16c"),
+    (b"AT", "16n"),
+    (b"AZ", "4a20c"),
+    (b"BA", "16n"),
+    (b"BE", "12n"),
+    (b"BG", "4a6n8c"),
+    (b"BH", "4a14c"),
+    (b"BI", "23n"),
+    (b"BR", "23n1a1c"),
+    (b"BY", "4c4n16c"),
+    (b"CH", "5n12c"),
+    (b"CR", "18n"),
+    (b"CY", "8n16c"),
+    (b"CZ", "20n"),
+    (b"DE", "18n"),
+    (b"DJ", "23n"),
+    (b"DK", "14n"),
+    (b"DO", "4c20n"),
+    (b"EE", "16n"),
+    (b"EG", "25n"),
+    (b"ES", "20n"),
+    (b"FI", "14n"),
+    (b"FK", "2a12n"),
+    (b"FO", "14n"),
+    (b"FR", "10n11c2n"),
+    (b"GB", "4a14n"),
+    (b"GE", "2a16n"),
+    (b"GI", "4a15c"),
+    (b"GL", "14n"),
+    (b"GR", "7n16c"),
+    (b"GT", "24c"),
+    (b"HN", "4a20n"),
+    (b"HR", "17n"),
+    (b"HU", "24n"),
+    (b"IE", "4a14n"),
+    (b"IL", "19n"),
+    (b"IQ", "4a15n"),
+    (b"IS", "22n"),
+    (b"IT", "1a10n12c"),
+    (b"JO", "4a4n18c"),
+    (b"KW", "4a22c"),
+    (b"KZ", "3n13c"),
+    (b"LB", "4n20c"),
+    (b"LC", "4a24c"),
+    (b"LI", "5n12c"),
+    (b"LT", "16n"),
+    (b"LU", "3n13c"),
+    (b"LV", "4a13c"),
+    (b"LY", "21n"),
+    (b"MC", "10n11c2n"),
+    (b"MD", "20c"),
+    (b"ME", "18n"),
+    (b"MK", "3n10c2n"),
+    (b"MN", "16n"),
+    (b"MR", "23n"),
+    (b"MT", "4a5n18c"),
+    (b"MU", "4a19n3a"),
+    (b"NI", "4a20n"),
+    (b"NL", "4a10n"),
+    (b"NO", "11n"),
+    (b"OM", "3n16c"),
+    (b"PK", "4a16c"),
+    (b"PL", "24n"),
+    (b"PS", "4a21c"),
+    (b"PT", "21n"),
+    (b"QA", "4a21c"),
+    (b"RO", "4a16c"),
+    (b"RS", "18n"),
+    (b"RU", "14n15c"),
+    (b"SA", "2n18c"),
+    (b"SC", "4a20n3a"),
+    (b"SD", "14n"),
+    (b"SE", "20n"),
+    (b"SI", "15n"),
+    (b"SK", "20n"),
+    (b"SM", "1a10n12c"),
+    (b"SO", "19n"),
+    (b"ST", "21n"),
+    (b"SV", "4a20n"),
+    (b"TL", "19n"),
+    (b"TN", "20n"),
+    (b"TR", "6n16c"),
+    (b"UA", "6n19c"),
+    (b"VA", "18n"),
+    (b"VG", "4a16n"),
+    (b"XK", "16n"),
+    (b"YE", "4a4n18c"),
 ];
+
+/// The registered BBAN structure for a country code.
+fn structure_for(cc: &[u8]) -> Option<&'static str> {
+    STRUCTURES.iter().find(|(c, _)| c.as_slice() == cc).map(|&(_, f)| f)
+}
 
 /// The IBAN length registered for a country code.
 pub(crate) fn length_for(cc: &[u8]) -> Option<usize> {
-    LENGTHS.iter().find(|(c, _)| c.as_slice() == cc).map(|&(_, n)| n as usize)
+    structure_for(cc).map(|f| 4 + fields(f).map(|(n, _)| n).sum::<usize>())
+}
+
+/// The fields of a structure: (count, class).
+fn fields(f: &'static str) -> impl Iterator<Item = (usize, u8)> {
+    let b = f.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let class = *b.get(i)?;
+        i += 1;
+        Some((f[s..i - 1].parse().unwrap_or(0), class))
+    })
+}
+
+/// Whether an IBAN's BBAN (upper case, no separators) has its country's registered structure:
+/// a German BBAN is 18 digits, a British one 4 letters and 14 digits.
+fn bban_fits(cc: &[u8], bban: &[u8]) -> bool {
+    let Some(f) = structure_for(cc) else {
+        return false;
+    };
+    let mut rest = bban;
+    for (n, class) in fields(f) {
+        if rest.len() < n {
+            return false;
+        }
+        let (head, tail) = rest.split_at(n);
+        let ok = match class {
+            b'n' => head.iter().all(u8::is_ascii_digit),
+            b'a' => head.iter().all(u8::is_ascii_uppercase),
+            _ => head.iter().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()),
+        };
+        if !ok {
+            return false;
+        }
+        rest = tail;
+    }
+    rest.is_empty()
 }
 
 /// Words that label an account number: a lowercase IBAN with separators needs one (`no`, `is`,
@@ -180,10 +227,99 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         out.reject(det, s, i, Rejection::MissingContext);
         return;
     }
+    if !bban_fits(&cc, &norm[4..len]) {
+        out.reject(det, s, i, Rejection::Validation("bban structure"));
+        return;
+    }
     if !iban_mod97_valid(&norm[..len]) {
         out.reject(det, s, i, Rejection::Validation("mod97"));
         return;
     }
     let conf = if upper && (seps == 0 || canonical) { 0.95 } else { 0.9 };
     out.found(w, det, s, i, conf, Why { validator: Some("mod97"), context: out.abs(ctx), base: conf });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bban_fits, fields, length_for, STRUCTURES};
+    use crate::explain::{Outcome, Rejection};
+    use crate::Scanner;
+
+    /// The IBAN for a country and BBAN, with its check digits computed (ISO 7064 MOD 97-10).
+    fn iban(cc: &[u8], bban: &str) -> String {
+        let rotated = format!("{bban}{}00", std::str::from_utf8(cc).unwrap());
+        let rem = rotated.bytes().fold(0u32, |r, b| match b {
+            b'0'..=b'9' => (r * 10 + (b - b'0') as u32) % 97,
+            _ => (r * 100 + (b - b'A' + 10) as u32) % 97,
+        });
+        format!("{}{:02}{bban}", std::str::from_utf8(cc).unwrap(), 98 - rem)
+    }
+
+    /// A BBAN that fits a structure, varied by `seed`: letters where `a`, digits where `n`,
+    /// and a mix where `c`.
+    fn fitting(f: &'static str, seed: usize) -> String {
+        let mut out = String::new();
+        for (k, (n, class)) in fields(f).enumerate() {
+            for j in 0..n {
+                let v = (seed * 7 + k * 5 + j * 3) % 26;
+                out.push(match class {
+                    b'n' => (b'0' + (v % 10) as u8) as char,
+                    b'a' => (b'A' + v as u8) as char,
+                    _ if j % 3 == 0 => (b'A' + v as u8) as char,
+                    _ => (b'0' + (v % 10) as u8) as char,
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_registered_country_is_found_in_its_structure() {
+        let s = Scanner::builder().only(["iban"]).build().unwrap();
+        for (cc, f) in STRUCTURES {
+            for seed in 0..3 {
+                let value = iban(cc.as_slice(), &fitting(f, seed));
+                assert_eq!(value.len(), length_for(cc.as_slice()).unwrap());
+                let text = format!("IBAN {value} ok");
+                let got = s.scan(text.as_bytes());
+                assert_eq!(got.len(), 1, "{value}");
+                assert_eq!(&text[got[0].start..got[0].end], value);
+            }
+        }
+    }
+
+    #[test]
+    fn a_bban_out_of_structure_is_rejected_with_a_reason() {
+        let s = Scanner::builder().only(["iban"]).build().unwrap();
+        for (cc, f) in STRUCTURES {
+            let good = fitting(f, 1);
+            // Put a letter where the registry wants a digit, or a digit where it wants a
+            // letter: the check digits are recomputed, so only the structure is wrong.
+            let Some(pos) =
+                fields(f).flat_map(|(n, class)| std::iter::repeat_n(class, n)).position(|class| class != b'c')
+            else {
+                continue;
+            };
+            let mut bad = good.into_bytes();
+            bad[pos] = if bad[pos].is_ascii_digit() { b'K' } else { b'7' };
+            let bad = String::from_utf8(bad).unwrap();
+            assert!(!bban_fits(cc.as_slice(), bad.as_bytes()), "{bad}");
+            let value = iban(cc.as_slice(), &bad);
+            let text = format!("IBAN {value} ok");
+            assert!(s.scan(text.as_bytes()).is_empty(), "{value}");
+            let why = s.explain(text.as_bytes());
+            assert!(
+                why.iter().any(|c| c.outcome == Outcome::Rejected(Rejection::Validation("bban structure"))),
+                "{value}: {why:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn structure_lengths_match_known_ibans() {
+        for (value, len) in [("DE89370400440532013000", 22), ("GB82WEST12345698765432", 22), ("NO9386011117947", 15)] {
+            assert_eq!(length_for(&value.as_bytes()[..2]), Some(len));
+            assert!(bban_fits(&value.as_bytes()[..2], &value.as_bytes()[4..]), "{value}");
+        }
+    }
 }

@@ -17,6 +17,7 @@ pub(crate) mod generic;
 pub(crate) mod iban;
 pub(crate) mod ipv4;
 pub(crate) mod ipv6;
+pub(crate) mod numbering_plan;
 pub(crate) mod phone;
 pub(crate) mod private_key;
 pub(crate) mod provider_keys;

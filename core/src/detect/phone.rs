@@ -4,10 +4,12 @@
 //! leading `+`. Bare digit runs, dates (4-2-2), versions and timestamps have no such shape —
 //! except a bare ten-digit NANP number after a phone word of its own (`phone 2125550147`).
 //! An extension written after a number (`x62406`, `ext. 12`) belongs to the finding.
+//! A number written with `+` must also fit its country's numbering plan (calling code, length,
+//! leading digits; see [`numbering_plan`]).
 
 use super::catalog::Builtin;
 use super::units::{digit_before, glued_at, left_free, long_run_at, right_free, skip_ignorable, unit_at, Unit};
-use super::{context, is_word, Sink, Why, Window};
+use super::{context, is_word, numbering_plan, Sink, Why, Window};
 use crate::explain::Rejection;
 
 const CONTEXT: &[&str] =
@@ -131,6 +133,24 @@ fn parse(w: &Window, p: usize) -> Option<Parsed> {
     Some(t)
 }
 
+/// The digits of the first `k` groups of an international number, as ASCII, without the
+/// trunk prefix some write after the country code (`+49 (0)30 …`).
+fn international_digits(t: &Parsed, k: usize) -> ([u8; 20], usize) {
+    let trunk = trunk_at(t, k).then(|| t.groups[1].0 as usize);
+    let nd: usize = t.groups[..k].iter().map(|g| g.1 as usize).sum();
+    let (mut out, mut n) = ([0u8; 20], 0);
+    for i in (0..nd).filter(|&i| Some(i) != trunk) {
+        out[n] = b'0' + t.digits[i];
+        n += 1;
+    }
+    (out, n)
+}
+
+/// Whether the second of the first `k` groups is a trunk prefix in parentheses: `(0)`.
+fn trunk_at(t: &Parsed, k: usize) -> bool {
+    k >= 3 && t.groups[1].1 == 1 && t.first_digit(1) == 0 && t.delim(0) == b" (" && matches!(t.delim(1), b")" | b") ")
+}
+
 fn nanp_ok(t: &Parsed, area_group: usize) -> bool {
     t.first_digit(area_group) >= 2 && t.first_digit(area_group + 1) >= 2
 }
@@ -201,6 +221,9 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let free = |e: usize| right_free(w, e) && !glued_at(hay, e);
     let last_glued = !t.overflow && !free(t.end);
     let mut choice = None;
+    // The longest reading that broke its numbering plan: a space after it may end the
+    // number there instead ("+1 212 555 0147 0": ten NANP digits, then a 0).
+    let mut off_plan = None;
     for k in (1..=t.ng).rev() {
         let whole = k == t.ng && !t.overflow && !last_glued;
         let next = t.delim(k - 1);
@@ -212,20 +235,33 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         let split = next == b" ("
             || (spaced && (k < 2 || t.delim(k - 2) != next))
             || (spaced && last_glued && k + 1 == t.ng)
-            || (spaced && next_long);
+            || (spaced && next_long)
+            || (spaced && off_plan.is_some());
         if !(whole || split) {
             continue;
         }
         if let Some(sh) = shape(&t, k, prefix) {
+            if prefix == b'+' && sh.1 {
+                let (digits, n) = international_digits(&t, k);
+                if let Err(e) = numbering_plan::check(&digits[..n]) {
+                    off_plan = off_plan.or(Some((e, t.gend[k - 1])));
+                    continue;
+                }
+            }
             if free(t.gend[k - 1]) {
                 choice = Some((sh, t.gend[k - 1]));
             }
             break;
         }
     }
-    let Some(((base, valid), end)) = choice.or_else(|| bare_nanp(w, s, prefix, &t)) else { return };
-    let end = extension_end(hay, end);
     let det = Builtin::Phone.index();
+    let Some(((base, valid), end)) = choice.or_else(|| bare_nanp(w, s, prefix, &t)) else {
+        if let Some((e, end)) = off_plan {
+            out.reject(det, s, extension_end(hay, end), Rejection::Validation(e.reason()));
+        }
+        return;
+    };
+    let end = extension_end(hay, end);
     if !valid {
         out.reject(det, s, end, Rejection::Validation("nanp area/exchange"));
         return;
@@ -278,11 +314,7 @@ fn shape(t: &Parsed, k: usize, prefix: u8) -> Option<(f32, bool)> {
         // A trunk prefix in parentheses after the country code (`+49 (0)30 1234567`,
         // `+44 (0)20 7946 0958`): dialled only nationally, written by habit.
         (b'+', _, _)
-            if k >= 3
-                && g[1] == 1
-                && t.first_digit(1) == 0
-                && d(0) == b" ("
-                && matches!(d(1), b")" | b") ")
+            if trunk_at(t, k)
                 && t.digits[0] != 0
                 && (8..=15).contains(&(nd - 1))
                 && (2..k - 1).all(|i| matches!(d(i), b" " | b"-")) =>
