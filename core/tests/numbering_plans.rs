@@ -18,7 +18,7 @@ fn pattern(xml: &str) -> String {
 }
 
 fn render() -> String {
-    let mut rows: Vec<(u16, String, Vec<u16>, String)> = DATABASE
+    let mut rows: Vec<(u16, bool, String, Vec<u16>, String)> = DATABASE
         .iter()
         .map(|m| {
             let d = m.descriptors();
@@ -40,20 +40,28 @@ fn render() -> String {
             lengths.extend(types.iter().flatten().flat_map(|t| t.possible_length().iter().copied()));
             lengths.sort_unstable();
             lengths.dedup();
-            (m.country_code(), m.id().to_string(), lengths, pattern(d.general().national_number().as_str()))
+            (
+                m.country_code(),
+                !m.is_main_country_for_code(),
+                m.id().to_string(),
+                lengths,
+                pattern(d.general().national_number().as_str()),
+            )
         })
-        .filter(|r| !r.3.is_empty() && r.3 != "NA")
+        .filter(|r| !r.4.is_empty() && r.4 != "NA")
         .collect();
+    // By code, the main region of a code first (the US of +1): most numbers fit it.
     rows.sort();
     let mut out = String::from(
         "//! Generated from libphonenumber's metadata by `core/tests/numbering_plans.rs`; do not edit.\n\
          //! Regenerate with `DLPJET_REGENERATE=1 cargo test -p dlpjet --test numbering_plans`.\n\n\
          /// (calling code, region, possible lengths of the national significant number, the\n\
-         /// pattern every national significant number of the region matches), by calling code.\n\
+         /// pattern every national significant number of the region matches), by calling code;\n\
+         /// a code's main region first (its pattern is checked first).\n\
          #[rustfmt::skip]\n\
          pub(super) const PLANS: &[(u16, &str, &[u8], &str)] = &[\n",
     );
-    for (code, id, lengths, pattern) in rows {
+    for (code, _, id, lengths, pattern) in rows {
         assert!(!pattern.contains('"'), "{id}: {pattern}");
         let lengths: Vec<String> = lengths.iter().map(u16::to_string).collect();
         writeln!(out, "    ({code}, \"{id}\", &[{}], r\"{pattern}\"),", lengths.join(", ")).unwrap();

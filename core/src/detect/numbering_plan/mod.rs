@@ -36,8 +36,17 @@ impl PlanError {
     }
 }
 
+/// Region `i`'s pattern. The numbers are ASCII digits, so `\d` is `[0-9]` (with Unicode's
+/// digits the patterns compile to automata a hundred times larger).
 fn pattern(i: usize) -> Option<&'static Regex> {
-    COMPILED[i].get_or_init(|| Regex::new(&format!("^(?:{})$", PLANS[i].3)).ok()).as_ref()
+    COMPILED[i]
+        .get_or_init(|| {
+            Regex::builder()
+                .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+                .build(&format!("^(?:{})$", PLANS[i].3))
+                .ok()
+        })
+        .as_ref()
 }
 
 /// Whether the national significant number `national` fits region `i` of the table.
