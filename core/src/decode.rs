@@ -376,6 +376,20 @@ impl Decoded {
             .any(|p| p.r as usize >= from && (p.dl > 0 || (p.d as usize) > s))
     }
 
+    /// Whether decoded `[s, e)` starts right after an escape, or ends right before one, whose
+    /// raw bytes start at or after `from`: a value after an encoded line break (`%0A4111…`,
+    /// `\u000a4111…`) is glued to the escape in the raw bytes, so only the decoded text has it.
+    pub fn touches_escape(&self, s: usize, e: usize, from: usize) -> bool {
+        if self.base64 {
+            return false;
+        }
+        let lo = self.pieces.partition_point(|p| ((p.d + p.dl as u32) as usize) < s);
+        self.pieces[lo..]
+            .iter()
+            .take_while(|p| (p.d as usize) <= e)
+            .any(|p| p.r as usize >= from && p.dl > 0 && ((p.d + p.dl as u32) as usize == s || p.d as usize == e))
+    }
+
     /// Decodes every escape of `raw` (the data ends with `raw`: a cut escape is left as is).
     /// Quoted-printable `=HH` is decoded only where the window reads as quoted-printable
     /// ([`reads_as_qp`]): in `key=value` text `=40` is the start of a value.

@@ -149,3 +149,29 @@ fn explain_reports_decoded_candidates_and_their_rejections() {
     assert!(rejected.iter().any(|e| &*e.detector == "us_ssn" && &text[e.start..e.end] == b"666%2D12%2D3456"), "{ex:?}");
     assert!(ex.iter().any(|e| e.outcome == Outcome::Reported && &text[e.start..e.end] == b"jane%40example.org"));
 }
+
+/// A value right after an escaped line break or tab of a JSON or JavaScript string
+/// (`"card:\n4111…"`, RFC 8259, 7) or an encoded one (`%0A`, `\u000a`, `&#10;`) starts there:
+/// the letter of `\n` is not glued to it. Every built-in's catalogue example, written behind
+/// each such separator, is found with the same value.
+#[test]
+fn a_value_after_an_escaped_line_break_is_found() {
+    let scanner = Scanner::new();
+    let mut failures = Vec::new();
+    for b in dlpjet::Builtin::ALL {
+        if b == dlpjet::Builtin::PrivateKey {
+            continue; // the example elides the body
+        }
+        let example = b.example();
+        let plain = found(&scanner, example);
+        let Some((_, value)) = plain.iter().find(|(d, _)| d == b.id()) else { panic!("{}: {example:?}", b.id()) };
+        for sep in [r"\n", r"\t", r"\r\n", r"\\n", r"\u000a", "%0A", "&#10;"] {
+            let text = format!("{{\"msg\": \"x:{sep}{example}\"}}");
+            let got = found(&scanner, &text);
+            if !got.iter().any(|(d, v)| d == b.id() && v == value) {
+                failures.push(format!("{}: {text} -> {got:?}", b.id()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}

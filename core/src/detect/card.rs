@@ -102,6 +102,9 @@ fn leading_card(w: &Window, p: usize, t: &NumTok, out: &mut Sink) {
     let groups = t.groups();
     // An overflowing token goes on past its last recorded group.
     let last = if t.overflow { groups.len() } else { groups.len().saturating_sub(1) };
+    // The last group goes on grouped another way (`4111 1111 1111 1111 123-45-6789`): it
+    // starts the next number, as `left_free` reads it.
+    let regrouped = t.sep == b' ' && super::units::regroup_at(w.hay, t.end);
     for k in (1..=last).rev() {
         let nd: usize = groups[..k].iter().map(|&g| g as usize).sum();
         // Split only where the token goes on in a shape no single grouped number has
@@ -109,7 +112,7 @@ fn leading_card(w: &Window, p: usize, t: &NumTok, out: &mut Sink) {
         if nd > t.nd
             || !(13..=19).contains(&nd)
             || !(k == 1 || grouped_shape(&groups[..k]))
-            || groups.get(k).is_some() && grouped_shape(&groups[..k + 1])
+            || groups.get(k).is_some() && grouped_shape(&groups[..k + 1]) && !(regrouped && k + 1 == groups.len())
         {
             continue;
         }

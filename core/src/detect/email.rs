@@ -25,15 +25,35 @@ fn domain_char(b: u8) -> bool {
 }
 
 /// `a` is the `@`.
+/// Where a local part starts once the escapes glued to its front are left out: in
+/// `\u003cjane@…` or `%0Ajane@…` the escape is a character before the address (decoded, the
+/// decoding lane reports the address itself).
+fn after_glued_escapes(hay: &[u8], mut s: usize, a: usize) -> usize {
+    let hex = |k: usize, n: usize| k + n <= a && hay[k..k + n].iter().all(u8::is_ascii_hexdigit);
+    loop {
+        let skip = match hay[s] {
+            b'u' if s > 0 && hay[s - 1] == b'\\' && hex(s + 1, 4) => 5,
+            b'x' if s > 0 && hay[s - 1] == b'\\' && hex(s + 1, 2) => 3,
+            b'%' if hex(s + 1, 2) => 3,
+            _ => return s,
+        };
+        if s + skip >= a {
+            return s;
+        }
+        s += skip;
+    }
+}
+
 pub(crate) fn eval(w: &Window, a: usize, out: &mut Sink) {
     let hay = w.hay;
     let mut s = a;
-    while s > 0 && a - s <= MAX_LOCAL && local_char(hay[s - 1]) {
+    while s > 0 && a - s <= MAX_LOCAL && local_char(hay[s - 1]) && !super::escaped_control_before(hay, s) {
         s -= 1;
     }
     if a - s > MAX_LOCAL {
         return;
     }
+    s = after_glued_escapes(hay, s, a);
     while s < a && hay[s] == b'.' {
         s += 1;
     }

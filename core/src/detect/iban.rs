@@ -216,8 +216,13 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
         // In a grouped IBAN, more digits after a separator continue the number, unless they
         // are glued to another token ("… 00 2001:db8::1").
         // A run longer than any group is the next number.
+        // So is one that goes on grouped another way (`… 00 078-05-1120`, see `left_free`).
         let j = i + 1 + super::run_len(hay, i + 1, 64, |b| b.is_ascii_digit());
-        if !super::units::long_run_at(hay, i + 1) && (!canonical || len % 4 == 0 || !super::units::glued_at(hay, j)) {
+        let regrouped = w.at(i) == Some(b' ') && super::units::regroup_at(hay, j);
+        if !super::units::long_run_at(hay, i + 1)
+            && !regrouped
+            && (!canonical || len % 4 == 0 || !super::units::glued_at(hay, j))
+        {
             return;
         }
     }

@@ -19,7 +19,7 @@ pub(crate) fn eval(w: &Window, a: usize, out: &mut Sink) -> usize {
         return a + 1;
     }
     let mut s = a;
-    while s > 0 && a - s <= MAX_LEN && addr_char(hay[s - 1]) {
+    while s > 0 && a - s <= MAX_LEN && addr_char(hay[s - 1]) && !super::escaped_control_before(hay, s) {
         s -= 1;
     }
     let mut e = a + 1;

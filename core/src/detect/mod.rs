@@ -74,7 +74,7 @@ impl<'h> Window<'h> {
     /// Whether the byte before `i` is absent or outside `class`.
     #[inline]
     pub fn left_clear(&self, i: usize, class: fn(u8) -> bool) -> bool {
-        i == 0 || !class(self.hay[i - 1])
+        i == 0 || !class(self.hay[i - 1]) || escaped_control_before(self.hay, i)
     }
 
     /// Whether `i` is the end of the window because the window was cut short.
@@ -192,6 +192,14 @@ impl Sink<'_> {
 #[inline]
 pub(crate) fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether the bytes before `i` end with an escaped control character of a JSON or JavaScript
+/// string (`\n`, `\t`, `\r`, `\f`, `\b`, behind any number of backslashes): its letter is
+/// not part of what follows, so `"card:\n4111…"` has a card after the line break.
+#[inline]
+pub(crate) fn escaped_control_before(hay: &[u8], i: usize) -> bool {
+    i >= 2 && hay[i - 2] == b'\\' && matches!(hay[i - 1], b'n' | b't' | b'r' | b'f' | b'b')
 }
 
 /// Word bytes plus `-`, the alphabet of most vendor tokens.

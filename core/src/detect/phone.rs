@@ -205,7 +205,9 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     let s = if prefix != 0 { p - 1 } else { p };
     // A '+' or '(' opens a new number, so only a word or digit glued to it disqualifies it.
     let clear = if s < p {
-        s == 0 || !(is_word(hay[s - 1]) || matches!(hay[s - 1], b'+' | b'(') || digit_before(hay, s))
+        s == 0
+            || super::escaped_control_before(hay, s)
+            || !(is_word(hay[s - 1]) || matches!(hay[s - 1], b'+' | b'(') || digit_before(hay, s))
     } else {
         left_free(hay, s)
     };
@@ -236,7 +238,9 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
             || (spaced && (k < 2 || t.delim(k - 2) != next))
             || (spaced && last_glued && k + 1 == t.ng)
             || (spaced && next_long)
-            || (spaced && off_plan.is_some());
+            || (spaced && off_plan.is_some())
+            // The next number is grouped another way (`… 0147 078-05-1120`: see `left_free`).
+            || (spaced && k + 1 < t.ng && matches!(t.delim(k), b"-" | b"."));
         if !(whole || split) {
             continue;
         }

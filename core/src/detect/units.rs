@@ -211,10 +211,28 @@ pub(crate) fn glued_at(hay: &[u8], e: usize) -> bool {
     }
 }
 
+/// Whether a number's groups go on at `j` joined by `-` or `.` (written, or encoded: `%2D`,
+/// `\u002d`, `&#45;`) to more digits: a number grouped by spaces before `j` ends there, and
+/// this starts the next one (`4111 1111 1111 1111 123-45-6789`).
+pub(crate) fn regroup_at(hay: &[u8], j: usize) -> bool {
+    let (sep, len) = match hay.get(j) {
+        Some(&b @ (b'-' | b'.')) => (b, 1),
+        Some(_) => match crate::decode::escape_at(hay, j, true) {
+            crate::decode::Esc::Yes { len, out, n: 1 } => (out[0], len as usize),
+            _ => return false,
+        },
+        None => return false,
+    };
+    matches!(sep, b'-' | b'.') && hay.get(j + len).is_some_and(u8::is_ascii_digit)
+}
+
 /// Whether the number starting at `p` is free on its left: not glued to a word and not the
 /// continuation of a longer number (`12-4111…`, `1.5`).
 pub(crate) fn left_free(hay: &[u8], p: usize) -> bool {
     if p == 0 {
+        return true;
+    }
+    if super::escaped_control_before(hay, p) {
         return true;
     }
     if digit_before(hay, p) {
@@ -242,6 +260,11 @@ pub(crate) fn left_free(hay: &[u8], p: usize) -> bool {
             // at most 6 digits): `4012888888881881 4012-8888-…` and `… 1111 378282246310005`
             // are two numbers.
             if p - 1 - i > MAX_GROUP || long_run_at(hay, p) {
+                return true;
+            }
+            // Nor where the grouping changes: a space-grouped number does not go on in groups
+            // joined by `-` or `.` (`+1 212 555 0147 078-05-1120` is a phone, then an SSN).
+            if regroup_at(hay, p + super::run_len(hay, p, MAX_GROUP + 1, |b| b.is_ascii_digit())) {
                 return true;
             }
         }

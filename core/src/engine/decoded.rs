@@ -4,7 +4,8 @@
 //! escape less than [`GAP`] bytes after the previous one joins it, up to [`SEG_MAX`] bytes. The
 //! segment, [`LOOKBACK`] bytes before it (context words, an e-mail's local part) and [`AFTER`]
 //! bytes after it are decoded and scanned by the plain lanes. A decoded candidate is kept only
-//! when it covers an escape of the segment (the plain lanes report the others) and starts no
+//! when it covers an escape of the segment or touches one (`%0A4111…`: glued to the escape in
+//! the raw bytes; the plain lanes report the others) and starts no
 //! further back than the *joinable run* before the segment ([`joinable_start`]); it is
 //! reported with the raw span of the bytes it was decoded from.
 //!
@@ -256,7 +257,7 @@ fn judge_decoded(
         }
         let (rs, re) = d.raw_span(st, en);
         if let Some((seg, floor)) = floor {
-            if !d.covers_escape(st, en, seg) || rs < floor {
+            if !(d.covers_escape(st, en, seg) || d.touches_escape(st, en, seg)) || rs < floor {
                 return None;
             }
         }

@@ -221,7 +221,7 @@ impl Engine {
                 // prose ("step 1", "word2", "in 2024,") — the anchor is settled without waiting
                 // for the rest of its window, which keeps a stream's hold-back short.
                 let i = plan.run_end;
-                let glued = p > 0 && detect::is_word(w.hay[p - 1]);
+                let glued = p > 0 && detect::is_word(w.hay[p - 1]) && !detect::escaped_control_before(w.hay, p);
                 let need = match w.hay.get(i) {
                     Some(b) if b.is_ascii() => i + if glued { 1 } else { 2 },
                     _ => i + PLAN_MARGIN,
@@ -345,7 +345,8 @@ fn plan(w: &Window, p: usize) -> Plan {
             _ => break,
         }
     }
-    let prev = if p > 0 { hay[p - 1] } else { b' ' };
+    // The letter of an escaped line break (`\n4111…` in a JSON string) is no word.
+    let prev = if p > 0 && !detect::escaped_control_before(hay, p) { hay[p - 1] } else { b' ' };
     if detect::is_word(prev) {
         // Glued to a word on the left: only an IBAN (country code, then check digits).
         // A registered country code that starts a token, then two check digits at least
@@ -354,7 +355,7 @@ fn plan(w: &Window, p: usize) -> Plan {
             && p >= 2
             && prev.is_ascii_alphabetic()
             && hay[p - 2].is_ascii_alphabetic()
-            && (p == 2 || !hay[p - 3].is_ascii_alphanumeric())
+            && (p == 2 || !hay[p - 3].is_ascii_alphanumeric() || detect::escaped_control_before(hay, p - 2))
             && detect::iban::length_for(&[hay[p - 2].to_ascii_uppercase(), prev.to_ascii_uppercase()]).is_some();
         return Plan { iban, run_end: i, ..Plan::default() };
     }
