@@ -262,7 +262,7 @@ fn qp_signal(hay: &[u8], i: usize, e: Esc, eof: bool) -> Option<bool> {
 /// A quick test of the bytes after the `=` at `i` that rules out most `=` that are no
 /// [`qp_signal`] (`status=200`, `port=8080`, `a = b`) without decoding them: it checks the
 /// shape of each signal byte by byte. True when the data ends too soon to tell.
-#[inline]
+#[inline(always)]
 pub(crate) fn qp_may_anchor(hay: &[u8], i: usize) -> bool {
     let at = |k: usize| hay.get(i + k).copied();
     let eol = |b: Option<u8>| matches!(b, None | Some(b'\r' | b'\n' | b'='));

@@ -11,6 +11,8 @@
 //! on stderr.
 //!
 //!   cargo run --release -p dlpjet-benches --bin enginescan -- DIR [PASSES] [scan|read]
+//!
+//! `ENGINESCAN_DECODE_DEPTH=0` turns the decoding layer off (`ScannerBuilder::decode_depth`).
 
 use dlpjet::Scanner;
 use std::path::{Path, PathBuf};
@@ -34,6 +36,18 @@ fn read_and_scan(scanner: &Scanner, paths: &[PathBuf]) -> usize {
     paths.iter().map(|p| scanner.scan(&std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).len()).sum()
 }
 
+/// The default scanner, or with `ENGINESCAN_DECODE_DEPTH` the decoding layer at that depth
+/// (0: off), to measure the layer's cost in one build.
+fn scanner() -> Scanner {
+    match std::env::var("ENGINESCAN_DECODE_DEPTH") {
+        Ok(d) => Scanner::builder()
+            .decode_depth(d.parse().expect("ENGINESCAN_DECODE_DEPTH is a number"))
+            .build()
+            .expect("a valid decode depth"),
+        Err(_) => Scanner::new(),
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(dir) = args.next() else {
@@ -47,7 +61,7 @@ fn main() {
         None | Some("scan") => false,
         Some("read") => true,
         Some("process") => {
-            println!("{}", read_and_scan(&Scanner::new(), &paths));
+            println!("{}", read_and_scan(&scanner(), &paths));
             return;
         }
         Some(other) => panic!("unknown mode {other:?}: scan, read or process"),
@@ -56,7 +70,7 @@ fn main() {
     let data: Vec<Vec<u8>> =
         paths.iter().map(|p| std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).collect();
     let bytes: usize = data.iter().map(Vec::len).sum();
-    let scanner = Scanner::new();
+    let scanner = scanner();
     let mut times = Vec::with_capacity(passes);
     let mut findings = 0;
     for _ in 0..passes.max(1) {

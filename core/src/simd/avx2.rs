@@ -10,6 +10,7 @@ use std::arch::x86_64::{
 ///
 /// # Safety
 /// The CPU must support AVX2.
+#[inline]
 #[target_feature(enable = "avx2")]
 pub(crate) unsafe fn find_escape_lead(hay: &[u8], from: usize) -> Option<usize> {
     let n = hay.len();
@@ -112,6 +113,30 @@ pub(crate) unsafe fn find_b64_run16(hay: &[u8], from: usize) -> Option<usize> {
     let mut run = 0usize;
     // SAFETY: AVX2 is there (the caller's promise).
     let k = unsafe { b64_consts() };
+    // 64 bytes a step: two masks, one test for a run.
+    while i + 64 <= n {
+        // i + 64 <= hay.len(): 64 readable bytes.
+        let m = b64_mask!(&k, hay.as_ptr().add(i)) as u64 | (b64_mask!(&k, hay.as_ptr().add(i + 32)) as u64) << 32;
+        if m == u64::MAX {
+            run += 64;
+            return Some(i + 64 - run);
+        }
+        let low = (!m).trailing_zeros() as usize;
+        if run + low >= 16 {
+            return Some(i - run);
+        }
+        // Bit j of `x` is set when bits j..j + 16 of `m` all are (a run that reaches bit 63 is
+        // carried into the next block instead).
+        let mut x = m & (m >> 1);
+        x &= x >> 2;
+        x &= x >> 4;
+        x &= x >> 8;
+        if x != 0 {
+            return Some(i + x.trailing_zeros() as usize);
+        }
+        run = m.leading_ones() as usize;
+        i += 64;
+    }
     while i + 32 <= n {
         // i + 32 <= hay.len(): 32 readable bytes.
         let m = b64_mask!(&k, hay.as_ptr().add(i));

@@ -17,7 +17,7 @@ mod sse2;
 /// Whether the CPU has AVX2 (the standard library caches the answer).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn has_avx2() -> bool {
+pub(crate) fn has_avx2() -> bool {
     std::is_x86_feature_detected!("avx2")
 }
 
@@ -56,6 +56,21 @@ pub(crate) fn find_escape_lead(hay: &[u8], from: usize) -> Option<usize> {
     {
         scalar::find_escape_lead(hay, from)
     }
+}
+
+/// [`find_escape_lead`] for callers compiled with AVX2 themselves, so that it is inlined there.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn find_escape_lead_avx2(hay: &[u8], from: usize) -> Option<usize> {
+    if from >= hay.len() {
+        return None;
+    }
+    // SAFETY: the CPU has AVX2 (the caller's promise).
+    unsafe { avx2::find_escape_lead(hay, from) }
 }
 
 /// The start of the first run of at least 16 base64 characters in `hay[from..]`; a run that
