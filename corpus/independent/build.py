@@ -158,6 +158,14 @@ Bonjour, voici les coordonn=C3=A9es demand=C3=A9es pour le remboursement du clie
 **user:** IBAN lower case: [[iban|gb82west12345698765432]], spaced: [[iban|ES 91 2100 0418 4502 0005 1332]]
 **user:** this is not a card: [[!luhn_failure|4111 1111 1111 1112]], nor this: [[!too_long|41111111111111111111111]]
 """,
+    # A chat log as an LLM gateway or its client writes it: message text is a JSON string, so a
+    # line break before a value is the two characters `\n` glued to it.
+    "llm-transcript.jsonl": """{"role":"user","content":"Please update my details.\\nCard:\\n[[credit_card|4000 0566 5566 5556]]\\nSSN:\\n[[us_ssn|536-22-8726]]\\nThanks"}
+{"role":"user","content":"Offices\\tParis\\t[[phone|+33 1 99 00 12 34]]\\tTokyo\\t[[phone|+81 3-1234-5678]]\\tMumbai\\t[[phone|+91 98765 43210]]"}
+{"role":"assistant","content":"I have noted:\\u000a[[email|li.wei@example.cn]] and the callback /cb?to=%0A[[email|ops@example.org]]"}
+{"role":"user","content":"Beneficiary IBAN:\\r\\n[[iban|DE89 3704 0044 0532 0130 00]]\\nOur ref: [[!bban_structure|GB25123412345698765432]], ticket [[!no_such_country|+285 123 456 789]]"}
+{"role":"user","content":"call [[phone|+1 212 555 0147]] [[us_ssn|536-22-8731]] for the claim"}
+""",
 }
 
 
