@@ -17,6 +17,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files, directories (recursively) or standard input for sensitive data.
+    ///
+    /// Exit codes: 0 nothing found, 1 findings, 2 an error, 3 an input named on the command
+    /// line (or standard input) was not scanned: binary, or over --max-filesize. A skipped
+    /// input is always named on stderr with the reason, counted in the summary and listed in
+    /// JSON and SARIF output; binaries and large files found in a directory walk are skipped
+    /// quietly (counted) unless --report-skipped.
     Scan(ScanArgs),
     /// Write a redacted copy of a file or standard input.
     Redact(RedactArgs),
@@ -362,6 +368,10 @@ pub struct ScanArgs {
     /// Also scan binary files (files with a NUL byte in their first 8 KiB).
     #[arg(long)]
     pub binary: bool,
+    /// Name on stderr every file a directory walk skipped (binary, or over --max-filesize);
+    /// inputs named on the command line are always named.
+    #[arg(long)]
+    pub report_skipped: bool,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -1,5 +1,6 @@
 //! `dlpjet scan`: walk the inputs, scan them on the worker threads, print the findings in
-//! input order, and exit 0 (nothing flagged), 1 (flagged) or 2 (errors).
+//! input order, and exit 0 (nothing flagged), 1 (flagged), 2 (errors) or 3 (an input named on
+//! the command line was skipped).
 
 use crate::args::{ColorChoice, ScanArgs};
 use crate::scan::input::Input;
@@ -41,8 +42,9 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     } else {
         (Box::new(walk(&args)), None)
     };
-    let printer =
-        Printer::new(io::BufWriter::with_capacity(256 << 10, io::stdout()), Report::new(args.format), progress);
+    let mut report = Report::new(args.format);
+    report.report_skipped = args.report_skipped;
+    let printer = Printer::new(io::BufWriter::with_capacity(256 << 10, io::stdout()), report, progress);
     let work = Work {
         items: Mutex::new(items.enumerate()),
         stop: AtomicBool::new(false),
@@ -60,6 +62,8 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
     }
     Ok(if report.errors > 0 {
         2
+    } else if report.skipped_named > 0 {
+        3
     } else if report.flagged > 0 {
         1
     } else {

@@ -8,8 +8,10 @@ use std::path::PathBuf;
 pub enum Input {
     /// Standard input (`-`).
     Stdin,
-    /// A file.
+    /// A file found in a directory walk.
     File(PathBuf),
+    /// A file named on the command line: if it is not scanned, the exit code says so.
+    Named(PathBuf),
 }
 
 impl Input {
@@ -17,8 +19,21 @@ impl Input {
     pub fn shown(&self) -> Option<Cow<'_, str>> {
         match self {
             Input::Stdin => None,
-            Input::File(p) => Some(p.to_string_lossy()),
+            Input::File(p) | Input::Named(p) => Some(p.to_string_lossy()),
         }
+    }
+
+    /// The file's path; `None` for standard input.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        match self {
+            Input::Stdin => None,
+            Input::File(p) | Input::Named(p) => Some(p),
+        }
+    }
+
+    /// Whether the input was named on the command line (standard input counts as named).
+    pub fn named(&self) -> bool {
+        !matches!(self, Input::File(_))
     }
 }
 

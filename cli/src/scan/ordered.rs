@@ -114,11 +114,9 @@ impl<W: Write> Sequence<W> {
         if let Some(p) = &self.progress {
             p.inc(outcome.bytes.max(1));
         }
-        let path = match &input {
-            Some(Input::File(p)) => Some(p.as_path()),
-            Some(Input::Stdin) | None => None,
-        };
-        self.report.file(&mut self.out, path, outcome)
+        let path = input.as_ref().and_then(Input::path);
+        let named = input.as_ref().is_some_and(Input::named);
+        self.report.file(&mut self.out, path, named, outcome)
     }
 }
 

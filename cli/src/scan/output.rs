@@ -19,10 +19,28 @@ pub struct Outcome {
     pub findings: Findings,
     /// Bytes read.
     pub bytes: u64,
-    /// Not scanned: binary, or over `--max-filesize`.
-    pub skipped: bool,
+    /// Not scanned, and why.
+    pub skipped: Option<Skip>,
     /// Why it could not be read.
     pub error: Option<String>,
+}
+
+/// Why an input was not scanned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// A NUL byte in its first 8 KiB, without `--binary`.
+    Binary,
+    /// Larger than `--max-filesize` (the limit, in bytes).
+    TooLarge(u64),
+}
+
+impl std::fmt::Display for Skip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Skip::Binary => f.write_str("not scanned: binary (a NUL byte in its first 8 KiB; --binary scans it)"),
+            Skip::TooLarge(max) => write!(f, "not scanned: larger than --max-filesize ({max} bytes)"),
+        }
+    }
 }
 
 /// An input and what scanning it gave (no input for a problem of the walk, whose message names
@@ -182,6 +200,11 @@ pub struct Report {
     pub errors: usize,
     files: usize,
     skipped: usize,
+    /// Inputs named on the command line that were skipped: exit code 3.
+    pub skipped_named: usize,
+    /// Name every skipped input on stderr, not only named ones (`--report-skipped`).
+    pub report_skipped: bool,
+    held_skipped: Vec<(Option<String>, String)>,
     bytes: u64,
     per_detector: BTreeMap<String, usize>,
     /// JSON and SARIF are printed whole at the end.
@@ -198,6 +221,9 @@ impl Report {
             errors: 0,
             files: 0,
             skipped: 0,
+            skipped_named: 0,
+            report_skipped: false,
+            held_skipped: Vec::new(),
             bytes: 0,
             per_detector: BTreeMap::new(),
             held: Vec::new(),
@@ -219,13 +245,23 @@ impl Report {
 
     /// Takes in one scanned input: counts it and prints (or holds) its findings. Gives back
     /// what is left of them, for the caller to reuse or free.
-    pub fn file(&mut self, out: &mut impl Write, path: Option<&Path>, r: Outcome) -> io::Result<Findings> {
+    /// `named`: the input was named on the command line (or is standard input), so skipping
+    /// it is reported and sets exit code 3.
+    pub fn file(&mut self, out: &mut impl Write, path: Option<&Path>, named: bool, r: Outcome) -> io::Result<Findings> {
         if let Some(e) = &r.error {
             self.error(path.map(|p| p.to_string_lossy()).as_deref(), e);
             return Ok(r.findings);
         }
-        if r.skipped {
+        if let Some(why) = r.skipped {
             self.skipped += 1;
+            self.skipped_named += usize::from(named);
+            let shown = path.map_or_else(|| "standard input".to_string(), |p| p.to_string_lossy().into_owned());
+            if named || self.report_skipped {
+                eprintln!("dlpjet: {shown}: {why}");
+            }
+            if matches!(self.format, Format::Json | Format::Sarif) {
+                self.held_skipped.push((path.map(|p| p.to_string_lossy().into_owned()), why.to_string()));
+            }
             return Ok(r.findings);
         }
         self.files += 1;
@@ -253,10 +289,13 @@ impl Report {
                     self.held.iter().map(|(p, r)| HeldLine { path: p.as_deref(), record: r }).collect();
                 let errors: Vec<_> =
                     self.held_errors.iter().map(|(p, m)| serde_json::json!({"path": p, "message": m})).collect();
+                let skipped: Vec<_> =
+                    self.held_skipped.iter().map(|(p, m)| serde_json::json!({"path": p, "reason": m})).collect();
                 let doc = serde_json::json!({
                     "version": 1,
                     "findings": findings,
                     "errors": errors,
+                    "skipped": skipped,
                     "summary": {"files": self.files, "skipped": self.skipped, "bytes": self.bytes,
                                 "findings": self.findings, "per_detector": self.per_detector},
                 });
@@ -317,10 +356,15 @@ impl Report {
                 })
             })
             .collect();
+        let text = |p: &Option<String>, m: &String| match p {
+            Some(p) => format!("{p}: {m}"),
+            None => m.clone(),
+        };
         let notifications: Vec<_> = self
             .held_errors
             .iter()
-            .map(|(p, m)| json!({"level": "error", "message": {"text": match p { Some(p) => format!("{p}: {m}"), None => m.clone() }}}))
+            .map(|(p, m)| json!({"level": "error", "message": {"text": text(p, m)}}))
+            .chain(self.held_skipped.iter().map(|(p, m)| json!({"level": "warning", "message": {"text": text(p, m)}})))
             .collect();
         json!({
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -374,7 +418,7 @@ pub fn progress(inputs: &[&Input]) -> indicatif::ProgressBar {
     let total: u64 = inputs
         .iter()
         .map(|i| match i {
-            Input::File(p) => std::fs::metadata(p).map(|m| m.len().max(1)).unwrap_or(1),
+            Input::File(p) | Input::Named(p) => std::fs::metadata(p).map(|m| m.len().max(1)).unwrap_or(1),
             Input::Stdin => 1,
         })
         .sum();

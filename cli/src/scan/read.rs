@@ -2,7 +2,7 @@
 //! the engine otherwise, with line and column of each finding.
 
 use super::input::Input;
-use super::output::{Findings, Outcome, Style};
+use super::output::{Findings, Outcome, Skip, Style};
 use crate::args::ScanArgs;
 use crate::detection::Detection;
 use crate::errors::io_message;
@@ -31,10 +31,10 @@ pub(super) fn scan_input(det: &Detection, input: &Input, args: &ScanArgs, style:
     let path = shown.as_deref();
     let result = match input {
         Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf),
-        Input::File(p) => super::open::open(p).and_then(|f| {
+        Input::File(p) | Input::Named(p) => super::open::open(p).and_then(|f| {
             if let Some(max) = args.max_filesize {
                 if f.metadata()?.len() > max {
-                    return Ok(Outcome { skipped: true, ..Outcome::default() });
+                    return Ok(Outcome { skipped: Some(Skip::TooLarge(max)), ..Outcome::default() });
                 }
             }
             scan_reader(det, f, path, args.binary, style, buf)
@@ -111,7 +111,7 @@ pub fn scan_reader(
         return Ok(out);
     }
     if !binary && memchr::memchr(0, &buf[..n.min(BINARY_PROBE)]).is_some() {
-        out.skipped = true;
+        out.skipped = Some(Skip::Binary);
         return Ok(out);
     }
     out.bytes = n as u64;

@@ -37,7 +37,7 @@ pub(crate) fn walk(args: &ScanArgs) -> impl Iterator<Item = Item> + Send + use<>
                     Err(e) => Some(Err(walk_message(&e))),
                 }))
             }
-            Ok(_) => Box::new(std::iter::once(Ok(Input::File(p)))),
+            Ok(_) => Box::new(std::iter::once(Ok(Input::Named(p)))),
         }
     })
 }
