@@ -636,6 +636,40 @@ fn redact_with_a_policy_rewrites_or_blocks() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// To standard output, nothing of a blocked input is written: the text before the blocking
+/// value (here 2 MiB of it, more than one read) is held until the input has passed.
+#[test]
+fn redact_to_stdout_writes_nothing_of_a_blocked_input() {
+    let d = tempfile::tempdir().unwrap();
+    let p = with_policy(d.path());
+    let mut text = format!("mail {EMAIL}\n").repeat(1);
+    while text.len() < 2 << 20 {
+        text.push_str("plain words on a line of their own\n");
+    }
+    text.push_str(&format!("card {CARD}\n"));
+    let src = d.path().join("in.txt");
+    std::fs::write(&src, &text).unwrap();
+    for stdin in [false, true] {
+        let mut cmd = dlpjet();
+        cmd.args(["redact", "--policy"]).arg(&p);
+        if stdin {
+            cmd.write_stdin(text.clone());
+        } else {
+            cmd.arg(&src);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty(), "{} bytes written", out.stdout.len());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("blocked by policy: credit_card (1 hit)"));
+    }
+    // Without the blocking value the whole redacted text comes out.
+    let clean = text.replace(&format!("card {CARD}\n"), "");
+    let out = dlpjet().args(["redact", "--policy"]).arg(&p).write_stdin(clean.clone()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout.len(), clean.len());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("mail {}\n", "*".repeat(EMAIL.len()))));
+}
+
 #[test]
 fn policy_check_prints_the_summary_or_the_error() {
     let d = tempfile::tempdir().unwrap();

@@ -5,7 +5,7 @@ use crate::args::{RedactArgs, StyleArg};
 use anyhow::{bail, Context};
 use dlpjet::{Redactor, Style};
 use dlpjet_policy::{Action, Blocked, Direction, Tenant};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::Path;
 
 const READ_SIZE: usize = 256 * 1024;
@@ -50,14 +50,12 @@ fn redact(args: &RedactArgs) -> anyhow::Result<u8> {
     }
     match (input, &args.output) {
         (None, None) => {
-            let out = io::BufWriter::new(io::stdout().lock());
-            stream(&rewriter, io::stdin().lock(), out).context("standard output")?;
+            to_stdout(&rewriter, io::stdin().lock()).context("standard output")?;
             Ok(0)
         }
         (Some(p), None) => {
             let src = std::fs::File::open(p).with_context(|| p.display().to_string())?;
-            let out = io::BufWriter::new(io::stdout().lock());
-            stream(&rewriter, src, out).with_context(|| p.display().to_string())?;
+            to_stdout(&rewriter, src).with_context(|| p.display().to_string())?;
             Ok(0)
         }
         (None, Some(o)) => atomic_write(&rewriter, io::stdin().lock(), o, None),
@@ -84,6 +82,29 @@ fn styles(args: &RedactArgs) -> anyhow::Result<Redactor> {
         b = b.pseudonym_key(key.as_bytes());
     }
     b.build().context("invalid redaction options")
+}
+
+/// How much redacted text a policy run holds in memory before it spools to a temporary file.
+const SPOOL_MEMORY: usize = 16 << 20;
+
+/// Rewrites `src` to standard output. With styles the text streams out as it is rewritten.
+/// Under a policy a blocking value may come last, and nothing of a blocked input may be
+/// written: the rewritten text is held (in memory up to [`SPOOL_MEMORY`], then in an unnamed
+/// temporary file) and copied out only once the whole input has passed.
+fn to_stdout(rewriter: &Rewriter, src: impl Read) -> anyhow::Result<()> {
+    match rewriter {
+        Rewriter::Styles(_) => {
+            stream(rewriter, src, io::BufWriter::new(io::stdout().lock()))?;
+        }
+        Rewriter::Policy(..) => {
+            let mut held = stream(rewriter, src, tempfile::spooled_tempfile(SPOOL_MEMORY))?;
+            held.seek(io::SeekFrom::Start(0))?;
+            let mut out = io::stdout().lock();
+            io::copy(&mut held, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads `src` in bounded pieces, handing each to `push`.
