@@ -1,7 +1,8 @@
 //! The compiled [`Scanner`] and its [`ScannerBuilder`].
 
 use crate::detect::catalog::Builtin;
-use crate::detect::custom::{check_id, AllowSet, Allowlist, CustomRegex, DictLane, Dictionary, RegexLane};
+use crate::detect::custom::{check_id, AllowSet, Allowlist, CustomRegex, Dictionary, RegexLane};
+use crate::detect::dict_lane::DictLane;
 use crate::detect::LOOKBACK;
 use crate::detect::{Candidate, DetIdx, Gate, Rejected, Sink};
 use crate::engine::resolve::{beaten_by, sort_dedup};

@@ -150,6 +150,17 @@ pattern = 'x*'
         kind: PolicyErrorKind::InvalidRegex,
         error: "policy.toml:3:11: default.regexes.ticket.pattern: regex \"x*\" matches the empty string",
     },
+    // A pattern whose shortest match is longer than `max_len` can never be reported; the
+    // engine refuses it rather than search for it at every byte.
+    Broken {
+        name: "regex_longer_than_max_len",
+        text: r#"version = 1
+[default.regexes.ticket]
+pattern = '[a-z]{300}'
+"#,
+        kind: PolicyErrorKind::InvalidRegex,
+        error: "policy.toml:3:11: default.regexes.ticket.pattern: regex \"[a-z]{300}\" can never match within max_len 256: its shortest match is 300 bytes",
+    },
     Broken {
         name: "empty_term",
         text: r#"version = 1

@@ -1,10 +1,10 @@
 //! Caller-defined detectors: regular expressions, keyword dictionaries and allowlists.
 
-use super::{context, is_word, DetIdx, Sink, Why, Window};
+use super::{context, DetIdx, Sink, Why, Window};
 use crate::error::{BuildError, ErrorKind};
 use crate::explain::Rejection;
 use crate::validate::Validator;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 use std::collections::HashSet;
@@ -131,6 +131,17 @@ impl CustomRegex {
                 )
                 .on("group"));
             }
+        }
+        let shortest = regex_syntax::Parser::new().parse(&self.pattern).ok().and_then(|h| h.properties().minimum_len());
+        if let Some(min) = shortest.filter(|&m| m > self.max_len) {
+            return Err(BuildError::new(
+                ErrorKind::InvalidRegex,
+                format!(
+                    "detector {:?}: regex {:?} can never match within max_len {}: its shortest match is {min} bytes",
+                    self.id, self.pattern, self.max_len
+                ),
+            )
+            .on("pattern"));
         }
         if one.is_match("") {
             return Err(BuildError::new(
@@ -395,7 +406,7 @@ pub(crate) struct Spec {
 
 impl Spec {
     /// Judges a match `[s, e)` of window `w` and reports it.
-    fn judge(&self, w: &Window, s: usize, e: usize, out: &mut Sink) {
+    pub fn judge(&self, w: &Window, s: usize, e: usize, out: &mut Sink) {
         if let Some(v) = &self.validator {
             if !v.check(&w.hay[s..e]) {
                 out.reject(self.det, s, e, Rejection::Validation(v.name()));
@@ -520,7 +531,7 @@ impl RegexLane {
                 *cursor = if x == end && eof { end } else { x - l };
                 continue;
             };
-            let s = base + m.start();
+            let (s, m_end) = (base + m.start(), base + m.end());
             if s + l > x && !(x == end && eof) {
                 *cursor = (x - l).max(c + 1);
                 continue;
@@ -549,7 +560,10 @@ impl RegexLane {
             let input = Input::new(w.hay).range(rel..span_end).anchored(Anchored::Yes);
             self.any.search_captures(&input, &mut caps);
             let Some(pid) = caps.pattern() else {
-                *cursor = s + 1;
+                // The match at `s` is longer than `max_len`: none is reported there, and the
+                // search goes on `max_len` bytes before its end, not one byte further (one
+                // step per byte made a policy's scan quadratic in `max_len`).
+                *cursor = m_end.saturating_sub(l).max(s + 1);
                 continue;
             };
             let spec = &self.specs[pid.as_usize()];
@@ -591,101 +605,6 @@ impl RegexLane {
             _ => {
                 *cursor = (*cursor).max(if eof { end } else { safe.saturating_sub(back) });
                 false
-            }
-        }
-    }
-}
-
-/// Dictionaries sharing one case mode, searched with one automaton.
-#[derive(Debug)]
-pub(crate) struct DictLane {
-    ac: AhoCorasick,
-    /// Spec index of each pattern.
-    owner: Vec<usize>,
-    specs: Vec<Spec>,
-    pub max_len: usize,
-}
-
-impl DictLane {
-    pub fn compile(defs: &[(DetIdx, &Dictionary)], case_insensitive: bool) -> Result<DictLane, BuildError> {
-        let mut terms: Vec<&str> = Vec::new();
-        let mut owner = Vec::new();
-        let mut specs = Vec::new();
-        let mut max_len = 1;
-        for (k, &(det, d)) in defs.iter().enumerate() {
-            if d.terms.is_empty() {
-                return Err(BuildError::new(
-                    ErrorKind::InvalidDictionary,
-                    format!("dictionary {:?} has no terms", d.id),
-                ));
-            }
-            for (i, t) in d.terms.iter().enumerate() {
-                if t.trim().is_empty() {
-                    return Err(BuildError::new(
-                        ErrorKind::InvalidDictionary,
-                        format!("dictionary {:?}: term {} is empty", d.id, i + 1),
-                    ));
-                }
-                if t.len() > MAX_MAX_LEN {
-                    return Err(BuildError::new(
-                        ErrorKind::InvalidDictionary,
-                        format!("dictionary {:?}: term {} is longer than {MAX_MAX_LEN} bytes", d.id, i + 1),
-                    ));
-                }
-                max_len = max_len.max(t.len());
-                terms.push(t);
-                owner.push(k);
-            }
-            specs.push(Spec {
-                det,
-                validator: None,
-                group: None,
-                context: d.context.clone(),
-                require_context: d.require_context,
-                keywords: None,
-                confidence: d.confidence,
-            });
-        }
-        // A DFA when it fits (fastest search), otherwise whatever aho-corasick picks.
-        let build = |kind| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .ascii_case_insensitive(case_insensitive)
-                .kind(kind)
-                .build(&terms)
-        };
-        let ac = build(Some(AhoCorasickKind::DFA))
-            .or_else(|_| build(None))
-            .map_err(|e| BuildError::new(ErrorKind::TooLarge, format!("dictionaries do not compile: {e}")))?;
-        Ok(DictLane { ac, owner, specs, max_len })
-    }
-
-    pub fn reach(&self) -> usize {
-        self.max_len + context::CONTEXT_WINDOW + 1
-    }
-
-    /// Processes terms from `*cursor` (absolute) in `buf`.
-    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink) {
-        let end = base + buf.len();
-        while *cursor < end {
-            let input = aho_corasick::Input::new(buf).range(*cursor - base..buf.len());
-            let Some(m) = self.ac.find(input) else {
-                *cursor = if eof { end } else { (end + 1).saturating_sub(self.max_len).max(*cursor) };
-                return;
-            };
-            let s = base + m.start();
-            if !eof && s + self.reach() > end {
-                *cursor = s;
-                return;
-            }
-            let (w, ws) = Window::around(buf, base, s, self.reach());
-            let (rs, re) = (w.a, w.a + m.len());
-            if w.left_clear(rs, is_word) && w.right_clear(re, is_word) {
-                out.base = ws;
-                self.specs[self.owner[m.pattern().as_usize()]].judge(&w, rs, re, out);
-                *cursor = base + m.end();
-            } else {
-                *cursor = s + 1;
             }
         }
     }

@@ -11,6 +11,7 @@ pub(crate) mod card;
 pub(crate) mod catalog;
 pub(crate) mod context;
 pub(crate) mod custom;
+pub(crate) mod dict_lane;
 pub(crate) mod email;
 pub(crate) mod examples;
 pub(crate) mod generic;

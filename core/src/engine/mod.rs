@@ -20,7 +20,8 @@ mod literals;
 pub(crate) mod resolve;
 
 use crate::detect::catalog::Builtin;
-use crate::detect::custom::{DictLane, RegexLane};
+use crate::detect::custom::RegexLane;
+use crate::detect::dict_lane::DictLane;
 use crate::detect::{self, Sink, Window, LOOKBACK};
 use crate::simd;
 pub(crate) use decoded::DecodeConfig;
