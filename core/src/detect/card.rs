@@ -70,7 +70,10 @@ pub(crate) fn eval(w: &Window, p: usize, out: &mut Sink) {
     if !left_free(w.hay, p) {
         return;
     }
-    if t.overflow || !(13..=19).contains(&t.nd) || !right_free(w, t.end) {
+    // A last group that goes on grouped another way (`… 1111 078%2D05%2D1120`) belongs to
+    // the next number: only the leading groups can be a card.
+    let regrouped = t.sep == b' ' && super::units::regroup_at(w.hay, t.end);
+    if t.overflow || !(13..=19).contains(&t.nd) || !right_free(w, t.end) || regrouped {
         leading_card(w, p, &t, out);
         return;
     }
