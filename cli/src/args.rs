@@ -257,7 +257,9 @@ pub enum VaultCommand {
     },
     /// Print the value a live lease releases.
     ReadLease { lease: String },
-    /// Revoke a secret (--id), a lease (--lease), everything of a user (--user), or of a tenant (--all).
+    /// Revoke a secret (--id: the tenant-wide one; with --user, that user's; with
+    /// --every-scope, all of them), a lease (--lease), everything of a user (--user), or of a
+    /// tenant (--all). `--id` alone is refused when users have their own secret of that id.
     Revoke {
         #[arg(long)]
         tenant: String,
@@ -267,6 +269,9 @@ pub enum VaultCommand {
         lease: Option<String>,
         #[arg(long)]
         user: Option<String>,
+        /// With --id: revoke the secret in every scope, tenant-wide and every user's.
+        #[arg(long, requires = "id")]
+        every_scope: bool,
         #[arg(long)]
         all: bool,
     },

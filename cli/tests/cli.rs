@@ -877,6 +877,20 @@ fn vault_and_keys_commands() {
     assert_eq!(read.stdout, b"pg-canary-2");
     let revoke = run(&["vault", "revoke", "--tenant", "acme", "--lease", &lease_id], "");
     assert_eq!(revoke.status.code(), Some(0));
+    // A secret id that users also hold is revoked by naming the scope, never all at once by
+    // default.
+    let put = run(&["vault", "put", "--tenant", "acme", "--id", "db"], "pg-canary-tenant");
+    assert_eq!(put.status.code(), Some(0));
+    let ambiguous = run(&["vault", "revoke", "--tenant", "acme", "--id", "db"], "");
+    assert_eq!(ambiguous.status.code(), Some(2));
+    let msg = String::from_utf8_lossy(&ambiguous.stderr);
+    assert!(msg.contains("also stored for user(s) ann") && msg.contains("nothing was revoked"), "{msg}");
+    let one = run(&["vault", "revoke", "--tenant", "acme", "--id", "db", "--user", "ann"], "");
+    assert_eq!(one.status.code(), Some(0), "{}", String::from_utf8_lossy(&one.stderr));
+    let tenant = run(&["vault", "revoke", "--tenant", "acme", "--id", "db"], "");
+    assert_eq!(tenant.status.code(), Some(0), "{}", String::from_utf8_lossy(&tenant.stderr));
+    let again = run(&["vault", "revoke", "--tenant", "acme", "--id", "db"], "");
+    assert_eq!(again.status.code(), Some(2));
     assert_eq!(run(&["vault", "read-lease", &lease_id], "").status.code(), Some(2));
     // A wrong master key is named as such.
     let mut wrong = dlpjet();
@@ -884,13 +898,33 @@ fn vault_and_keys_commands() {
         .args(["vault", "list", "--tenant", "acme"])
         .arg("--store")
         .arg(&store)
-        .env("DLPJET_VAULT_MASTER_KEY", "ab".repeat(32));
+        .env("DLPJET_VAULT_MASTER_KEY", "3f9c2a71d0e84b56a1c7e29f0b4d86e35a2c9f17b08e4d63c5a19e72f04b8d26");
     let wrong = wrong.output().unwrap();
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong master key"));
     // Rotation to a new key from a file; the old one is refused afterwards.
     let new_key = d.path().join("new.key");
-    std::fs::write(&new_key, "cd".repeat(32)).unwrap();
+    std::fs::write(&new_key, "c41e7b09a35f82d6e07c94b1f2a6d358b9e04c7a16f3d82e5c0b97a4e61f2d83").unwrap();
+    // A key file others can read is refused; the owner's alone is taken.
+    let open = run(&["vault", "rotate", "--new-key-file", new_key.to_str().unwrap()], "");
+    assert_eq!(open.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&open.stderr).contains("make it 0600"),
+        "{}",
+        String::from_utf8_lossy(&open.stderr)
+    );
+    #[cfg(unix)]
+    std::fs::set_permissions(&new_key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    // A weak key is refused wherever it comes from.
+    let weak = dlpjet()
+        .args(["vault", "list", "--tenant", "acme"])
+        .arg("--store")
+        .arg(&store)
+        .env("DLPJET_VAULT_MASTER_KEY", "00".repeat(32))
+        .output()
+        .unwrap();
+    assert_eq!(weak.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("weak master key"));
     let rot = run(&["vault", "rotate", "--new-key-file", new_key.to_str().unwrap()], "");
     assert_eq!(rot.status.code(), Some(0), "{}", String::from_utf8_lossy(&rot.stderr));
     assert_eq!(run(&["vault", "list", "--tenant", "acme"], "").status.code(), Some(2));

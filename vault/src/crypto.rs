@@ -19,6 +19,9 @@ pub const DEK_MAX_USES: i64 = 1 << 20;
 /// The environment variable [`MasterKey::from_env`] reads by default.
 pub const MASTER_KEY_ENV: &str = "DLPJET_VAULT_MASTER_KEY";
 
+/// The fewest different byte values a master key given as hex must have.
+pub const MIN_DISTINCT_BYTES: usize = 16;
+
 /// The master key: 32 secret bytes, given as 64 hex digits. Never stored beside the data.
 #[derive(Clone)]
 pub struct MasterKey(Zeroizing<[u8; 32]>);
@@ -35,7 +38,9 @@ impl MasterKey {
         MasterKey(Zeroizing::new(b))
     }
 
-    /// From 64 hex digits (surrounding whitespace ignored).
+    /// From 64 hex digits (surrounding whitespace ignored). A key that is plainly not random
+    /// is refused: fewer than [`MIN_DISTINCT_BYTES`] different byte values (all zeros, `abab…`,
+    /// a short pattern repeated); 32 random bytes have about 30.
     pub fn from_hex(s: &str) -> Result<MasterKey, VaultError> {
         let s = s.trim();
         if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -44,6 +49,14 @@ impl MasterKey {
         let mut b = Zeroizing::new([0u8; 32]);
         for (i, o) in b.iter_mut().enumerate() {
             *o = u8::from_str_radix(&s[i * 2..i * 2 + 2], 16).map_err(|e| VaultError::MasterKey(e.to_string()))?;
+        }
+        let mut seen = [false; 256];
+        b.iter().for_each(|&x| seen[x as usize] = true);
+        let distinct = seen.iter().filter(|&&x| x).count();
+        if distinct < MIN_DISTINCT_BYTES {
+            return Err(VaultError::MasterKey(format!(
+                "a weak master key ({distinct} different byte values in 32): make one with `dlpjet vault init`"
+            )));
         }
         Ok(MasterKey(b))
     }
@@ -54,8 +67,24 @@ impl MasterKey {
         MasterKey::from_hex(&v).map_err(|e| VaultError::MasterKey(format!("{var}: {e}")))
     }
 
-    /// From a file holding 64 hex digits.
+    /// From a file holding 64 hex digits. On Unix the file must not be readable or writable by
+    /// its group or others (mode 0600 or stricter).
     pub fn from_file(path: &std::path::Path) -> Result<MasterKey, VaultError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map_err(|e| VaultError::MasterKey(format!("{}: {e}", path.display())))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(VaultError::MasterKey(format!(
+                    "{}: the key file is open to its group or others (mode {:04o}); make it 0600",
+                    path.display(),
+                    mode & 0o7777
+                )));
+            }
+        }
         let v = Zeroizing::new(
             std::fs::read_to_string(path).map_err(|e| VaultError::MasterKey(format!("{}: {e}", path.display())))?,
         );
@@ -150,13 +179,39 @@ mod tests {
 
     #[test]
     fn master_keys_parse_and_derive_distinct_keks() {
-        let a = MasterKey::from_hex(&"ab".repeat(32)).unwrap();
-        let b = MasterKey::from_hex(&"cd".repeat(32)).unwrap();
+        let a = MasterKey::from_hex(A).unwrap();
+        let b = MasterKey::from_hex(B).unwrap();
         assert_ne!(a.kek().id, b.kek().id);
         assert_eq!(a.kek().id, a.kek().id);
         assert!(MasterKey::from_hex("abc").is_err());
         assert!(MasterKey::from_hex(&"zz".repeat(32)).is_err());
         assert_eq!(MasterKey::from_hex(&a.to_hex()).unwrap().kek().id, a.kek().id);
         assert!(format!("{a:?}").contains(".."));
+    }
+
+    const A: &str = "3f9c2a71d0e84b56a1c7e29f0b4d86e35a2c9f17b08e4d63c5a19e72f04b8d26";
+    const B: &str = "c41e7b09a35f82d6e07c94b1f2a6d358b9e04c7a16f3d82e5c0b97a4e61f2d83";
+
+    #[test]
+    fn weak_master_keys_are_refused() {
+        for weak in ["00".repeat(32), "ab".repeat(32), "0123456789abcdef".repeat(4), "deadbeef".repeat(8)] {
+            let e = MasterKey::from_hex(&weak).unwrap_err().to_string();
+            assert!(e.contains("weak master key"), "{weak}: {e}");
+        }
+        assert!(MasterKey::from_hex(&MasterKey::generate().unwrap().to_hex()).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_open_to_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("master.key");
+        std::fs::write(&f, A).unwrap();
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = MasterKey::from_file(&f).unwrap_err().to_string();
+        assert!(e.contains("mode 0644") && e.contains("make it 0600"), "{e}");
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(MasterKey::from_file(&f).is_ok());
     }
 }

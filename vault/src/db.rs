@@ -255,6 +255,17 @@ impl Db {
     #[cfg(feature = "sqlite")]
     pub(super) fn open_sqlite(path: &std::path::Path) -> Result<(Db, Location), VaultError> {
         let at = path.display().to_string();
+        // A new store is created readable by its owner only; SQLite gives its WAL and shared
+        // memory files the database file's mode.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(VaultError::Store { path: at, message: e.to_string() }),
+            }
+        }
         let conn = rusqlite::Connection::open(path).map_err(|e| sqlite_error(&at, &e))?;
         conn.busy_timeout(Duration::from_secs(2)).map_err(|e| sqlite_error(&at, &e))?;
         conn.execute_batch(

@@ -359,3 +359,43 @@ fn no_plaintext_at_rest() {
     let mk = key(3).to_hex();
     assert!(!bytes.windows(16).any(|w| w == &mk.as_bytes()[..16]));
 }
+
+/// A new SQLite store, and the WAL and shared-memory files SQLite makes beside it, are
+/// readable by their owner only.
+#[cfg(unix)]
+#[test]
+fn a_new_store_and_its_wal_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("vault.db");
+    let v = Vault::open(&path, &[key(7)]).unwrap();
+    v.put("acme", "db", Scope::Tenant, Delivery::Proxied, b"pg-canary").unwrap();
+    let mut seen = 0;
+    for e in std::fs::read_dir(d.path()).unwrap() {
+        let e = e.unwrap();
+        let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}: {mode:o}", e.file_name().to_string_lossy());
+        seen += 1;
+    }
+    assert!(seen >= 2, "the WAL was not there to check");
+}
+
+/// Revoking a secret names its scope: tenant-wide, one user's, or every scope.
+#[test]
+fn revoking_a_secret_in_one_scope_leaves_the_others() {
+    let d = tempfile::tempdir().unwrap();
+    let v = Vault::open(d.path().join("vault.db"), &[key(7)]).unwrap();
+    v.put("acme", "db", Scope::Tenant, Delivery::Proxied, b"tenant-canary").unwrap();
+    v.put("acme", "db", Scope::User("ann".into()), Delivery::Proxied, b"ann-canary").unwrap();
+    v.put("acme", "db", Scope::User("bob".into()), Delivery::Proxied, b"bob-canary").unwrap();
+    assert_eq!(
+        v.secret_scopes("acme", "db").unwrap(),
+        [Scope::Tenant, Scope::User("ann".into()), Scope::User("bob".into())]
+    );
+    assert_eq!(v.revoke_secret_in("acme", "db", &Scope::User("ann".into())).unwrap(), 1);
+    assert_eq!(v.secret_scopes("acme", "db").unwrap(), [Scope::Tenant, Scope::User("bob".into())]);
+    assert_eq!(v.revoke_secret_in("acme", "db", &Scope::Tenant).unwrap(), 1);
+    assert_eq!(v.secret_scopes("acme", "db").unwrap(), [Scope::User("bob".into())]);
+    assert_eq!(v.revoke_secret("acme", "db").unwrap(), 1);
+    assert!(v.secret_scopes("acme", "db").unwrap().is_empty());
+}

@@ -146,6 +146,8 @@ impl Gateway {
         let store = pg.clone().unwrap_or_else(|| "vault.db".into());
         let master = run(&["vault", "init", "--store", &store], None);
         std::fs::write(d.join("master.key"), master.trim()).unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(d.join("master.key"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         let vault = ["--store", store.as_str(), "--master-key-file", "master.key"];
         let key = run(&[&["keys", "create", "--tenant", "acme", "--user", "bench"][..], &vault].concat(), None);
         let key = key.lines().next().unwrap().trim().to_string();

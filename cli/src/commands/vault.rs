@@ -81,12 +81,41 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
             let value = v.read_lease(&lease)?;
             out.write_all(&value)?;
         }
-        VaultCommand::Revoke { tenant, id, lease, user, all } => {
+        VaultCommand::Revoke { tenant, id, lease, user, every_scope, all } => {
             let v = open(&a.store, None)?;
             match (id, lease, user, all) {
-                (Some(id), None, None, false) => {
+                (Some(id), None, None, false) if every_scope => {
                     let n = v.revoke_secret(&tenant, &id)?;
+                    writeln!(out, "{tenant}/{id}: {n} versions revoked in every scope")?;
+                }
+                (Some(id), None, None, false) => {
+                    let users: Vec<String> = v
+                        .secret_scopes(&tenant, &id)?
+                        .into_iter()
+                        .filter_map(|s| match s {
+                            Scope::User(u) => Some(u),
+                            Scope::Tenant => None,
+                        })
+                        .collect();
+                    if !users.is_empty() {
+                        bail!(
+                            "{tenant}/{id} is also stored for user(s) {}: name one with --user, or revoke every \
+                             scope with --every-scope (nothing was revoked)",
+                            users.join(", ")
+                        );
+                    }
+                    let n = v.revoke_secret_in(&tenant, &id, &Scope::Tenant)?;
+                    if n == 0 {
+                        bail!("{tenant}/{id}: no live version to revoke");
+                    }
                     writeln!(out, "{tenant}/{id}: {n} versions revoked")?;
+                }
+                (Some(id), None, Some(u), false) => {
+                    let n = v.revoke_secret_in(&tenant, &id, &Scope::User(u.clone()))?;
+                    if n == 0 {
+                        bail!("{tenant}/{id}: no live version for user {u}");
+                    }
+                    writeln!(out, "{tenant}/{id} of {u}: {n} versions revoked")?;
                 }
                 (None, Some(l), None, false) => {
                     if !v.revoke_lease(&l)? {

@@ -58,6 +58,7 @@ class Cluster:
         self.vault = postgres.database()
         self.env = dict(os.environ, DLPJET_VAULT=self.vault)
         (tmp / "master.key").write_text(self.cli("vault", "init").stdout.strip())
+        (tmp / "master.key").chmod(0o600)  # a key file others can read is refused
         self.cli("vault", "put", "--tenant", "acme", "--id", "openai", input=CANARY)
         self.key = self.create_key("alice")
         base = readme_config()
