@@ -218,8 +218,9 @@ pub struct VaultArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum VaultCommand {
-    /// Print a new random master key (once): keep it in DLPJET_VAULT_MASTER_KEY or a key file,
-    /// never beside the vault.
+    /// Create the vault (--store) under a new random master key and print the key (once): keep
+    /// it in DLPJET_VAULT_MASTER_KEY or a key file (0600), never beside the vault. The only
+    /// command that creates a store; the others refuse a store that is not there.
     Init,
     /// Store a new version of a secret; the value is read from standard input.
     Put {

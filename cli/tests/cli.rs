@@ -846,10 +846,25 @@ fn audit_keygen_checkpoint_verify_and_query() {
 fn vault_and_keys_commands() {
     let d = tempfile::tempdir().unwrap();
     let store = d.path().join("v.db");
-    let init = dlpjet().args(["vault", "init"]).output().unwrap();
+    let init = dlpjet().args(["vault", "init", "--store"]).arg(&store).output().unwrap();
     assert_eq!(init.status.code(), Some(0));
     let master = String::from_utf8(init.stdout).unwrap().trim().to_string();
     assert_eq!(master.len(), 64);
+    // Only `vault init` creates a store: it refuses one that is there, and every other command
+    // refuses one that is not (a mistyped path is no new, empty vault).
+    let again = dlpjet().args(["vault", "init", "--store"]).arg(&store).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("a vault already exists here"));
+    let typo = d.path().join("typo.db");
+    let missing = dlpjet()
+        .args(["vault", "list", "--tenant", "acme", "--store"])
+        .arg(&typo)
+        .env("DLPJET_VAULT_MASTER_KEY", &master)
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no vault here"));
+    assert!(!typo.exists());
     let run = |args: &[&str], stdin: &str| {
         let mut c = dlpjet();
         c.args(args).arg("--store").arg(&store).env("DLPJET_VAULT_MASTER_KEY", &master).write_stdin(stdin.to_string());

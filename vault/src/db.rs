@@ -10,6 +10,17 @@ use super::VaultError;
 #[cfg(feature = "sqlite")]
 use std::time::Duration;
 
+/// Whether opening an SQLite store may create it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Create {
+    /// Only a new store: one already there is an error.
+    New,
+    /// Open it, or create it when missing.
+    IfMissing,
+    /// Only an existing store: a missing one is an error, and nothing is left behind.
+    Never,
+}
+
 /// A statement parameter. Nulls carry their type: PostgreSQL checks it.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Param<'a> {
@@ -253,17 +264,27 @@ impl Db {
     }
 
     #[cfg(feature = "sqlite")]
-    pub(super) fn open_sqlite(path: &std::path::Path) -> Result<(Db, Location), VaultError> {
+    pub(super) fn open_sqlite(path: &std::path::Path, mode: Create) -> Result<(Db, Location), VaultError> {
         let at = path.display().to_string();
         // A new store is created readable by its owner only; SQLite gives its WAL and shared
         // memory files the database file's mode.
+        let mut new = std::fs::OpenOptions::new();
+        new.write(true).create_new(true);
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut new, 0o600);
+        let store = |message: String| VaultError::Store { path: at.clone(), message };
+        if mode == Create::Never {
+            if !path.exists() {
+                return Err(store("no vault here (create one first: `dlpjet vault init --store PATH`)".into()));
+            }
+        } else {
+            match new.open(path) {
                 Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && mode == Create::New => {
+                    return Err(store("a vault already exists here".into()));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(VaultError::Store { path: at, message: e.to_string() }),
+                Err(e) => return Err(store(e.to_string())),
             }
         }
         let conn = rusqlite::Connection::open(path).map_err(|e| sqlite_error(&at, &e))?;

@@ -166,10 +166,29 @@ impl Vault {
     /// [`Vault::rotate`]); a new vault takes the first.
     #[cfg(feature = "sqlite")]
     pub fn open(path: impl AsRef<Path>, keys: &[MasterKey]) -> Result<Vault, VaultError> {
+        Vault::open_sqlite(path.as_ref(), keys, crate::db::Create::IfMissing)
+    }
+
+    /// Creates a new vault at `path` (an SQLite file, made 0600) under `keys[0]`; a file
+    /// already there is an error.
+    #[cfg(feature = "sqlite")]
+    pub fn create(path: impl AsRef<Path>, keys: &[MasterKey]) -> Result<Vault, VaultError> {
+        Vault::open_sqlite(path.as_ref(), keys, crate::db::Create::New)
+    }
+
+    /// Opens the vault at `path` only if it is there: a mistyped path is an error, not a new
+    /// empty vault (what the CLI and the gateway use).
+    #[cfg(feature = "sqlite")]
+    pub fn open_existing(path: impl AsRef<Path>, keys: &[MasterKey]) -> Result<Vault, VaultError> {
+        Vault::open_sqlite(path.as_ref(), keys, crate::db::Create::Never)
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn open_sqlite(path: &Path, keys: &[MasterKey], mode: crate::db::Create) -> Result<Vault, VaultError> {
         if keys.is_empty() {
             return Err(VaultError::MasterKey("no master key given".into()));
         }
-        let (db, at) = Db::open_sqlite(path.as_ref())?;
+        let (db, at) = Db::open_sqlite(path, mode)?;
         Vault::with_store(db, at, keys)
     }
 
@@ -193,7 +212,7 @@ impl Vault {
     }
 
     /// Opens `location`: a PostgreSQL URL (`postgres://…`, `postgresql://…`) with feature
-    /// `vault-postgres`, otherwise an SQLite file.
+    /// `vault-postgres`, otherwise an SQLite file, which must exist ([`Vault::open_existing`]).
     pub fn open_at(location: &str, keys: &[MasterKey]) -> Result<Vault, VaultError> {
         if location.starts_with("postgres://") || location.starts_with("postgresql://") {
             #[cfg(feature = "postgres")]
@@ -204,7 +223,7 @@ impl Vault {
             ));
         }
         #[cfg(feature = "sqlite")]
-        return Vault::open(location, keys);
+        return Vault::open_existing(location, keys);
         #[cfg(not(feature = "sqlite"))]
         return Err(VaultError::Invalid(format!(
             "{location}: an SQLite vault needs dlpjet-vault built with the sqlite feature"

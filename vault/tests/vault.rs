@@ -399,3 +399,21 @@ fn revoking_a_secret_in_one_scope_leaves_the_others() {
     assert_eq!(v.revoke_secret("acme", "db").unwrap(), 1);
     assert!(v.secret_scopes("acme", "db").unwrap().is_empty());
 }
+
+/// `create` makes a new store and refuses an existing one; `open_existing` refuses a missing
+/// one and leaves nothing behind.
+#[test]
+fn create_and_open_existing_mean_what_they_say() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("vault.db");
+    let typo = d.path().join("vaultt.db");
+    assert!(matches!(Vault::open_existing(&typo, &[key(7)]), Err(VaultError::Store { .. })));
+    assert!(!typo.exists());
+    let v = Vault::create(&path, &[key(7)]).unwrap();
+    v.put("acme", "db", Scope::Tenant, Delivery::Proxied, b"pg-canary").unwrap();
+    drop(v);
+    let e = Vault::create(&path, &[key(7)]).unwrap_err().to_string();
+    assert!(e.contains("already exists"), "{e}");
+    let v = Vault::open_existing(&path, &[key(7)]).unwrap();
+    assert_eq!(v.secret_scopes("acme", "db").unwrap(), [Scope::Tenant]);
+}

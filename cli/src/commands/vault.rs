@@ -21,7 +21,7 @@ fn open(s: &VaultStore, extra: Option<MasterKey>) -> anyhow::Result<Vault> {
     // A postgres:// URL is the shared store of several gateway instances.
     Ok(match s.store.to_str() {
         Some(location) => Vault::open_at(location, &keys)?,
-        None => Vault::open(&s.store, &keys)?,
+        None => Vault::open_existing(&s.store, &keys)?,
     })
 }
 
@@ -45,10 +45,23 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
     match a.command {
         VaultCommand::Init => {
+            // The one command that creates a store: every other one refuses a missing store,
+            // so a mistyped --store is an error rather than a new, empty vault.
             let k = MasterKey::generate()?;
+            let keys = [k.clone()];
+            match a.store.store.to_str() {
+                Some(l) if l.starts_with("postgres://") || l.starts_with("postgresql://") => {
+                    Vault::open_at(l, &keys)?;
+                }
+                _ => {
+                    Vault::create(&a.store.store, &keys)?;
+                }
+            }
             writeln!(out, "{}", &*k.to_hex())?;
             eprintln!(
-                "keep this master key in {MASTER_KEY_ENV} or a key file (not beside the vault); it is not stored"
+                "vault {} created; keep this master key in {MASTER_KEY_ENV} or a key file (mode 0600, not \
+                 beside the vault): it is not stored",
+                a.store.store.display()
             );
         }
         VaultCommand::Put { tenant, id, user, injected } => {

@@ -175,7 +175,7 @@ impl Gateway {
         let vault = match (&config.vault.path, &config.vault.postgres) {
             // Its client blocks: off the async workers when there are any.
             (_, Some(url)) => blocking(|| Vault::open_postgres(url, &[master]))?,
-            (Some(path), None) => Vault::open(path, &[master])?,
+            (Some(path), None) => Vault::open_existing(path, &[master])?,
             (None, None) => unreachable!("the configuration check requires one"),
         };
         let audit = match &config.audit {

@@ -56,7 +56,8 @@ before(async () => {
   });
   await new Promise((ok) => upstream.listen(0, '127.0.0.1', ok));
   const run = (args, input) => execFileSync(bin, args, { cwd: dir, input, encoding: 'utf8', timeout: START_MS });
-  writeFileSync(join(dir, 'master.key'), run(['vault', 'init']));
+  // `vault init` creates the store; the key file must be private (0600).
+  writeFileSync(join(dir, 'master.key'), run(['vault', 'init', '--store', 'vault.db']), { mode: 0o600 });
   const v = ['--store', 'vault.db', '--master-key-file', 'master.key'];
   const key = run(['keys', 'create', '--tenant', 'acme', '--user', 'node', ...v]).trim().split('\n')[0];
   run(['vault', 'put', '--tenant', 'acme', '--id', 'openai', ...v], CANARY);

@@ -62,7 +62,7 @@ class Gateway:
         self.primary, self.backup = primary, backup
         self.store = tmp / "vault.db"
         self.master = tmp / "master.key"
-        self.master.write_text(self.run("vault", "init", vault=False).stdout.strip())
+        self.master.write_text(self.run("vault", "init", "--store", str(self.store), vault=False).stdout.strip())
         self.master.chmod(0o600)  # a key file others can read is refused
         self.key = self.create_key("acme", "alice")
         for upstream in ("primary", "backup", "anthropic"):
