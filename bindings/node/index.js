@@ -64,6 +64,43 @@ class Finding {
     const { detector, start, end, confidence, action } = this;
     return { detector, start, end, confidence, action, preview: this.preview };
   }
+
+  /** `console.log` and `util.inspect` show what `toJSON` gives: the preview, not the value. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth, options, inspect) {
+    return `Finding ${inspect(this.toJSON(), options)}`;
+  }
+}
+
+/**
+ * A finding the native module handed over with its value already cut out (policy decisions,
+ * scan streams): the same shape and the same masking as `Finding`, so that logging a decision
+ * or a 'finding' event shows the preview, never the value.
+ */
+class HeldFinding extends Finding {
+  #value;
+  #preview;
+
+  constructor({ detector, start, end, confidence, action, preview: shown, value }) {
+    super(detector, start, end, confidence, action, undefined);
+    this.#value = value;
+    this.#preview = shown;
+  }
+
+  /** The matched text. Sensitive. */
+  get value() {
+    return this.#value;
+  }
+
+  /** A masked form of the value, safe to log. */
+  get preview() {
+    return this.#preview;
+  }
+}
+
+/** A policy decision with its findings masked like `Finding`s. */
+function decision(d) {
+  d.findings = d.findings.map((f) => new HeldFinding(f));
+  return d;
 }
 
 /** Finding objects from the native module's packed form (see `Packed` in src/lib.rs). */
@@ -222,7 +259,7 @@ class Scanner {
   /** The policy's decision: action, findings, output (null when blocked), reason. */
   evaluate(input, direction = 'inbound') {
     input = checkInput(input, 'evaluate()');
-    return call(() => this._native.evaluate(input, checkDirection(direction)));
+    return decision(call(() => this._native.evaluate(input, checkDirection(direction))));
   }
 
   /** `scan` on the libuv thread pool; the event loop keeps running. */
@@ -287,7 +324,7 @@ class Scanner {
       ...streamOptions(options),
       transform(chunk, encoding, cb) {
         try {
-          for (const f of st.push(toBuffer(chunk, encoding))) this.emit('finding', f);
+          for (const f of st.push(toBuffer(chunk, encoding))) this.emit('finding', new HeldFinding(f));
           cb(null, chunk);
         } catch (e) {
           cb(convert(e));
@@ -295,7 +332,7 @@ class Scanner {
       },
       flush(cb) {
         try {
-          for (const f of st.finish()) this.emit('finding', f);
+          for (const f of st.finish()) this.emit('finding', new HeldFinding(f));
           cb();
         } catch (e) {
           cb(convert(e));
@@ -334,7 +371,7 @@ class AuditLog {
   evaluate(scanner, input, direction = 'inbound', fields = {}) {
     if (!(scanner instanceof Scanner)) throw invalid('evaluate() needs a Scanner');
     input = checkInput(input, 'evaluate()');
-    return call(() => this._native.evaluate(scanner._native, input, checkDirection(direction), fields));
+    return decision(call(() => this._native.evaluate(scanner._native, input, checkDirection(direction), fields)));
   }
 
   /** Records an administrative event (`'policy_change'`, `'login'`, ...); returns its sequence number. */

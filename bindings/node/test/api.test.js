@@ -81,6 +81,18 @@ test('evaluate gives the policy decision', () => {
   assert.equal(s.evaluate('hello').action, 'allow');
 });
 
+test('a decision and its findings log masked, as scan() results do', () => {
+  const { inspect } = require('node:util');
+  const d = new Scanner({ policy: POLICY }).evaluate('pay 4111 1111 1111 1111');
+  const [f] = d.findings;
+  assert.equal(f.value, '4111 1111 1111 1111');
+  assert.equal(f.preview, '***************1111');
+  for (const shown of [inspect(d, { depth: 5 }), JSON.stringify(d), inspect(f), JSON.stringify(f)]) {
+    assert.ok(!shown.includes('4111 1111'), shown);
+    assert.ok(shown.includes('***************1111'), shown);
+  }
+});
+
 test('errors are Error subclasses named after what went wrong, each with its code', () => {
   const { PolicyError, UnknownTenantError, BlockedError, InternalError } = dlpjet;
   const cases = [

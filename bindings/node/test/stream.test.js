@@ -74,6 +74,20 @@ test('a scan stream finds what a whole scan finds and passes data through', asyn
   }
 });
 
+test("'finding' events log masked, as scan() results do", async () => {
+  const { inspect } = require('node:util');
+  const st = new Scanner().createScanStream();
+  const found = [];
+  st.on('finding', (f) => found.push(f));
+  await collect(st, [Buffer.from('card 4111 1111 1111 1111 end')]);
+  assert.equal(found.length, 1);
+  assert.equal(Buffer.from(found[0].value).toString(), '4111 1111 1111 1111');
+  for (const shown of [inspect(found[0]), JSON.stringify(found[0])]) {
+    assert.ok(!shown.includes('4111 1111'), shown);
+    assert.ok(shown.includes('***************1111'), shown);
+  }
+});
+
 test('a blocked stream fails the pipeline and releases nothing of the value', async () => {
   const out = [];
   const sink = new Writable({
