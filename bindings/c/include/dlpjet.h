@@ -431,6 +431,10 @@ dlpjet_status dlpjet_stream_new(const dlpjet_scanner *scanner,
 // output then holds only what was released before the blocking finding, and every later push
 // returns `DLPJET_BLOCKED` too. After dlpjet_stream_finish: `DLPJET_ERR_STREAM_FINISHED`.
 //
+// When nothing is released `*out` is NULL and `*out_len` is 0 (the stream holds back the end of
+// a chunk that a value may still continue). Test `*out_len` before copying: `memcpy` from NULL
+// is undefined behaviour even for 0 bytes.
+//
 // # Safety
 // `stream` is a live stream used by this thread only; `chunk` is NULL (with `len` 0) or points
 // to `len` readable bytes; `out` and `out_len` point to writable locations.
@@ -446,7 +450,8 @@ dlpjet_status dlpjet_stream_push(dlpjet_stream *stream,
 // freed), and when `decision` is not NULL the final decision is written to `*decision` (its
 // findings' offsets count from the start of the body; free it with dlpjet_decision_free).
 // Returns `DLPJET_BLOCKED` for a blocked stream (with no further output; the decision still
-// says why), `DLPJET_ERR_STREAM_FINISHED` the second time.
+// says why), `DLPJET_ERR_STREAM_FINISHED` the second time. As with dlpjet_stream_push, no
+// output is `*out` NULL with `*out_len` 0: test the length before copying.
 //
 // # Safety
 // `stream` is a live stream used by this thread only; `out` and `out_len` point to writable

@@ -25,3 +25,17 @@ fn committed_header_is_what_cbindgen_generates() {
         "include/dlpjet.h differs from what cbindgen generates; run DLPJET_BLESS=1 cargo test -p dlpjet-c --test header"
     );
 }
+
+/// A stream that releases nothing gives `*out` NULL with length 0; the header says so for both
+/// calls, since a naive `memcpy(dst, out, 0)` from NULL is undefined behaviour in C.
+#[test]
+fn the_header_documents_null_output() {
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from);
+    let header = std::fs::read_to_string(dir.join("include/dlpjet.h")).expect("the header reads");
+    for f in ["dlpjet_stream_push", "dlpjet_stream_finish"] {
+        let at = header.find(&format!(" {f}(")).unwrap_or_else(|| panic!("{f} is declared"));
+        // The comment block above the declaration: from the blank line before it.
+        let doc = &header[header[..at].rfind("\n\n").expect("documented")..at];
+        assert!(doc.contains("NULL") && doc.contains("before copying"), "{f}: {doc}");
+    }
+}
