@@ -2,7 +2,8 @@
 
 use std::io;
 
-/// An I/O error as one lowercase line, without the "(os error N)" suffix.
+/// An I/O error as one lowercase line, without the "(os error N)" suffix. An acronym that
+/// starts it keeps its case ("IO error", not "iO error").
 pub fn io_message(e: &io::Error) -> String {
     let s = e.to_string();
     let s = match s.find(" (os error") {
@@ -10,9 +11,10 @@ pub fn io_message(e: &io::Error) -> String {
         None => s,
     };
     let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-        None => s,
+    match (c.next(), c.clone().next()) {
+        (Some(_), Some(second)) if second.is_uppercase() => s,
+        (Some(f), _) => f.to_lowercase().collect::<String>() + c.as_str(),
+        (None, _) => s,
     }
 }
 
@@ -29,5 +31,6 @@ mod tests {
     fn io_messages_are_one_lowercase_line() {
         let e = io::Error::from_raw_os_error(2);
         assert_eq!(io_message(&e), "no such file or directory");
+        assert_eq!(io_message(&io::Error::other("IO error: disk gone")), "IO error: disk gone");
     }
 }

@@ -678,6 +678,14 @@ fn policy_check_prints_the_summary_or_the_error() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("valid, 2 tenants"), "{text}");
+    let one = d.path().join("one.toml");
+    std::fs::write(&one, "version = 1\n[default]\ndefault_action = \"warn\"\n").unwrap();
+    let out = dlpjet().args(["policy", "check"]).arg(&one).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("valid, 1 tenant\n"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(text.contains("tenant relaxed: default action warn"), "{text}");
     assert!(
         text.lines().any(|l| l.contains("credit_card") && l.contains("redact") && l.contains("partial (keep 4)")),
@@ -876,6 +884,7 @@ fn vault_and_keys_commands() {
     assert_eq!(put.status.code(), Some(0));
     let list = run(&["vault", "list", "--tenant", "acme", "--user", "ann"], "");
     let text = String::from_utf8(list.stdout).unwrap();
+    assert!(text.starts_with("ID ") && text.lines().next().unwrap().contains("DELIVERY"), "{text}");
     assert!(
         text.contains("openai") && text.contains("proxied") && text.contains("user:ann") && !text.contains("canary"),
         "{text}"
@@ -964,7 +973,10 @@ fn vault_and_keys_commands() {
     assert!(String::from_utf8_lossy(&ok.stdout).contains("acme/ann admin"));
     let listed = String::from_utf8(keys(&["keys", "list", "--tenant", "acme"], "").stdout).unwrap();
     assert!(listed.contains("rate=60/min") && !listed.contains(&api_key[12..]), "{listed}");
-    let id = listed.split_whitespace().next().unwrap().to_string();
+    // A header row, then one row per key with its expiry.
+    assert!(listed.starts_with("ID ") && listed.lines().next().unwrap().contains("EXPIRES"), "{listed}");
+    assert!(listed.lines().nth(1).unwrap().contains(" never "), "{listed}");
+    let id = listed.lines().nth(1).unwrap().split_whitespace().next().unwrap().to_string();
     assert_eq!(keys(&["keys", "revoke", "--tenant", "acme", "--id", &id], "").status.code(), Some(0));
     assert_eq!(keys(&["keys", "verify"], &api_key).status.code(), Some(1));
     // Nothing written holds a canary or the key.
@@ -1010,4 +1022,31 @@ fn gateway_start_errors_are_one_line_and_name_the_problem() {
     std::fs::write(dir.path().join("nokey.toml"), vault).unwrap();
     assert_eq!(run("nokey.toml"), "dlpjet: vault: master key: DLPJET_VAULT_MASTER_KEY is not set\n");
     assert!(!dir.path().join("v.db").exists(), "no vault file is created without a key");
+}
+
+/// JSON prints confidences as text and JSON lines do (two decimals, not an `f32` widened to
+/// `0.9900000095367432`), and text output under a policy shows each finding's action.
+#[test]
+fn confidences_have_two_decimals_and_text_shows_the_policy_action() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("in.txt");
+    std::fs::write(&f, format!("card {CARD}\nmail {EMAIL}\n")).unwrap();
+    for format in ["json", "sarif"] {
+        let out = dlpjet().args(["scan", "--format", format]).arg(&f).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let shown: Vec<&str> = text.lines().filter_map(|l| l.split("\"confidence\": ").nth(1)).collect();
+        assert!(!shown.is_empty(), "{text}");
+        for c in shown {
+            let decimals = c.trim_end_matches(',').split('.').nth(1).unwrap_or("");
+            assert!(decimals.len() <= 2, "{format}: confidence {c}");
+        }
+    }
+    let p = with_policy(d.path());
+    let out = dlpjet().args(["scan", "--color", "never", "--policy"]).arg(&p).arg(&f).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l.contains("credit_card") && l.ends_with(") block")), "{text}");
+    assert!(text.lines().any(|l| l.contains("email") && l.ends_with(") redact")), "{text}");
+    // Without a policy the text line is as before.
+    let out = dlpjet().args(["scan", "--color", "never"]).arg(&f).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).lines().all(|l| l.ends_with(')')));
 }

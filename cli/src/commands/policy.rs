@@ -14,7 +14,8 @@ pub fn check(a: PolicyCheckArgs) -> anyhow::Result<u8> {
         writeln!(out)?;
         return Ok(0);
     }
-    writeln!(out, "{}: valid, {} tenants", a.file.display(), set.tenants().count())?;
+    let n = set.tenants().count();
+    writeln!(out, "{}: valid, {n} tenant{}", a.file.display(), if n == 1 { "" } else { "s" })?;
     for r in set.imports() {
         writeln!(
             out,

@@ -78,7 +78,7 @@ fn styles(args: &RedactArgs) -> anyhow::Result<Redactor> {
     };
     let mut b = Redactor::builder(scanner).default_style(style);
     if let Some(var) = &args.pseudonym_key_env {
-        let key = std::env::var(var).with_context(|| format!("environment variable {var} is not set"))?;
+        let key = std::env::var(var).map_err(|_| anyhow::anyhow!("environment variable {var} is not set"))?;
         b = b.pseudonym_key(key.as_bytes());
     }
     b.build().context("invalid redaction options")

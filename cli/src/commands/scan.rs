@@ -29,6 +29,7 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             ColorChoice::Auto => io::stdout().is_terminal(),
         },
         show_values: args.show_values,
+        show_action: args.detect.policy.is_some(),
     };
     let started = Instant::now();
     let tty_err = io::stderr().is_terminal() && !args.no_progress;

@@ -73,6 +73,7 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
         }
         VaultCommand::List { tenant, user } => {
             let v = open(&a.store, None)?;
+            writeln!(out, "{:<24} {:<5} {:<16} {:<9} STATE", "ID", "VER", "SCOPE", "DELIVERY")?;
             for s in v.list(&who(&tenant, &user))? {
                 let scope = match &s.scope {
                     Scope::Tenant => "tenant".to_string(),
@@ -168,6 +169,7 @@ pub fn keys(a: KeysArgs) -> anyhow::Result<u8> {
             eprintln!("key {} for {tenant}/{user} ({role}); shown once, stored only as a hash", k.info.id);
         }
         KeysCommand::List { tenant, user } => {
+            writeln!(out, "{:<12} {:<16} {:<7} {:<20} STATE LIMITS", "ID", "USER", "ROLE", "EXPIRES")?;
             for k in v.list_keys(&tenant, user.as_deref())? {
                 let state = if k.revoked_ms.is_some() { "revoked" } else { "live" };
                 // The gateway's limits as before; other attributes as name=value.
@@ -182,7 +184,13 @@ pub fn keys(a: KeysArgs) -> anyhow::Result<u8> {
                     .map(|(n, v)| format!(" {n}={v}"))
                     .collect::<String>();
                 let limits = format!("{}{}{others}", rate.unwrap_or_default(), budget.unwrap_or_default());
-                writeln!(out, "{} {:<16} {:<7} {state}{limits}", k.id, k.user, k.role.as_str())?;
+                let expires = k.expires_ms.map_or_else(
+                    || "never".to_string(),
+                    |ms| {
+                        dlpjet_audit::format_rfc3339(ms.saturating_mul(1000)).chars().take(19).collect::<String>() + "Z"
+                    },
+                );
+                writeln!(out, "{:<12} {:<16} {:<7} {expires:<20} {state}{limits}", k.id, k.user, k.role.as_str())?;
             }
         }
         KeysCommand::Verify => {

@@ -55,6 +55,8 @@ pub struct Style {
     pub format: Format,
     pub color: bool,
     pub show_values: bool,
+    /// A policy decides each finding's action: text output shows it.
+    pub show_action: bool,
 }
 
 /// One finding as held for the whole-run formats (JSON, SARIF).
@@ -65,7 +67,9 @@ pub struct Record {
     pub end: u64,
     pub line: u64,
     pub column: u64,
-    pub confidence: f32,
+    /// Two decimals, as text and JSON lines print it (an `f32` widened to `f64` would print
+    /// `0.9900000095367432`).
+    pub confidence: f64,
     pub action: &'static str,
     pub preview: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,7 +160,10 @@ impl Findings {
             }
             Format::Text => {
                 let p = path.unwrap_or("<stdin>");
-                let value = shown_value.map(|v| format!(" value={v:?}")).unwrap_or_default();
+                let mut value = shown_value.map(|v| format!(" value={v:?}")).unwrap_or_default();
+                if style.show_action {
+                    value.insert_str(0, &format!(" {}", action.as_str()));
+                }
                 let (d, pv) = (&f.detector, &self.preview);
                 // Writing to a Vec cannot fail.
                 let _ = if style.color {
@@ -174,7 +181,7 @@ impl Findings {
                 end: f.end as u64,
                 line,
                 column,
-                confidence,
+                confidence: format!("{confidence:.2}").parse().unwrap_or(f64::from(confidence)),
                 action: action.as_str(),
                 preview: self.preview.clone(),
                 value: shown_value.map(|v| v.into_owned()),
