@@ -1050,3 +1050,78 @@ fn confidences_have_two_decimals_and_text_shows_the_policy_action() {
     let out = dlpjet().args(["scan", "--color", "never"]).arg(&f).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).lines().all(|l| l.ends_with(')')));
 }
+
+/// `--in-place` through a symbolic link redacts the link's target and keeps the link; a file
+/// with other hard links is refused, and nothing is written.
+#[cfg(unix)]
+#[test]
+fn in_place_follows_symlinks_and_refuses_hard_links() {
+    let d = tempfile::tempdir().unwrap();
+    let target = d.path().join("data.txt");
+    std::fs::write(&target, format!("card {CARD}\n")).unwrap();
+    let link = d.path().join("link.txt");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = dlpjet().args(["redact", "--in-place"]).arg(&link).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "card [CREDIT_CARD]\n");
+    let other = d.path().join("other.txt");
+    std::fs::write(&other, format!("card {CARD}\n")).unwrap();
+    let hard = d.path().join("hard.txt");
+    std::fs::hard_link(&other, &hard).unwrap();
+    let out = dlpjet().args(["redact", "--in-place"]).arg(&hard).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 hard links"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), format!("card {CARD}\n"));
+    assert_eq!(std::fs::read_to_string(&hard).unwrap(), format!("card {CARD}\n"));
+}
+
+/// Temporary files of `--in-place` do not outlive their run: a signal removes the one being
+/// written (and leaves the original as it was), and one left by a killed run (`kill -9`) is
+/// removed by the next run in that directory.
+#[cfg(target_os = "linux")]
+#[test]
+fn in_place_temporary_files_do_not_outlive_their_run() {
+    let d = tempfile::tempdir().unwrap();
+    let temps = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".dlpjet-redact-"))
+            .collect()
+    };
+    // A stale file of a process that is gone, and one of a live process (this test's).
+    std::fs::write(d.path().join(".dlpjet-redact-999999999-gone"), "raw").unwrap();
+    let live = format!(".dlpjet-redact-{}-live", std::process::id());
+    std::fs::write(d.path().join(&live), "raw").unwrap();
+    let small = d.path().join("small.txt");
+    std::fs::write(&small, format!("card {CARD}\n")).unwrap();
+    dlpjet().args(["redact", "--in-place"]).arg(&small).assert().code(0);
+    assert_eq!(temps(d.path()), std::slice::from_ref(&live));
+    std::fs::remove_file(d.path().join(&live)).unwrap();
+    // SIGTERM while a large file is being written.
+    let big = d.path().join("big.txt");
+    let text = format!("mail {EMAIL} and card {CARD} on a line\n").repeat(400_000);
+    std::fs::write(&big, &text).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dlpjet"))
+        .args(["redact", "--in-place"])
+        .arg(&big)
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while temps(d.path()).is_empty() && started.elapsed() < std::time::Duration::from_secs(30) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert!(temps(d.path()).is_empty(), "{:?}", temps(d.path()));
+    // Unless the run had already finished, it ended by the signal and the file is untouched.
+    if status.code() != Some(0) {
+        assert_eq!(status.code(), Some(143));
+        assert_eq!(std::fs::read_to_string(&big).unwrap(), text);
+    }
+}

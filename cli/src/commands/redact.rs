@@ -44,9 +44,10 @@ fn redact(args: &RedactArgs) -> anyhow::Result<u8> {
     let input = args.input.as_deref().filter(|p| p.as_os_str() != "-");
     if args.in_place {
         let Some(path) = input else { bail!("--in-place needs a file, not standard input") };
-        let src = std::fs::File::open(path).with_context(|| path.display().to_string())?;
-        let perms = src.metadata().with_context(|| path.display().to_string())?.permissions();
-        return atomic_write(&rewriter, src, path, Some(perms));
+        let target = in_place_target(path)?;
+        let src = std::fs::File::open(&target).with_context(|| target.display().to_string())?;
+        let perms = src.metadata().with_context(|| target.display().to_string())?.permissions();
+        return atomic_write(&rewriter, src, &target, Some(perms));
     }
     match (input, &args.output) {
         (None, None) => {
@@ -64,6 +65,30 @@ fn redact(args: &RedactArgs) -> anyhow::Result<u8> {
             atomic_write(&rewriter, src, o, None)
         }
     }
+}
+
+/// The file `--in-place` rewrites for `path`. A symbolic link is followed: its target is
+/// redacted (atomically, beside itself) and the link stays a link to it; replacing the link
+/// would leave the target raw. A file with other hard links is refused: the atomic rename
+/// gives this name a new file and the other names would keep the raw text.
+fn in_place_target(path: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let target = std::fs::canonicalize(path).with_context(|| path.display().to_string())?;
+    let meta = std::fs::metadata(&target).with_context(|| target.display().to_string())?;
+    if !meta.is_file() {
+        bail!("{}: --in-place needs a regular file", path.display());
+    }
+    #[cfg(unix)]
+    {
+        let links = std::os::unix::fs::MetadataExt::nlink(&meta);
+        if links > 1 {
+            bail!(
+                "{}: the file has {links} hard links, and --in-place would leave the raw text under the \
+                 other names; redact with -o and copy the result over each name (nothing was written)",
+                path.display()
+            );
+        }
+    }
+    Ok(target)
 }
 
 /// The redactor of `--style` and its options.
@@ -186,16 +211,75 @@ fn atomic_write(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    clean_stale(dir);
+    remove_pending_on_signals();
     let tmp = tempfile::Builder::new()
-        .prefix(".dlpjet-redact-")
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
-    let w = stream(rewriter, src, io::BufWriter::new(tmp.as_file())).with_context(|| target.display().to_string())?;
-    drop(w);
-    if let Some(p) = perms {
-        tmp.as_file().set_permissions(p).with_context(|| target.display().to_string())?;
+    *pending() = Some(tmp.path().to_path_buf());
+    let written = (|| {
+        let w =
+            stream(rewriter, src, io::BufWriter::new(tmp.as_file())).with_context(|| target.display().to_string())?;
+        drop(w);
+        if let Some(p) = perms {
+            tmp.as_file().set_permissions(p).with_context(|| target.display().to_string())?;
+        }
+        tmp.as_file().sync_all().with_context(|| target.display().to_string())?;
+        anyhow::Ok(())
+    })();
+    let done = written.and_then(|()| {
+        tmp.persist(target).map_err(|e| e.error).with_context(|| target.display().to_string())?;
+        anyhow::Ok(())
+    });
+    *pending() = None;
+    done.map(|()| 0)
+}
+
+/// The start of the names of redaction's temporary files: then the writer's process id.
+const TEMP_PREFIX: &str = ".dlpjet-redact-";
+
+/// The temporary file of the write in progress, if any: a signal that ends the run removes it.
+fn pending() -> std::sync::MutexGuard<'static, Option<std::path::PathBuf>> {
+    static PENDING: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
+    PENDING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// On SIGINT, SIGTERM or SIGHUP, removes the pending temporary file and exits with 128 plus
+/// the signal's number, as a shell reports it. Installed once, by the first atomic write.
+fn remove_pending_on_signals() {
+    #[cfg(unix)]
+    {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
+            std::thread::spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    if let Some(p) = pending().take() {
+                        let _ = std::fs::remove_file(p);
+                    }
+                    std::process::exit(128 + sig);
+                }
+            });
+        });
     }
-    tmp.as_file().sync_all().with_context(|| target.display().to_string())?;
-    tmp.persist(target).map_err(|e| e.error).with_context(|| target.display().to_string())?;
-    Ok(0)
+}
+
+/// Removes temporary files of ours in `dir` whose writer is gone (killed with SIGKILL, or by a
+/// power cut): `.dlpjet-redact-<pid>-…` where no process `pid` runs. Linux only (it asks
+/// `/proc`); elsewhere they stay.
+fn clean_stale(dir: &Path) {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
