@@ -1125,3 +1125,28 @@ fn in_place_temporary_files_do_not_outlive_their_run() {
         assert_eq!(std::fs::read_to_string(&big).unwrap(), text);
     }
 }
+
+/// `policy check` validates a file without its runtime secrets: an unset pseudonym-key
+/// variable is a warning naming where it is used; using the policy still requires it.
+#[test]
+fn policy_check_needs_no_runtime_secrets() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let policy = root.join("examples/policies/strict-pci-pii.toml");
+    let out = dlpjet().args(["policy", "check"]).arg(&policy).env_remove("DLPJET_PSEUDONYM_KEY").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning:") && err.contains("DLPJET_PSEUDONYM_KEY is not set") && err.contains(".toml:"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("valid, 2 tenants"));
+    let scan = dlpjet()
+        .args(["scan", "--policy"])
+        .arg(&policy)
+        .env_remove("DLPJET_PSEUDONYM_KEY")
+        .write_stdin("hello")
+        .output()
+        .unwrap();
+    assert_eq!(scan.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&scan.stderr).contains("DLPJET_PSEUDONYM_KEY is not set"));
+}

@@ -39,10 +39,33 @@ impl PolicySet {
     /// # Errors
     /// As [`PolicySet::load`].
     pub fn from_toml(text: &str, file: Option<&Path>) -> Result<PolicySet, PolicyError> {
+        PolicySet::compile(text, file, None)
+    }
+
+    /// Validates a policy file without its runtime secrets (what `dlpjet policy check` does):
+    /// a pseudonym key read from an environment variable that is not set is a warning (with
+    /// its file, line and column) rather than an error, and every other mistake is an error as
+    /// in [`PolicySet::load`].
+    ///
+    /// The set is for validation and display only: a tenant whose key variable was not set
+    /// has a placeholder key, so never redact or tokenize with it.
+    ///
+    /// # Errors
+    /// As [`PolicySet::load`], but for the unset key variables.
+    pub fn check(path: impl AsRef<Path>) -> Result<(PolicySet, Vec<String>), PolicyError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| PolicyError::new(PolicyErrorKind::Io, "", format!("cannot read: {e}")).at(Some(path), None))?;
+        let mut warnings = Vec::new();
+        let set = PolicySet::compile(&text, Some(path), Some(&mut warnings))?;
+        Ok((set, warnings))
+    }
+
+    fn compile(text: &str, file: Option<&Path>, warnings: Option<&mut Vec<String>>) -> Result<PolicySet, PolicyError> {
         let src = Source::new(text, file);
         let doc = parse(&src)?;
         let base = file.and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
-        let mut cx = Context { src: &src, base, imports: HashMap::new(), pseudonym_keys: HashMap::new() };
+        let mut cx = Context { src: &src, base, imports: HashMap::new(), pseudonym_keys: HashMap::new(), warnings };
         let mut tenants = BTreeMap::new();
         for eff in resolve(&doc, &src)? {
             let t = cx.tenant(&eff)?;
@@ -136,6 +159,9 @@ struct Context<'a> {
     imports: HashMap<(PathBuf, String), Imported>,
     /// Key material read per key source (env var or file), so each is read once.
     pseudonym_keys: HashMap<String, Zeroizing<Vec<u8>>>,
+    /// Checking only ([`PolicySet::check`]): unset key variables are noted here instead of
+    /// failing, and get a placeholder key.
+    warnings: Option<&'a mut Vec<String>>,
 }
 
 /// A custom detector the tenant defines.
@@ -526,16 +552,23 @@ impl Context<'_> {
                 let k = format!("env:{var}");
                 let m = match self.pseudonym_keys.get(&k) {
                     Some(m) => m.clone(),
-                    None => {
-                        let v = std::env::var_os(var).ok_or_else(|| {
-                            self.err(
+                    None => match std::env::var_os(var) {
+                        Some(v) => Zeroizing::new(v.into_encoded_bytes()),
+                        None => {
+                            let e = self.err(
                                 PolicyErrorKind::MissingKey,
                                 &src.path.key("env"),
                                 format!("environment variable {var} is not set"),
-                            )
-                        })?;
-                        Zeroizing::new(v.into_encoded_bytes())
-                    }
+                            );
+                            match self.warnings.as_deref_mut() {
+                                Some(w) => {
+                                    w.push(format!("{e} (needed when the policy is used)"));
+                                    Zeroizing::new(b"placeholder: the key variable is not set".to_vec())
+                                }
+                                None => return Err(e),
+                            }
+                        }
+                    },
                 };
                 (k, m)
             }

@@ -7,7 +7,12 @@ use std::io::Write;
 
 pub fn check(a: PolicyCheckArgs) -> anyhow::Result<u8> {
     // The error names the file, line, column and field already.
-    let set = PolicySet::load(&a.file).map_err(anyhow::Error::msg)?;
+    // Runtime secrets (pseudonym key variables) are not needed to check a file: an unset one
+    // is a warning on stderr, and loading the policy for use still requires it.
+    let (set, warnings) = PolicySet::check(&a.file).map_err(anyhow::Error::msg)?;
+    for w in &warnings {
+        eprintln!("dlpjet: warning: {w}");
+    }
     let mut out = std::io::stdout().lock();
     if a.json {
         serde_json::to_writer_pretty(&mut out, &json(&set))?;
