@@ -11,6 +11,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::collections::HashMap;
 
+/// The most bytes of rows scanned between two checks for signals (Ctrl-C): about a tenth of a
+/// second of both cores' work.
+const WAVE_BYTES: usize = 32 << 20;
+/// The most rows scanned between two checks for signals.
+const WAVE_ROWS: usize = 200_000;
+
 /// The detector ids a scanner can report, and the code of each in the batch results.
 #[derive(Debug)]
 pub struct Ids {
@@ -134,12 +140,31 @@ impl<'a> Rows<'a> {
     }
 
     /// Runs `f` on blocks of rows of about equal work, in parallel (the engine's batch
-    /// scheduling), with the GIL released.
-    fn map_blocks<R: Send>(&self, py: Python<'_>, f: impl Fn(usize, &[Option<Row<'a>>]) -> R + Sync + Send) -> Vec<R> {
+    /// scheduling), with the GIL released. The rows go in waves of about [`WAVE_BYTES`] (or
+    /// [`WAVE_ROWS`]); between waves the GIL is taken back and pending signals are handled, so
+    /// Ctrl-C interrupts a large batch within a fraction of a second (KeyboardInterrupt).
+    fn map_blocks<R: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl Fn(usize, &[Option<Row<'a>>]) -> R + Sync + Send,
+    ) -> PyResult<Vec<R>> {
         let rows = &self.rows;
-        py.detach(|| {
-            engine::batch::map_blocks(rows.iter().map(|r| r.map_or(0, |r| r.data.len())), |b| f(b.start, &rows[b]))
-        })
+        let size = |r: &Option<Row<'a>>| r.map_or(0, |r| r.data.len());
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < rows.len() {
+            let (mut end, mut bytes) = (at, 0);
+            while end < rows.len() && (end == at || (bytes < WAVE_BYTES && end - at < WAVE_ROWS)) {
+                bytes += size(&rows[end]);
+                end += 1;
+            }
+            let wave = &rows[at..end];
+            let f = &f;
+            out.extend(py.detach(|| engine::batch::map_blocks(wave.iter().map(size), |b| f(at + b.start, &wave[b]))));
+            py.check_signals()?;
+            at = end;
+        }
+        Ok(out)
     }
 
     fn all_text(&self) -> bool {
@@ -344,7 +369,7 @@ pub fn scan<'py>(
     d: Direction,
     values: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let parts = rows.map_blocks(py, |first, block| scan_part(t, ids, block, first, d, values));
+    let parts = rows.map_blocks(py, |first, block| scan_part(t, ids, block, first, d, values))?;
     let out = PyDict::new(py);
     out.set_item("count", parts.iter().map(|p| p.row.len()).sum::<usize>())?;
     out.set_item("rows", rows.rows.len())?;
@@ -408,7 +433,7 @@ fn redact_part(t: &Tenant, rows: &[Option<Row<'_>>], d: Direction) -> RedactPart
     p
 }
 
-fn redact_parts(py: Python<'_>, t: &Tenant, rows: &Rows<'_>, d: Direction) -> Vec<RedactPart> {
+fn redact_parts(py: Python<'_>, t: &Tenant, rows: &Rows<'_>, d: Direction) -> PyResult<Vec<RedactPart>> {
     rows.map_blocks(py, |_, block| redact_part(t, block, d))
 }
 
@@ -421,7 +446,7 @@ pub fn redact_rows<'py>(
     rows: &Rows<'_>,
     d: Direction,
 ) -> PyResult<Bound<'py, PyList>> {
-    let parts = redact_parts(py, t, rows, d);
+    let parts = redact_parts(py, t, rows, d)?;
     let mut out = Vec::with_capacity(rows.rows.len());
     let mut i = 0;
     for p in &parts {
@@ -443,7 +468,7 @@ pub fn redact_rows<'py>(
 
 /// Redacts every row of Arrow chunks into one 64-bit-offset array's buffers.
 pub fn redact_arrow<'py>(py: Python<'py>, t: &Tenant, rows: &Rows<'_>, d: Direction) -> PyResult<Bound<'py, PyDict>> {
-    let parts = redact_parts(py, t, rows, d);
+    let parts = redact_parts(py, t, rows, d)?;
     let n = rows.rows.len();
     let nulls = parts.iter().flat_map(|p| &p.present).filter(|&&p| !p).count();
     let validity = if nulls == 0 {
