@@ -206,6 +206,12 @@ pub struct VaultStore {
     /// A file holding the master key (64 hex digits); otherwise DLPJET_VAULT_MASTER_KEY.
     #[arg(long, global = true)]
     pub master_key_file: Option<PathBuf>,
+    /// An audit log directory that records every change these commands make (keys issued and
+    /// revoked, secrets written, revoked and read by lease, master key rotations), never a
+    /// value. A log of its own, as each gateway instance has: one a running gateway holds is
+    /// refused, and then nothing is changed.
+    #[arg(long, env = "DLPJET_AUDIT_DIR", global = true)]
+    pub audit_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

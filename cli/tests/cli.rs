@@ -1150,3 +1150,61 @@ fn policy_check_needs_no_runtime_secrets() {
     assert_eq!(scan.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&scan.stderr).contains("DLPJET_PSEUDONYM_KEY is not set"));
 }
+
+/// With `--audit-dir`, every change `vault` and `keys` make is one record of that log (never a
+/// value); a log that cannot be opened stops the change before it is made.
+#[test]
+fn vault_and_keys_changes_are_audited() {
+    let d = tempfile::tempdir().unwrap();
+    let store = d.path().join("v.db");
+    let audit = d.path().join("audit-admin");
+    let init = dlpjet().args(["vault", "init", "--store"]).arg(&store).output().unwrap();
+    let master = String::from_utf8(init.stdout).unwrap().trim().to_string();
+    let run = |args: &[&str], stdin: &str| {
+        let mut c = dlpjet();
+        c.args(args)
+            .arg("--store")
+            .arg(&store)
+            .arg("--audit-dir")
+            .arg(&audit)
+            .env("DLPJET_VAULT_MASTER_KEY", &master)
+            .write_stdin(stdin.to_string());
+        c.output().unwrap()
+    };
+    assert_eq!(
+        run(&["vault", "put", "--tenant", "acme", "--id", "openai"], "sk-canary-audited-1").status.code(),
+        Some(0)
+    );
+    let created = run(&["keys", "create", "--tenant", "acme", "--user", "ann"], "");
+    assert_eq!(created.status.code(), Some(0));
+    let key = String::from_utf8(created.stdout).unwrap().trim().to_string();
+    let id = key.split('_').nth(2).unwrap().to_string();
+    assert_eq!(run(&["keys", "revoke", "--tenant", "acme", "--id", &id], "").status.code(), Some(0));
+    assert_eq!(run(&["vault", "revoke", "--tenant", "acme", "--id", "openai"], "").status.code(), Some(0));
+    let q = dlpjet().args(["audit", "query", "--format", "jsonl"]).arg(&audit).output().unwrap();
+    assert_eq!(q.status.code(), Some(0), "{}", String::from_utf8_lossy(&q.stderr));
+    let recs = jsonl(&q.stdout);
+    let events: Vec<&serde_json::Value> = recs.iter().map(|r| &r["event"]).collect();
+    let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["vault_write", "key_issued", "key_revoked", "vault_write"], "{recs:?}");
+    assert!(events.iter().all(|e| e["tenant"] == "acme" && e["actor"].as_str().unwrap().starts_with("cli")));
+    assert_eq!(events[1]["target"], format!("key {id}"));
+    let text = String::from_utf8_lossy(&q.stdout);
+    assert!(!text.contains("sk-canary-audited-1") && !text.contains(&key), "{text}");
+    assert_eq!(dlpjet().args(["audit", "verify"]).arg(&audit).output().unwrap().status.code(), Some(0));
+    // A log that cannot be opened (here: a file where the directory should be) stops the change.
+    let blocked = d.path().join("not-a-dir");
+    std::fs::write(&blocked, "x").unwrap();
+    let mut c = dlpjet();
+    c.args(["vault", "put", "--tenant", "acme", "--id", "db", "--store"])
+        .arg(&store)
+        .arg("--audit-dir")
+        .arg(&blocked)
+        .env("DLPJET_VAULT_MASTER_KEY", &master)
+        .write_stdin("pg-canary");
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was changed"));
+    let listed = run(&["vault", "list", "--tenant", "acme"], "");
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("db "), "{}", String::from_utf8_lossy(&listed.stdout));
+}

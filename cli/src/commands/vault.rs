@@ -2,6 +2,7 @@
 
 use crate::args::{KeysArgs, KeysCommand, VaultArgs, VaultCommand, VaultStore};
 use anyhow::{bail, Context};
+use dlpjet_audit::{AuditEvent, AuditLog, EventAction, Options as AuditOptions};
 use dlpjet_gateway::limits::keys::{KeyLimits, BUDGET, RATE_LIMIT};
 use dlpjet_vault::{Accessor, Delivery, MasterKey, Role, Scope, Vault, MASTER_KEY_ENV};
 use std::io::{Read, Write};
@@ -25,6 +26,54 @@ fn open(s: &VaultStore, extra: Option<MasterKey>) -> anyhow::Result<Vault> {
     })
 }
 
+/// The audit log of `--audit-dir`, opened before a change so that a log that cannot be written
+/// stops the change rather than leave it unrecorded.
+struct Audit(Option<AuditLog>);
+
+impl Audit {
+    fn open(s: &VaultStore) -> anyhow::Result<Audit> {
+        Ok(Audit(match &s.audit_dir {
+            Some(dir) => Some(
+                AuditLog::open(dir, AuditOptions::default())
+                    .with_context(|| format!("audit log {} (nothing was changed)", dir.display()))?,
+            ),
+            None => None,
+        }))
+    }
+
+    /// Records a change that was made; `tenant` is whose it was.
+    fn record(
+        &self,
+        tenant: &str,
+        action: EventAction,
+        target: String,
+        details: &[(&str, String)],
+    ) -> anyhow::Result<()> {
+        let Some(log) = &self.0 else { return Ok(()) };
+        let actor = std::env::var("USER").map_or_else(|_| "cli".to_string(), |u| format!("cli:{u}"));
+        let mut e = AuditEvent::new(tenant, action).actor(actor).target(target.clone());
+        for (k, v) in details {
+            e = e.detail(*k, v.clone());
+        }
+        log.append(&e).with_context(|| format!("{target}: done, but its audit record could not be written"))?;
+        Ok(())
+    }
+
+    fn close(self) -> anyhow::Result<()> {
+        if let Some(log) = self.0 {
+            log.close().context("closing the audit log")?;
+        }
+        Ok(())
+    }
+}
+
+fn scope_name(s: &Scope) -> String {
+    match s {
+        Scope::Tenant => "tenant".into(),
+        Scope::User(u) => format!("user:{u}"),
+    }
+}
+
 fn stdin_value() -> anyhow::Result<zeroize::Zeroizing<Vec<u8>>> {
     let mut v = zeroize::Zeroizing::new(Vec::new());
     std::io::stdin().read_to_end(&mut v).context("reading the value from standard input")?;
@@ -43,6 +92,8 @@ fn who(tenant: &str, user: &Option<String>) -> Accessor {
 
 pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
+    let changes = !matches!(a.command, VaultCommand::Init | VaultCommand::List { .. });
+    let audit = if changes { Audit::open(&a.store)? } else { Audit(None) };
     match a.command {
         VaultCommand::Init => {
             // The one command that creates a store: every other one refuses a missing store,
@@ -68,7 +119,11 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
             let v = open(&a.store, None)?;
             let scope = user.map_or(Scope::Tenant, Scope::User);
             let delivery = if injected { Delivery::Injected } else { Delivery::Proxied };
+            let kind = if injected { "injected" } else { "proxied" };
+            let details =
+                [("operation", "put".to_string()), ("scope", scope_name(&scope)), ("delivery", kind.to_string())];
             let version = v.put(&tenant, &id, scope, delivery, &stdin_value()?)?;
+            audit.record(&tenant, EventAction::VaultWrite, format!("secret {tenant}/{id} v{version}"), &details)?;
             writeln!(out, "{tenant}/{id}: version {version} stored")?;
         }
         VaultCommand::List { tenant, user } => {
@@ -87,6 +142,8 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
         VaultCommand::Lease { tenant, id, user, holder, ttl } => {
             let v = open(&a.store, None)?;
             let l = v.lease(&who(&tenant, &user), &id, &holder, Duration::from_secs(ttl))?;
+            let details = [("operation", "lease".to_string()), ("holder", holder.clone()), ("ttl_s", ttl.to_string())];
+            audit.record(&tenant, EventAction::VaultRead, format!("secret {tenant}/{id} v{}", l.version), &details)?;
             writeln!(out, "{}", l.id)?;
             eprintln!("lease of {tenant}/{id} v{} for {holder}, {ttl} s", l.version);
         }
@@ -100,6 +157,12 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
             match (id, lease, user, all) {
                 (Some(id), None, None, false) if every_scope => {
                     let n = v.revoke_secret(&tenant, &id)?;
+                    let details = [
+                        ("operation", "revoke".to_string()),
+                        ("scope", "every".to_string()),
+                        ("versions", n.to_string()),
+                    ];
+                    audit.record(&tenant, EventAction::VaultWrite, format!("secret {tenant}/{id}"), &details)?;
                     writeln!(out, "{tenant}/{id}: {n} versions revoked in every scope")?;
                 }
                 (Some(id), None, None, false) => {
@@ -122,6 +185,12 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
                     if n == 0 {
                         bail!("{tenant}/{id}: no live version to revoke");
                     }
+                    let details = [
+                        ("operation", "revoke".to_string()),
+                        ("scope", "tenant".to_string()),
+                        ("versions", n.to_string()),
+                    ];
+                    audit.record(&tenant, EventAction::VaultWrite, format!("secret {tenant}/{id}"), &details)?;
                     writeln!(out, "{tenant}/{id}: {n} versions revoked")?;
                 }
                 (Some(id), None, Some(u), false) => {
@@ -129,20 +198,36 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
                     if n == 0 {
                         bail!("{tenant}/{id}: no live version for user {u}");
                     }
+                    let details = [
+                        ("operation", "revoke".to_string()),
+                        ("scope", format!("user:{u}")),
+                        ("versions", n.to_string()),
+                    ];
+                    audit.record(&tenant, EventAction::VaultWrite, format!("secret {tenant}/{id}"), &details)?;
                     writeln!(out, "{tenant}/{id} of {u}: {n} versions revoked")?;
                 }
                 (None, Some(l), None, false) => {
                     if !v.revoke_lease(&l)? {
                         bail!("no live lease {l}");
                     }
+                    audit.record(
+                        &tenant,
+                        EventAction::VaultWrite,
+                        format!("lease {l}"),
+                        &[("operation", "revoke".to_string())],
+                    )?;
                     writeln!(out, "lease revoked")?;
                 }
                 (None, None, Some(u), false) => {
                     v.revoke_all(&tenant, Some(&u))?;
+                    let details = [("operation", "revoke_all".to_string()), ("scope", format!("user:{u}"))];
+                    audit.record(&tenant, EventAction::VaultWrite, format!("user {tenant}/{u}"), &details)?;
                     writeln!(out, "everything of {tenant}/{u} revoked")?;
                 }
                 (None, None, None, true) => {
                     v.revoke_all(&tenant, None)?;
+                    let details = [("operation", "revoke_all".to_string()), ("scope", "tenant".to_string())];
+                    audit.record(&tenant, EventAction::VaultWrite, format!("tenant {tenant}"), &details)?;
                     writeln!(out, "everything of {tenant} revoked")?;
                 }
                 _ => bail!("give exactly one of --id, --lease, --user, --all"),
@@ -151,13 +236,23 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
         VaultCommand::Rotate { new_key_file } => {
             let v = open(&a.store, Some(MasterKey::from_file(&new_key_file)?))?;
             let r = v.rotate()?;
+            let details = [
+                ("operation", "rotate".to_string()),
+                ("rewrapped", r.rewrapped.to_string()),
+                ("key_id", r.kek.to_string()),
+            ];
+            audit.record("", EventAction::VaultWrite, "master key".to_string(), &details)?;
             writeln!(out, "rotated: {} data keys rewrapped; master key id now {}", r.rewrapped, r.kek)?;
         }
     }
+    audit.close()?;
     Ok(0)
 }
 
 pub fn keys(a: KeysArgs) -> anyhow::Result<u8> {
+    let changes =
+        matches!(a.command, KeysCommand::Create { .. } | KeysCommand::Revoke { .. } | KeysCommand::Rotate { .. });
+    let audit = if changes { Audit::open(&a.store)? } else { Audit(None) };
     let v = open(&a.store, None)?;
     let mut out = std::io::stdout().lock();
     match a.command {
@@ -165,6 +260,8 @@ pub fn keys(a: KeysArgs) -> anyhow::Result<u8> {
             let limits = KeyLimits { rate_limit: rate, budget };
             let k =
                 v.issue_key(&tenant, &user, Role::parse(&role)?, ttl.map(Duration::from_secs), &limits.attributes())?;
+            let details = [("user", user.clone()), ("role", role.clone())];
+            audit.record(&tenant, EventAction::KeyIssued, format!("key {}", k.info.id), &details)?;
             writeln!(out, "{}", &*k.key)?;
             eprintln!("key {} for {tenant}/{user} ({role}); shown once, stored only as a hash", k.info.id);
         }
@@ -206,13 +303,23 @@ pub fn keys(a: KeysArgs) -> anyhow::Result<u8> {
         }
         KeysCommand::Revoke { tenant, id } => {
             v.revoke_key(&tenant, &id)?;
+            audit.record(&tenant, EventAction::KeyRevoked, format!("key {id}"), &[])?;
             writeln!(out, "key {id} revoked")?;
         }
         KeysCommand::Rotate { tenant, id } => {
             let k = v.rotate_key(&tenant, &id)?;
+            let replaces = [("replaces", id.clone())];
+            audit.record(&tenant, EventAction::KeyIssued, format!("key {}", k.info.id), &replaces)?;
+            audit.record(
+                &tenant,
+                EventAction::KeyRevoked,
+                format!("key {id}"),
+                &[("replaced_by", k.info.id.clone())],
+            )?;
             writeln!(out, "{}", &*k.key)?;
             eprintln!("key {} replaces {id} (revoked); shown once", k.info.id);
         }
     }
+    audit.close()?;
     Ok(0)
 }
