@@ -11,8 +11,9 @@ export FUZZ_SECONDS
 
 .PHONY: scan test bench fuzz
 
+# The build is not -q: a cold one takes minutes, and cargo's progress shows it is working.
 scan:
-	cargo build --release -q -p dlpjet-cli
+	cargo build --release -p dlpjet-cli
 	cargo run --release -q -p dlpjet-cli -- scan --color never corpus/samples | head -n 12
 	cargo run --release -q -p dlpjet-cli -- eval --min-f1 0.99 --no-negatives --truth corpus/samples/truth.jsonl
 
