@@ -20,6 +20,11 @@ pub struct VerifyOptions {
     /// Checkpoints kept outside the log (exported earlier): the log must still hold at least
     /// their records, with the same root.
     pub external: Vec<Checkpoint>,
+    /// With a public key, records that no signed checkpoint covers (a log whose checkpoints
+    /// were deleted, or records appended after the last one) make verification fail, since
+    /// the unkeyed hash chain alone cannot tell them from a rewrite. This accepts them with a
+    /// warning instead (a log being written, between checkpoints).
+    pub allow_unsigned_tail: bool,
 }
 
 /// A log that verified.
@@ -68,7 +73,11 @@ fn fail(path: &Path, line: Option<u64>, seq: Option<u64>, reason: impl Into<Stri
 /// as a checkpoint covers them. What it cannot prove: that records written after the last
 /// checkpoint were not cut off along with the tail (keep exported checkpoints elsewhere for
 /// that), or anything about segments removed from the front (verification then starts from
-/// the first segment present, whose header is trusted unless a checkpoint covers it).
+/// the first segment present, whose header is trusted unless a checkpoint covers it). With a
+/// public key, every record must be covered by a signed checkpoint (unless
+/// [`VerifyOptions::allow_unsigned_tail`]): the chain is unkeyed, so a log rewritten and
+/// re-chained, with its checkpoints deleted or with records forged after the last one, would
+/// otherwise verify.
 pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
     let mut report = Report::default();
     let checkpoints = read_checkpoints(dir, opts, &mut report)?;
@@ -180,15 +189,35 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
             ),
         ));
     }
+    let signed = opts.public_key.is_some() && !opts.allow_unsigned_tail;
+    let covered = by_size.keys().next_back().copied().unwrap_or(0);
+    if covered < frontier.size() && signed {
+        return Err(fail(
+            dir,
+            None,
+            Some(covered),
+            if covered == 0 {
+                format!(
+                    "no signed checkpoint covers the log's {} records: a log without its checkpoints cannot be told \
+                     from a rewritten one (--allow-unsigned-tail accepts it)",
+                    frontier.size()
+                )
+            } else {
+                format!(
+                    "records {covered}..{} come after the last signed checkpoint: they cannot be told from records \
+                     appended by someone else (--allow-unsigned-tail accepts them)",
+                    frontier.size() - 1
+                )
+            },
+        ));
+    }
     if by_size.is_empty() {
         report.warnings.push("no checkpoint: records removed from the end of the log cannot be detected".into());
-    } else if let Some((&last, _)) = by_size.iter().next_back() {
-        if last < frontier.size() {
-            report.warnings.push(format!(
-                "records {last}..{} come after the last checkpoint: their removal from the end would not be detected",
-                frontier.size() - 1
-            ));
-        }
+    } else if covered < frontier.size() {
+        report.warnings.push(format!(
+            "records {covered}..{} come after the last checkpoint: their removal from the end would not be detected",
+            frontier.size() - 1
+        ));
     }
     report.root = hex(&frontier.root());
     report.chain = hex(&chain);

@@ -43,6 +43,9 @@ pub struct Options {
     pub checkpoint_key: Option<SigningKey>,
     /// A checkpoint is written after this many records (and at `seal` and `close`).
     pub checkpoint_every: u64,
+    /// A checkpoint is also written once records have waited this long without one, so the
+    /// unsigned tail of a quiet log is bounded in time as well as in count.
+    pub checkpoint_interval: std::time::Duration,
 }
 
 impl Default for Options {
@@ -52,6 +55,7 @@ impl Default for Options {
             segment_bytes: 64 << 20,
             checkpoint_key: None,
             checkpoint_every: 10_000,
+            checkpoint_interval: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -89,6 +93,8 @@ struct State {
     failed: Option<String>,
     closing: bool,
     checkpointed: u64,
+    /// When the last checkpoint was written (or the log opened).
+    checkpointed_at: std::time::Instant,
 }
 
 struct Io {
@@ -410,6 +416,7 @@ impl State {
             failed: None,
             closing: false,
             checkpointed: 0,
+            checkpointed_at: std::time::Instant::now(),
         }
     }
 
@@ -492,7 +499,12 @@ impl Shared {
         let mut st = self.lock_state();
         loop {
             while st.pending.is_empty() && !st.closing {
-                st = match interval {
+                // Records waiting for a checkpoint wake the loop when it is due.
+                let due = self.checkpoint_due_in(&st);
+                if due == Some(Duration::ZERO) {
+                    break;
+                }
+                st = match interval.into_iter().chain(due).min() {
                     Some(i) => self.work.wait_timeout(st, i).unwrap_or_else(|p| p.into_inner()).0,
                     None => self.work.wait(st).unwrap_or_else(|p| p.into_inner()),
                 };
@@ -503,20 +515,33 @@ impl Shared {
             if st.pending.is_empty() && st.closing {
                 return;
             }
-            st = match self.flush(st, sync) {
-                Ok(st) => st,
-                Err(_) => return,
-            };
+            if !st.pending.is_empty() {
+                st = match self.flush(st, sync) {
+                    Ok(st) => st,
+                    Err(_) => return,
+                };
+            }
             drop(st);
             self.maybe_checkpoint();
             st = self.lock_state();
         }
     }
 
+    /// How long until records written since the last checkpoint must get one (by time); `None`
+    /// when there is no key, nothing unsigned, or the log has failed.
+    fn checkpoint_due_in(&self, st: &State) -> Option<Duration> {
+        if self.opts.checkpoint_key.is_none() || st.failed.is_some() || st.done <= st.checkpointed {
+            return None;
+        }
+        Some(self.opts.checkpoint_interval.saturating_sub(st.checkpointed_at.elapsed()))
+    }
+
     fn maybe_checkpoint(&self) {
         let due = {
             let st = self.lock_state();
-            self.opts.checkpoint_key.is_some() && st.done >= st.checkpointed + self.opts.checkpoint_every
+            self.opts.checkpoint_key.is_some()
+                && (st.done >= st.checkpointed + self.opts.checkpoint_every
+                    || self.checkpoint_due_in(&st) == Some(Duration::ZERO))
         };
         if due {
             if let Err(e) = self.checkpoint(false) {
@@ -551,6 +576,7 @@ impl Shared {
         f.write_all(line.as_bytes()).and_then(|_| f.sync_data()).map_err(io_err(&path))?;
         let mut st = self.lock_state();
         st.checkpointed = st.checkpointed.max(size);
+        st.checkpointed_at = std::time::Instant::now();
         Ok(Some(cp))
     }
 }

@@ -27,7 +27,7 @@ fn event(i: usize) -> AuditEvent {
 }
 
 fn checked(_log: &Path) -> VerifyOptions {
-    VerifyOptions { public_key: Some(key().verifying_key()), external: Vec::new() }
+    VerifyOptions { public_key: Some(key().verifying_key()), ..VerifyOptions::default() }
 }
 
 fn write_log(dir: &Path, n: usize, o: Options) {
@@ -258,8 +258,8 @@ fn the_mutation_corpus_is_detected_without_false_alarms() {
     assert!(e.reason.contains("fork"), "{e}");
     // A checkpoint signed by another key.
     let other = SigningKey::from_bytes(&[8; 32]);
-    let e =
-        verify(&clean, &VerifyOptions { public_key: Some(other.verifying_key()), external: Vec::new() }).unwrap_err();
+    let e = verify(&clean, &VerifyOptions { public_key: Some(other.verifying_key()), ..VerifyOptions::default() })
+        .unwrap_err();
     assert!(e.reason.contains("signed by key"), "{e}");
     // Truncation after the last checkpoint in the log is caught by an exported one.
     let log = AuditLog::open(&clean, opts(Durability::GroupCommit)).unwrap();
@@ -362,7 +362,9 @@ fn queued_appends_are_all_durable_after_sync_and_close() {
     assert_eq!(seqs, (0..2000).collect::<Vec<u64>>());
     // sync makes everything queued so far durable; close the rest.
     assert_eq!(log.sync().unwrap(), 2000);
-    assert_eq!(verify(dir.path(), &checked(dir.path())).unwrap().records, 2000);
+    // While the log is written, its newest records may wait for their checkpoint.
+    let open = VerifyOptions { allow_unsigned_tail: true, ..checked(dir.path()) };
+    assert_eq!(verify(dir.path(), &open).unwrap().records, 2000);
     log.append_queued(&event(2000)).unwrap();
     log.close().unwrap();
     assert_eq!(verify(dir.path(), &checked(dir.path())).unwrap().records, 2001);
@@ -561,4 +563,53 @@ fn acknowledged_records_survive_kill_9() {
         assert_eq!(ids.get(seq), Some(id), "acknowledged record {seq} ({id}) is missing after a crash");
     }
     eprintln!("{} records, {} acknowledged, {cuts} torn tails cut", r.records, acked.len());
+}
+
+/// With a public key, every record must be under a signed checkpoint: the unkeyed chain alone
+/// verifies a log rewritten and re-chained whose checkpoints were deleted, or one with records
+/// appended by a writer without the key. `allow_unsigned_tail` accepts them, with a warning.
+#[test]
+fn records_no_signed_checkpoint_covers_fail_with_a_public_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = AuditLog::open(dir.path(), opts(Durability::GroupCommit)).unwrap();
+    for i in 0..30 {
+        log.append(&event(i)).unwrap();
+    }
+    log.close().unwrap();
+    assert_eq!(verify(dir.path(), &checked(dir.path())).unwrap().records, 30);
+    // Records appended by a writer without the checkpoint key.
+    let forger = AuditLog::open(dir.path(), Options::default()).unwrap();
+    forger.append(&event(99)).unwrap();
+    forger.close().unwrap();
+    let e = verify(dir.path(), &checked(dir.path())).unwrap_err();
+    assert!(e.reason.contains("records 30..30 come after the last signed checkpoint"), "{e}");
+    let lax = VerifyOptions { allow_unsigned_tail: true, ..checked(dir.path()) };
+    let r = verify(dir.path(), &lax).unwrap();
+    assert!(r.warnings.iter().any(|w| w.contains("after the last checkpoint")), "{:?}", r.warnings);
+    // The checkpoints deleted: nothing is signed.
+    std::fs::remove_file(dir.path().join("checkpoints.jsonl")).unwrap();
+    let e = verify(dir.path(), &checked(dir.path())).unwrap_err();
+    assert!(e.reason.contains("no signed checkpoint covers the log's 31 records"), "{e}");
+    assert_eq!(verify(dir.path(), &lax).unwrap().records, 31);
+}
+
+/// The writer signs a checkpoint once records have waited `checkpoint_interval`, without more
+/// appends or a close: a quiet log's unsigned tail is bounded in time.
+#[test]
+fn a_quiet_log_is_checkpointed_by_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Options { checkpoint_interval: std::time::Duration::from_millis(50), ..opts(Durability::GroupCommit) };
+    let log = AuditLog::open(dir.path(), o).unwrap();
+    log.append(&event(1)).unwrap();
+    let strict = checked(dir.path());
+    let mut signed = false;
+    for _ in 0..200 {
+        if verify(dir.path(), &strict).is_ok() {
+            signed = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(signed, "no checkpoint was written while the log was open");
+    log.close().unwrap();
 }

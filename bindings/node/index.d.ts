@@ -154,7 +154,7 @@ export interface AuditReport {
   warnings: string[];
 }
 
-export function auditVerify(path: string, options?: { publicKey?: string; checkpoints?: Record<string, unknown>[] }): AuditReport;
+export function auditVerify(path: string, options?: { publicKey?: string; checkpoints?: Record<string, unknown>[]; allowUnsignedTail?: boolean }): AuditReport;
 export function auditQuery(
   path: string,
   filter?: { since?: string; until?: string; tenant?: string; actor?: string; action?: string; detector?: string },

@@ -425,8 +425,8 @@ module.exports = {
   preview,
   AuditLog,
   /** Verifies an audit log: the report, or an Error with code DLPJET_AUDIT_INVALID naming the first bad record. */
-  auditVerify: (path, { publicKey, checkpoints } = {}) =>
-    JSON.parse(call(() => native.auditVerify(path, publicKey ?? null, checkpoints ? checkpoints.map((c) => JSON.stringify(c)) : null))),
+  auditVerify: (path, { publicKey, checkpoints, allowUnsignedTail } = {}) =>
+    JSON.parse(call(() => native.auditVerify(path, publicKey ?? null, checkpoints ? checkpoints.map((c) => JSON.stringify(c)) : null, allowUnsignedTail ?? false))),
   /** The events matching every filter given, oldest first: [{ seq, event }]. */
   auditQuery: (path, filter = {}) =>
     call(() => native.auditQuery(path, filter)).split('\n').filter((l) => l).map((l) => JSON.parse(l)),

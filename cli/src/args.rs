@@ -142,6 +142,10 @@ pub struct AuditVerifyArgs {
     /// A file of checkpoints kept outside the log (JSON lines, as `audit checkpoint` prints).
     #[arg(long)]
     pub checkpoint: Vec<PathBuf>,
+    /// With --public-key, accept records no signed checkpoint covers yet (a log being written)
+    /// with a warning; by default they fail, since they cannot be told from forged ones.
+    #[arg(long)]
+    pub allow_unsigned_tail: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,

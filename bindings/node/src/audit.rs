@@ -139,9 +139,13 @@ pub fn audit_verify(
     path: String,
     public_key: Option<String>,
     checkpoints: Option<Vec<String>>,
+    allow_unsigned_tail: Option<bool>,
 ) -> Result<String> {
     guard(&env, || {
-        let mut opts = audit::VerifyOptions::default();
+        let mut opts = audit::VerifyOptions {
+            allow_unsigned_tail: allow_unsigned_tail.unwrap_or(false),
+            ..audit::VerifyOptions::default()
+        };
         if let Some(k) = public_key {
             opts.public_key = Some(audit::read_verifying_key(k.as_ref()).map_err(audit_error)?);
         }

@@ -76,7 +76,7 @@ impl AuditLog {
             };
             let checkpoint_key = key_file.map(|k| audit::read_signing_key(&k)).transpose().map_err(audit_error)?;
             let fingerprints = salt.map(Fingerprinter::new).transpose().map_err(PyValueError::new_err)?;
-            let opts = Options { durability, segment_bytes, checkpoint_key, checkpoint_every };
+            let opts = Options { durability, segment_bytes, checkpoint_key, checkpoint_every, ..Options::default() };
             Ok(AuditLog { log: Log::open(&path, opts).map_err(audit_error)?, fingerprints })
         })
     }
@@ -180,18 +180,20 @@ impl AuditLog {
 /// Verifies the audit log in ``path`` and returns its report (``records``, ``first_seq``,
 /// ``segments``, ``checkpoints``, ``root``, ``chain``, ``warnings``). ``public_key`` is the
 /// ``.pub`` file of the checkpoint key; ``checkpoints`` are dicts kept from
-/// ``AuditLog.checkpoint()``. Raises ``AuditError`` (with ``path``, ``line``, ``seq``,
-/// ``reason``) naming the first bad record.
+/// ``AuditLog.checkpoint()``. With ``public_key``, records no signed checkpoint covers fail
+/// unless ``allow_unsigned_tail`` (a log still being written). Raises ``AuditError`` (with
+/// ``path``, ``line``, ``seq``, ``reason``) naming the first bad record.
 #[pyfunction]
-#[pyo3(signature = (path, public_key = None, checkpoints = None))]
+#[pyo3(signature = (path, public_key = None, checkpoints = None, allow_unsigned_tail = false))]
 pub fn audit_verify<'py>(
     py: Python<'py>,
     path: PathBuf,
     public_key: Option<PathBuf>,
     checkpoints: Option<Vec<Bound<'py, PyDict>>>,
+    allow_unsigned_tail: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     guard(|| {
-        let mut opts = audit::VerifyOptions::default();
+        let mut opts = audit::VerifyOptions { allow_unsigned_tail, ..audit::VerifyOptions::default() };
         if let Some(k) = public_key {
             opts.public_key = Some(audit::read_verifying_key(&k).map_err(audit_error)?);
         }

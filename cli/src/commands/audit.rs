@@ -10,7 +10,7 @@ use std::path::Path;
 pub fn run(a: AuditArgs) -> anyhow::Result<u8> {
     match a.command {
         AuditCommand::Verify(v) => {
-            let mut opts = VerifyOptions::default();
+            let mut opts = VerifyOptions { allow_unsigned_tail: v.allow_unsigned_tail, ..VerifyOptions::default() };
             if let Some(k) = &v.public_key {
                 opts.public_key = Some(audit::read_verifying_key(k)?);
             }

@@ -95,6 +95,7 @@ def audit_verify(
     path: Union[str, "os.PathLike[str]"],
     public_key: Union[None, str, "os.PathLike[str]"] = None,
     checkpoints: Optional[list[dict[str, Any]]] = None,
+    allow_unsigned_tail: bool = False,
 ) -> dict[str, Any]: ...
 def audit_keygen(path: Union[str, "os.PathLike[str]"]) -> str: ...
 def audit_query(
