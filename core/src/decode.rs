@@ -392,10 +392,17 @@ impl Decoded {
 
     /// Decodes every escape of `raw` (the data ends with `raw`: a cut escape is left as is).
     /// Quoted-printable `=HH` is decoded only where the window reads as quoted-printable
-    /// ([`reads_as_qp`]): in `key=value` text `=40` is the start of a value.
-    pub fn escapes(&mut self, raw: &[u8]) {
-        self.clear(raw.len(), false);
+    /// ([`reads_as_qp`]): in `key=value` text `=40` is the start of a value. Returns whether
+    /// it was read so.
+    pub fn escapes(&mut self, raw: &[u8]) -> bool {
         let qp = reads_as_qp(raw);
+        self.escapes_as(raw, qp);
+        qp
+    }
+
+    /// [`Decoded::escapes`], reading `=` as quoted-printable or not as `qp` says.
+    pub fn escapes_as(&mut self, raw: &[u8], qp: bool) {
+        self.clear(raw.len(), false);
         let mut copied = 0;
         let mut at = 0;
         while let Some(i) = crate::simd::find_escape_lead(raw, at) {

@@ -50,6 +50,13 @@ const CASES: &[Case] = &[
     ),
     ("email", "user=40example.org", ""),
     ("email", "password=\nx@y.io", "x@y.io"),
+    // A `key=` ending a long line reads as a soft break and as a line break: the value after it
+    // is found either way (the shorter line a redaction leaves reads only as a line break).
+    (
+        "us_ssn",
+        "4111 1111 1111 1111 x@y.io 2001:db8::8a2e:370:7334; 4111 1111 1111 1111; password=\n078%2D05%2D1120 ",
+        "078%2D05%2D1120",
+    ),
     // A `key=` ending a line shorter than a filled quoted-printable line is no soft break,
     // whatever else the window holds (found as a redaction that was not idempotent).
     ("email", "****************UJZT; aws_secret_access_key=\nx@y.io", "x@y.io"),

@@ -214,7 +214,13 @@ fn escape_lane_with(
         let truncated = we <= buf.len();
         let raw = &buf[ws..we.min(buf.len())];
         let s = scratch.get_or_insert_with(Scratch::default);
-        s.decoded.escapes(raw);
+        if s.decoded.escapes(raw) {
+            judge_decoded(s, raw, base + ws, truncated, sink, depth, Some(i - ws), scan);
+            // A window read as quoted-printable is read as plain text too: a `key=` ending a
+            // long line is a soft break to one reading and a line break to the other, and what
+            // either finds is reported (`password=\n078%2D05%2D1120`: the SSN after the break).
+            s.decoded.escapes_as(raw, false);
+        }
         judge_decoded(s, raw, base + ws, truncated, sink, depth, Some(i - ws), scan);
         pos = last;
     }
