@@ -41,6 +41,7 @@ pub mod apikeys;
 pub mod crypto;
 mod db;
 mod keys;
+mod revoke;
 mod store;
 
 pub use crypto::{MasterKey, MASTER_KEY_ENV};
