@@ -1208,3 +1208,40 @@ fn vault_and_keys_changes_are_audited() {
     let listed = run(&["vault", "list", "--tenant", "acme"], "");
     assert!(!String::from_utf8_lossy(&listed.stdout).contains("db "), "{}", String::from_utf8_lossy(&listed.stdout));
 }
+
+/// The findings of a large input are printed as it is read, not held until it ends: with the
+/// reader of the output stalled, the scanning process's peak memory stays far below what its
+/// findings take once rendered (here about 90 MB of text lines).
+#[cfg(target_os = "linux")]
+#[test]
+fn findings_of_a_large_input_stream_out() {
+    use std::io::Read;
+    let d = tempfile::tempdir().unwrap();
+    let big = d.path().join("emails.txt");
+    let line = "a@b.io c@d.io e@f.io g@h.io i@j.io k@l.io m@n.io o@p.io\n";
+    std::fs::write(&big, line.repeat(12 * 1024 * 1024 / line.len())).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dlpjet"))
+        .args(["scan", "--color", "never", "-j", "1"])
+        .arg(&big)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 4096];
+    out.read_exact(&mut first).unwrap();
+    // The output pipe fills and the scan waits for it; its peak memory so far is what it held.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let peak_kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+    let printed = first.len() + rest.len();
+    assert!(printed > 60 << 20, "{printed} bytes of findings");
+    assert!(peak_kb < 48 * 1024, "peak {peak_kb} kB while {printed} bytes of findings were printed");
+}

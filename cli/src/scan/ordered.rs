@@ -90,6 +90,30 @@ impl<W: Write> Printer<W> {
     }
 }
 
+impl<W: Write> Printer<W> {
+    /// Writes `rendered` (findings of input `seq`, still being read) now and empties it, if
+    /// `seq` is the input to print next; otherwise leaves it for when the input is delivered.
+    /// The findings after it are appended to what is left, so the order holds either way.
+    pub(crate) fn flush_head(&self, seq: usize, rendered: &mut Vec<u8>) -> io::Result<()> {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if s.failed || s.next != seq {
+            return Ok(());
+        }
+        match s.out.write_all(rendered) {
+            Ok(()) => {
+                rendered.clear();
+                Ok(())
+            }
+            Err(e) => {
+                s.failed = true;
+                drop(s);
+                self.advanced.notify_all();
+                Err(e)
+            }
+        }
+    }
+}
+
 /// What a pending input holds on to, counted against `MAX_PENDING_BYTES`: its rendered findings
 /// and its slot, so that many inputs without findings waiting for a slow one count too.
 fn held_size(done: &Scanned) -> usize {

@@ -25,19 +25,45 @@ thread_local! {
 /// How much of a file is checked for NUL bytes to decide that it is binary.
 const BINARY_PROBE: usize = 8 * 1024;
 
+/// The most bytes of a streamed input dense with values handed to the engine at once.
+const PUSH_SIZE: usize = 256 << 10;
+
+/// The most bytes of other text handed to the engine at once.
+const SPARSE_PUSH_SIZE: usize = 1 << 20;
+
+/// Text with more than one finding per this many bytes is dense (the mixed corpus has one per
+/// 1,500 bytes; a list of addresses one per 7).
+const DENSE_BYTES: usize = 256;
+
+/// Rendered findings of a streamed input above which they are handed to [`Flush`] as the input
+/// is read, rather than held until it ends.
+const FLUSH_AT: usize = 1 << 20;
+
+/// Writes an input's rendered findings out while it is still being read, when it is the input
+/// printed next (emptying them), or leaves them to be printed with the rest. An error ends
+/// the input: the output is gone.
+pub(super) type Flush<'a> = &'a mut dyn FnMut(&mut Vec<u8>) -> io::Result<()>;
+
 /// Scans one input: its findings, or the one-line reason it could not be read.
-pub(super) fn scan_input(det: &Detection, input: &Input, args: &ScanArgs, style: &Style, buf: &mut [u8]) -> Outcome {
+pub(super) fn scan_input(
+    det: &Detection,
+    input: &Input,
+    args: &ScanArgs,
+    style: &Style,
+    buf: &mut [u8],
+    flush: Flush<'_>,
+) -> Outcome {
     let shown = input.shown();
     let path = shown.as_deref();
     let result = match input {
-        Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf),
+        Input::Stdin => scan_reader(det, io::stdin().lock(), path, args.binary, style, buf, flush),
         Input::File(p) | Input::Named(p) => super::open::open(p).and_then(|f| {
             if let Some(max) = args.max_filesize {
                 if f.metadata()?.len() > max {
                     return Ok(Outcome { skipped: Some(Skip::TooLarge(max)), ..Outcome::default() });
                 }
             }
-            scan_reader(det, f, path, args.binary, style, buf)
+            scan_reader(det, f, path, args.binary, style, buf, flush)
         }),
     };
     result.unwrap_or_else(|e| Outcome { error: Some(io_message(&e)), ..Outcome::default() })
@@ -79,7 +105,8 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Scans `r` with `buf`, the worker's reusable read buffer. An input that fits in one buffer
 /// is scanned in one go; a larger one is streamed through the engine, so memory stays bounded
-/// by the buffer and the engine's holdback whatever the size of the input.
+/// by the buffer and the engine's holdback whatever the size of the input, and its findings
+/// go to `flush` as they pile up (text and JSON lines; the whole-run formats hold them).
 pub fn scan_reader(
     det: &Detection,
     mut r: impl Read,
@@ -87,6 +114,7 @@ pub fn scan_reader(
     binary: bool,
     style: &Style,
     buf: &mut [u8],
+    flush: Flush<'_>,
 ) -> io::Result<Outcome> {
     let mut out = Outcome { findings: SPARE.with_borrow_mut(Vec::pop).unwrap_or_default(), ..Outcome::default() };
     let n = fill(&mut r, buf)?;
@@ -136,7 +164,26 @@ pub fn scan_reader(
         }
     };
     let mut stream = det.scanner.stream();
-    stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.findings));
+    // The engine is handed the input in pieces, and the findings go out between them: what one
+    // push holds (its candidates and findings) is bounded by the piece. Text dense with values
+    // (and the start of every input, until its density is known) goes in small pieces; other
+    // text in larger ones (256 KiB pieces throughout cost 8% on the mixed corpus).
+    let mut dense = true;
+    let mut push = |data: &[u8], lines: &mut Lines, out: &mut Outcome| -> io::Result<()> {
+        let mut at = 0;
+        while at < data.len() {
+            let piece = &data[at..data.len().min(at + if dense { PUSH_SIZE } else { SPARSE_PUSH_SIZE })];
+            let before = out.findings.total;
+            stream.push_events(piece, |e| on_event(e, lines, &mut out.findings));
+            dense = (out.findings.total - before) * DENSE_BYTES > piece.len();
+            if out.findings.rendered.len() >= FLUSH_AT {
+                flush(&mut out.findings.rendered)?;
+            }
+            at += piece.len();
+        }
+        Ok(())
+    };
+    push(&buf[..n], &mut lines, &mut out)?;
     loop {
         let n = match r.read(buf) {
             Ok(0) => break,
@@ -145,7 +192,7 @@ pub fn scan_reader(
             Err(e) => return Err(e),
         };
         out.bytes += n as u64;
-        stream.push_events(&buf[..n], |e| on_event(e, &mut lines, &mut out.findings));
+        push(&buf[..n], &mut lines, &mut out)?;
     }
     stream.finish_events(|e| on_event(e, &mut lines, &mut out.findings));
     Ok(out)

@@ -49,13 +49,19 @@ impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
                 break;
             }
             let mut bytes = 0;
+            let mut output_failed = None;
             for (seq, item) in taken.drain(..) {
                 let scanned = match item {
-                    Ok(input) => self.scan(input),
+                    Ok(input) => self.scan(seq, input, &mut output_failed),
                     Err(msg) => (None, Outcome { error: Some(msg), ..Outcome::default() }),
                 };
                 bytes += scanned.1.bytes;
                 done.push((seq, scanned));
+            }
+            if let Some(e) = output_failed {
+                // Writing a large input's findings as it was read failed (the reader went away).
+                self.stop.store(true, Ordering::Relaxed);
+                return Err(e);
             }
             // Small inputs are taken several at a time, so the workers meet at the walk and at
             // the printer less often; larger ones one at a time, so no worker is left with a
@@ -78,8 +84,17 @@ impl<I: Iterator<Item = (usize, Item)>> Work<'_, I> {
         Ok(())
     }
 
-    fn scan(&self, input: Input) -> Scanned {
-        let outcome = READ_BUF.with_borrow_mut(|buf| scan_input(self.detection, &input, self.args, self.style, buf));
+    /// Scans input `seq`. A large input's findings are printed as they are found while it is
+    /// the next input to print, so they are not all held until it ends; a failed write is put
+    /// in `output_failed`.
+    fn scan(&self, seq: usize, input: Input, output_failed: &mut Option<io::Error>) -> Scanned {
+        let mut flush = |rendered: &mut Vec<u8>| {
+            self.printer.flush_head(seq, rendered).inspect_err(|e| {
+                output_failed.get_or_insert_with(|| io::Error::new(e.kind(), e.to_string()));
+            })
+        };
+        let outcome =
+            READ_BUF.with_borrow_mut(|buf| scan_input(self.detection, &input, self.args, self.style, buf, &mut flush));
         (Some(input), outcome)
     }
 }
