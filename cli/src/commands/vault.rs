@@ -154,15 +154,15 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
         }
         VaultCommand::Revoke { tenant, id, lease, user, every_scope, all } => {
             let v = open(&a.store, None)?;
+            // The audit record of `n` versions of secret `id` revoked in `scope`.
+            let secret_revoked = |id: &str, scope: &str, n: usize| {
+                let details = [("operation", "revoke".into()), ("scope", scope.into()), ("versions", n.to_string())];
+                audit.record(&tenant, EventAction::VaultWrite, format!("secret {tenant}/{id}"), &details)
+            };
             match (id, lease, user, all) {
                 (Some(id), None, None, false) if every_scope => {
                     let n = v.revoke_secret(&tenant, &id)?;
-                    let details = [
-                        ("operation", "revoke".to_string()),
-                        ("scope", "every".to_string()),
-                        ("versions", n.to_string()),
-                    ];
-                    audit.record(&tenant, EventAction::VaultWrite, format!("secret {tenant}/{id}"), &details)?;
+                    secret_revoked(&id, "every", n)?;
                     writeln!(out, "{tenant}/{id}: {n} versions revoked in every scope")?;
                 }
                 (Some(id), None, None, false) => {
@@ -185,12 +185,7 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
                     if n == 0 {
                         bail!("{tenant}/{id}: no live version to revoke");
                     }
-                    let details = [
-                        ("operation", "revoke".to_string()),
-                        ("scope", "tenant".to_string()),
-                        ("versions", n.to_string()),
-                    ];
-                    audit.record(&tenant, EventAction::VaultWrite, format!("secret {tenant}/{id}"), &details)?;
+                    secret_revoked(&id, "tenant", n)?;
                     writeln!(out, "{tenant}/{id}: {n} versions revoked")?;
                 }
                 (Some(id), None, Some(u), false) => {
@@ -198,12 +193,7 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
                     if n == 0 {
                         bail!("{tenant}/{id}: no live version for user {u}");
                     }
-                    let details = [
-                        ("operation", "revoke".to_string()),
-                        ("scope", format!("user:{u}")),
-                        ("versions", n.to_string()),
-                    ];
-                    audit.record(&tenant, EventAction::VaultWrite, format!("secret {tenant}/{id}"), &details)?;
+                    secret_revoked(&id, &format!("user:{u}"), n)?;
                     writeln!(out, "{tenant}/{id} of {u}: {n} versions revoked")?;
                 }
                 (None, Some(l), None, false) => {

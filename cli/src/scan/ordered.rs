@@ -88,9 +88,7 @@ impl<W: Write> Printer<W> {
         self.advanced.notify_all();
         printed
     }
-}
 
-impl<W: Write> Printer<W> {
     /// Writes `rendered` (findings of input `seq`, still being read) now and empties it, if
     /// `seq` is the input to print next; otherwise leaves it for when the input is delivered.
     /// The findings after it are appended to what is left, so the order holds either way.
