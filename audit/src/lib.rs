@@ -35,6 +35,7 @@ pub mod format;
 pub mod merkle;
 mod query;
 mod section;
+mod segment_file;
 mod verify;
 mod writer;
 

@@ -5,10 +5,11 @@ use super::checkpoint::Checkpoint;
 use super::event::{now_rfc3339, AuditEvent};
 use super::format::{next_chain, record_line, segment_path, segments, Header, Lines, Record, CHECKPOINTS, LOCK};
 use super::merkle::{leaf_hash, Frontier, Hash};
+use super::segment_file::{io_err, new_segment, sync_dir, Io};
 use super::AuditError;
 use ed25519_dalek::SigningKey;
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, Seek, SeekFrom, Write};
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -23,11 +24,15 @@ pub enum Durability {
     /// one fsync: a committer thread writes whatever is waiting, fsyncs, and wakes the
     /// appenders. No record waits longer than one fsync plus the write of the batch ahead.
     GroupCommit,
-    /// `append` returns at once; records are written (not fsynced) every `interval` or every
-    /// 256 KiB, and fsynced at checkpoints, segment ends and `close`. For logs whose last
-    /// moments may be lost.
+    /// `append` returns once its record is written to the file, without waiting for an
+    /// fsync: the record is in the operating system's cache, so a process that is killed
+    /// (`kill -9`, a panic, an OOM kill) loses nothing it acknowledged. The file is fsynced
+    /// every `interval` (by the committer thread, while appends go on), at checkpoints,
+    /// segment ends and `close`. An operating-system crash or power loss can lose the last
+    /// `interval` of records, acknowledged ones included, and their sequence numbers are
+    /// then given again; use [`GroupCommit`](Durability::GroupCommit) where that matters.
     Buffered {
-        /// How often waiting records are written.
+        /// How often written records are fsynced.
         interval: Duration,
     },
 }
@@ -90,49 +95,13 @@ struct State {
     pending_bytes: usize,
     /// Records with a lower sequence number are written (and, unless buffered, fsynced).
     done: u64,
+    /// Records with a lower sequence number are fsynced.
+    synced: u64,
     failed: Option<String>,
     closing: bool,
     checkpointed: u64,
     /// When the last checkpoint was written (or the log opened).
     checkpointed_at: std::time::Instant,
-}
-
-struct Io {
-    file: File,
-    path: PathBuf,
-    /// Where the records end (the next write goes here).
-    pos: u64,
-    /// The file's length: records, then zero bytes reserved for the next ones.
-    reserved: u64,
-}
-
-/// The first reservation of zero bytes ahead of the records. Writing into reserved space lets
-/// each `fdatasync` skip the file-size update (measured on this project's machines: about half
-/// the time of an appending one).
-const RESERVE: u64 = 1 << 20;
-
-impl Io {
-    /// Writes `data` at the end of the records, reserving more space first when needed.
-    fn put(&mut self, data: &[u8]) -> std::io::Result<()> {
-        let end = self.pos + data.len() as u64;
-        if end > self.reserved {
-            // The reservation doubles (a busy log extends its file rarely), from 1 MiB to 64 MiB.
-            let target = end + self.reserved.clamp(RESERVE, 64 * RESERVE);
-            self.file.seek(SeekFrom::Start(self.reserved))?;
-            let zeros = vec![0u8; 64 * 1024];
-            let mut at = self.reserved;
-            while at < target {
-                let n = (target - at).min(zeros.len() as u64) as usize;
-                self.file.write_all(&zeros[..n])?;
-                at += n as u64;
-            }
-            self.reserved = target;
-        }
-        self.file.seek(SeekFrom::Start(self.pos))?;
-        self.file.write_all(data)?;
-        self.pos = end;
-        Ok(())
-    }
 }
 
 struct Shared {
@@ -172,14 +141,6 @@ impl std::fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuditLog").field("dir", &self.shared.dir).finish_non_exhaustive()
     }
-}
-
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AuditError + '_ {
-    move |source| AuditError::Io { path: path.to_path_buf(), source }
-}
-
-fn sync_dir(dir: &Path) -> Result<(), AuditError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
 }
 
 impl AuditLog {
@@ -318,9 +279,10 @@ impl AuditLog {
                 }
             }
             Durability::Buffered { .. } => {
-                if st.pending_bytes >= 256 * 1024 {
-                    s.work.notify_one();
-                }
+                // Written before it is acknowledged (a killed process loses nothing it said it
+                // wrote); the committer fsyncs every interval. Concurrent appends share a write:
+                // whoever takes the pending records writes them all.
+                drop(s.flush(st, false)?);
                 Ok(seq)
             }
         }
@@ -413,6 +375,7 @@ impl State {
             pending: Vec::new(),
             pending_bytes: 0,
             done: h.first_seq,
+            synced: h.first_seq,
             failed: None,
             closing: false,
             checkpointed: 0,
@@ -458,6 +421,9 @@ impl Shared {
         match result {
             Ok(()) => {
                 st.done = st.done.max(upto);
+                if sync {
+                    st.synced = st.synced.max(upto);
+                }
                 self.done.notify_all();
                 Ok(st)
             }
@@ -508,14 +474,23 @@ impl Shared {
                     Some(i) => self.work.wait_timeout(st, i).unwrap_or_else(|p| p.into_inner()).0,
                     None => self.work.wait(st).unwrap_or_else(|p| p.into_inner()),
                 };
-                if interval.is_some() && !st.pending.is_empty() {
+                if interval.is_some() && st.done > st.synced {
                     break;
                 }
             }
             if st.pending.is_empty() && st.closing {
                 return;
             }
-            if !st.pending.is_empty() {
+            if interval.is_some() {
+                // Buffered: appends wrote their records; fsync them without holding the I/O
+                // lock, so appends go on meanwhile.
+                if st.done > st.synced {
+                    st = match self.sync_written(st) {
+                        Ok(st) => st,
+                        Err(_) => return,
+                    };
+                }
+            } else if !st.pending.is_empty() {
                 st = match self.flush(st, sync) {
                     Ok(st) => st,
                     Err(_) => return,
@@ -524,6 +499,31 @@ impl Shared {
             drop(st);
             self.maybe_checkpoint();
             st = self.lock_state();
+        }
+    }
+
+    /// Fsyncs what appends have written (the buffered mode's committer), through a second
+    /// handle of the segment so that the I/O lock is held only to take it.
+    fn sync_written<'a>(&'a self, st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>, AuditError> {
+        let upto = st.done;
+        drop(st);
+        let (file, path) = {
+            let io = self.io.lock().unwrap_or_else(|p| p.into_inner());
+            (io.file.try_clone(), io.path.clone())
+        };
+        // A segment rolled meanwhile was fsynced when it was sealed.
+        let result = file.and_then(|f| f.sync_data()).map_err(io_err(&path));
+        let mut st = self.lock_state();
+        match result {
+            Ok(()) => {
+                st.synced = st.synced.max(upto);
+                Ok(st)
+            }
+            Err(e) => {
+                st.failed.get_or_insert_with(|| e.to_string());
+                self.done.notify_all();
+                Err(e)
+            }
         }
     }
 
@@ -579,15 +579,6 @@ impl Shared {
         st.checkpointed_at = std::time::Instant::now();
         Ok(Some(cp))
     }
-}
-
-/// Creates a segment with its header, fsynced, and the directory entry fsynced.
-fn new_segment(dir: &Path, path: &Path, header: &str) -> Result<Io, AuditError> {
-    let file = OpenOptions::new().create_new(true).write(true).open(path).map_err(io_err(path))?;
-    let mut io = Io { file, path: path.to_path_buf(), pos: 0, reserved: 0 };
-    io.put(header.as_bytes()).and_then(|_| io.file.sync_all()).map_err(io_err(path))?;
-    sync_dir(dir)?;
-    Ok(io)
 }
 
 /// Whether the segment at `path` is empty or ends inside its header line.

@@ -1181,22 +1181,37 @@ fn vault_and_keys_changes_are_audited() {
     let id = key.split('_').nth(2).unwrap().to_string();
     assert_eq!(run(&["keys", "revoke", "--tenant", "acme", "--id", &id], "").status.code(), Some(0));
     assert_eq!(run(&["vault", "revoke", "--tenant", "acme", "--id", "openai"], "").status.code(), Some(0));
+    // Leasing an injected secret and reading the lease are both recorded, under the tenant.
+    let put = run(&["vault", "put", "--tenant", "acme", "--id", "db", "--injected"], "pg-canary-audited-2");
+    assert_eq!(put.status.code(), Some(0));
+    let lease = run(&["vault", "lease", "--tenant", "acme", "--id", "db", "--holder", "ann", "--ttl", "60"], "");
+    assert_eq!(lease.status.code(), Some(0));
+    let lease_id = String::from_utf8(lease.stdout).unwrap().trim().to_string();
+    let read = run(&["vault", "read-lease", &lease_id], "");
+    assert_eq!((read.status.code(), &read.stdout[..]), (Some(0), &b"pg-canary-audited-2"[..]));
     let q = dlpjet().args(["audit", "query", "--format", "jsonl"]).arg(&audit).output().unwrap();
     assert_eq!(q.status.code(), Some(0), "{}", String::from_utf8_lossy(&q.stderr));
     let recs = jsonl(&q.stdout);
     let events: Vec<&serde_json::Value> = recs.iter().map(|r| &r["event"]).collect();
     let actions: Vec<&str> = events.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["vault_write", "key_issued", "key_revoked", "vault_write"], "{recs:?}");
+    assert_eq!(
+        actions,
+        ["vault_write", "key_issued", "key_revoked", "vault_write", "vault_write", "vault_read", "vault_read"],
+        "{recs:?}"
+    );
+    assert_eq!(events[6]["details"]["operation"], "read-lease");
+    assert_eq!(events[6]["details"]["holder"], "ann");
     assert!(events.iter().all(|e| e["tenant"] == "acme" && e["actor"].as_str().unwrap().starts_with("cli")));
     assert_eq!(events[1]["target"], format!("key {id}"));
     let text = String::from_utf8_lossy(&q.stdout);
-    assert!(!text.contains("sk-canary-audited-1") && !text.contains(&key), "{text}");
+    assert!(!text.contains("sk-canary-audited-1") && !text.contains("pg-canary-audited-2"), "{text}");
+    assert!(!text.contains(&key), "{text}");
     assert_eq!(dlpjet().args(["audit", "verify"]).arg(&audit).output().unwrap().status.code(), Some(0));
     // A log that cannot be opened (here: a file where the directory should be) stops the change.
     let blocked = d.path().join("not-a-dir");
     std::fs::write(&blocked, "x").unwrap();
     let mut c = dlpjet();
-    c.args(["vault", "put", "--tenant", "acme", "--id", "db", "--store"])
+    c.args(["vault", "put", "--tenant", "acme", "--id", "db2", "--store"])
         .arg(&store)
         .arg("--audit-dir")
         .arg(&blocked)
@@ -1206,7 +1221,7 @@ fn vault_and_keys_changes_are_audited() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was changed"));
     let listed = run(&["vault", "list", "--tenant", "acme"], "");
-    assert!(!String::from_utf8_lossy(&listed.stdout).contains("db "), "{}", String::from_utf8_lossy(&listed.stdout));
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("db2 "), "{}", String::from_utf8_lossy(&listed.stdout));
 }
 
 /// The findings of a large input are printed as it is read, not held until it ends: with the

@@ -109,10 +109,25 @@ fn block_reason(findings: &[DecidedFinding]) -> Option<BlockReason> {
     Some(BlockReason::Detector { detector: det.clone(), hits })
 }
 
+/// How a decision's text is scanned: the whole at once, or in interruptible pieces.
+pub(crate) type ScanFn<'a, E> = &'a mut dyn FnMut(&dlpjet::Scanner, &[u8]) -> Result<Vec<Finding>, E>;
+
+fn unfailing<T>(r: Result<T, std::convert::Infallible>) -> T {
+    match r {
+        Ok(t) => t,
+        Err(never) => match never {},
+    }
+}
+
 impl Tenant {
     /// Applies the tenant's policy to `text` travelling `direction`.
     pub fn evaluate(&self, direction: Direction, text: &[u8]) -> Decision {
-        let mut d = self.decide(direction, text);
+        let d = self.decide(direction, text);
+        self.with_redacted(direction, d, text)
+    }
+
+    /// Adds the rewritten text to a decision that rewrites.
+    pub(crate) fn with_redacted(&self, direction: Direction, mut d: Decision, text: &[u8]) -> Decision {
         if d.action.rewrites() {
             let mut out = Vec::with_capacity(text.len());
             self.lane(direction).rewrite(&d.findings, text, &mut out);
@@ -138,6 +153,11 @@ impl Tenant {
     /// ```
     pub fn evaluate_into(&self, direction: Direction, text: &[u8], out: &mut Vec<u8>) -> Decision {
         let d = self.decide(direction, text);
+        self.pass_on(direction, d, text, out)
+    }
+
+    /// Appends what a decision passes on to `out` (see [`evaluate_into`](Tenant::evaluate_into)).
+    pub(crate) fn pass_on(&self, direction: Direction, d: Decision, text: &[u8], out: &mut Vec<u8>) -> Decision {
         match d.action {
             Action::Block => {}
             Action::Tokenize | Action::Redact => self.lane(direction).rewrite(&d.findings, text, out),
@@ -164,28 +184,41 @@ impl Tenant {
 
     /// The decision without the rewritten text.
     fn decide(&self, direction: Direction, text: &[u8]) -> Decision {
-        match self.scan_limited(direction, text) {
+        unfailing(self.decide_by(direction, text, &mut |s, t| Ok(s.scan(t))))
+    }
+
+    /// [`decide`](Tenant::decide) with the scan done by `scan` (in pieces, interruptibly).
+    pub(crate) fn decide_by<E>(&self, direction: Direction, text: &[u8], scan: ScanFn<'_, E>) -> Result<Decision, E> {
+        Ok(match self.scan_limited_by(direction, text, scan)? {
             Ok((findings, truncated)) => Decision::from_findings(findings, truncated),
             Err(limit) => Decision::too_large(limit),
-        }
+        })
     }
 
     /// The decided findings and whether the text was truncated, or the limit it is over when
     /// the policy blocks such texts.
     fn scan_limited(&self, direction: Direction, text: &[u8]) -> Result<(Vec<DecidedFinding>, bool), usize> {
+        unfailing(self.scan_limited_by(direction, text, &mut |s, t| Ok(s.scan(t))))
+    }
+
+    /// [`scan_limited`](Tenant::scan_limited) with the scan done by `scan`.
+    pub(crate) fn scan_limited_by<E>(
+        &self,
+        direction: Direction,
+        text: &[u8],
+        scan: ScanFn<'_, E>,
+    ) -> Result<Result<(Vec<DecidedFinding>, bool), usize>, E> {
         let lane = self.lane(direction);
         let (scanned, truncated) = match self.limit() {
-            Some((max, OnExceed::Block)) if text.len() > max => return Err(max),
+            Some((max, OnExceed::Block)) if text.len() > max => return Ok(Err(max)),
             Some((max, OnExceed::Truncate)) if text.len() > max => (&text[..max], true),
             _ => (text, false),
         };
-        let findings = lane
-            .scanner
-            .scan(scanned)
+        let findings = scan(&lane.scanner, scanned)?
             .into_iter()
             .filter_map(|f| lane.action_for(&f).map(|action| DecidedFinding { finding: f, action }))
             .collect();
-        Ok((findings, truncated))
+        Ok(Ok((findings, truncated)))
     }
 
     fn lane(&self, direction: Direction) -> &Lane {

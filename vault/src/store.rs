@@ -536,6 +536,12 @@ impl Vault {
 
     /// The value a lease releases, while the lease and the secret are live.
     pub fn read_lease(&self, lease_id: &str) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        self.read_lease_with(lease_id).map(|(_, v)| v)
+    }
+
+    /// [`read_lease`](Vault::read_lease), with the lease (whose tenant, secret, version and
+    /// holder an audit record names).
+    pub fn read_lease_with(&self, lease_id: &str) -> Result<(Lease, Zeroizing<Vec<u8>>), VaultError> {
         self.run(|c| {
             let r = c
                 .row(
@@ -544,7 +550,8 @@ impl Vault {
                 )?
                 .ok_or_else(|| VaultError::NotFound("no such lease".into()))?;
             let (tenant, secret, version, holder) = (r.text(0)?, r.text(1)?, r.u32(2)?, r.text(3)?);
-            if r.opt_int(5)?.is_some() || r.int(4)? <= now_ms() {
+            let expires_ms = r.int(4)?;
+            if r.opt_int(5)?.is_some() || expires_ms <= now_ms() {
                 return Err(VaultError::Revoked(format!("lease of secret {secret:?} held by {holder:?}")));
             }
             // The holder reads as the secret's owner would: the lease was granted to them.
@@ -555,8 +562,9 @@ impl Vault {
                 )?
                 .ok_or_else(|| VaultError::NotFound(format!("secret {secret:?} of tenant {tenant:?}")))?
                 .text(0)?;
-            let who = Accessor { tenant, user: (!owner.is_empty()).then_some(owner) };
-            Ok(self.read(c, &who, &secret, Some(version))?.0)
+            let who = Accessor { tenant: tenant.clone(), user: (!owner.is_empty()).then_some(owner) };
+            let value = self.read(c, &who, &secret, Some(version))?.0;
+            Ok((Lease { id: lease_id.to_string(), tenant, secret, version, holder, expires_ms }, value))
         })
     }
 

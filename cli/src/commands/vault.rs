@@ -149,7 +149,11 @@ pub fn run(a: VaultArgs) -> anyhow::Result<u8> {
         }
         VaultCommand::ReadLease { lease } => {
             let v = open(&a.store, None)?;
-            let value = v.read_lease(&lease)?;
+            let (l, value) = v.read_lease_with(&lease)?;
+            let details = [("operation", "read-lease".to_string()), ("holder", l.holder.clone())];
+            let target = format!("secret {}/{} v{}", l.tenant, l.secret, l.version);
+            // Recorded before the value is written out: a read the log cannot hold releases nothing.
+            audit.record(&l.tenant, EventAction::VaultRead, target, &details)?;
             out.write_all(&value)?;
         }
         VaultCommand::Revoke { tenant, id, lease, user, every_scope, all } => {
