@@ -34,7 +34,8 @@ fn action(name: &str) -> PyResult<EventAction> {
 /// An audit log open for appending (one process at a time; any number of threads).
 ///
 /// ``durability`` is ``"group"`` (appends return once fsynced, sharing fsyncs), ``"fsync"``
-/// or ``"buffered"``. ``key_file`` (from ``dlpjet audit keygen``) signs checkpoints.
+/// or ``"buffered"`` (appends return once written to the file, fsynced every 100 ms: a killed
+/// process loses nothing acknowledged, a power loss up to the last 100 ms). ``key_file`` (from ``dlpjet audit keygen``) signs checkpoints.
 /// ``salt`` (at least 16 bytes, kept secret) keys the fingerprints of found values; values
 /// themselves are never written. Use it as a context manager or call ``close()``.
 ///
