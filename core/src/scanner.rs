@@ -1,8 +1,10 @@
 //! The compiled [`Scanner`] and its [`ScannerBuilder`].
 
 use crate::detect::catalog::Builtin;
-use crate::detect::custom::{check_id, AllowSet, Allowlist, CustomRegex, Dictionary, RegexLane};
+use crate::detect::custom::{check_id, AllowSet, Allowlist, CustomRegex, Dictionary};
 use crate::detect::dict_lane::DictLane;
+use crate::detect::keyed_lane::KeyedLane;
+use crate::detect::regex_lane::RegexLane;
 use crate::detect::LOOKBACK;
 use crate::detect::{Candidate, DetIdx, Gate, Rejected, Sink};
 use crate::engine::resolve::{beaten_by, sort_dedup};
@@ -194,16 +196,14 @@ impl ScannerBuilder {
         }
         regex_defs.retain(|(i, _)| selected[*i as usize]);
         dict_defs.retain(|(i, _)| selected[*i as usize]);
-        // Regexes with keywords get a lane each, which skips to where its keywords occur;
-        // the others share one automaton.
+        // Regexes with keywords share one keyword pass, and each runs only where its keywords
+        // occur; the others share one automaton.
         let (keyed, plain): (Vec<_>, Vec<_>) = regex_defs.iter().partition(|(_, r)| !r.keywords.is_empty());
         let mut regexes = Vec::new();
         if !plain.is_empty() {
-            regexes.push(RegexLane::compile(&plain)?);
+            regexes.push(RegexLane::compile(&plain, false)?);
         }
-        for def in keyed {
-            regexes.push(RegexLane::compile(&[def])?);
-        }
+        let keyed = if keyed.is_empty() { None } else { Some(KeyedLane::compile(&keyed)?) };
         let mut dicts = Vec::new();
         for ci in [false, true] {
             let group: Vec<_> = dict_defs.iter().filter(|(_, d)| d.case_insensitive == ci).copied().collect();
@@ -240,7 +240,7 @@ impl ScannerBuilder {
             ));
         }
         let decode = DecodeConfig { depth, b64_block: block / 4 * 4 };
-        let engine = Engine::new(enabled, regexes, dicts, decode);
+        let engine = Engine::new(enabled, regexes, keyed, dicts, decode);
         let active = names.iter().enumerate().filter(|(i, _)| selected[*i]).map(|(_, n)| n.clone()).collect();
         Ok(Scanner {
             inner: Arc::new(Inner {

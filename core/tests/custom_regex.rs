@@ -46,3 +46,77 @@ fn a_long_run_of_over_long_matches_ends() {
     let got: Vec<&str> = s.scan(text.as_bytes()).iter().map(|f| &text[f.start..f.end]).collect();
     assert_eq!(got, ["abbc"]);
 }
+
+/// Rules whose matches all start with a few literals, and whose keywords are those literals:
+/// the keyword lane confirms them at the literals' positions alone, which must find exactly
+/// what a search of the whole text finds (the regex lane without keywords), whole or split.
+mod starts {
+    use dlpjet::{CustomRegex, Finding, Scanner};
+    use proptest::prelude::*;
+
+    const RULES: [(&str, &str, &[&str]); 4] = [
+        ("tok", r"\b(tok_[a-z0-9]{8,12})\b", &["tok_"]),
+        ("ci", r"(?i)(?:telegr|bittrex)[ \t\w.-]{0,4}[=:][ ]?([a-z0-9]{6})", &["telegr", "bittrex"]),
+        ("pair", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{6,}", &["sk_live", "sk_test", "rk_live", "rk_test"]),
+        ("short", r"ab[0-9]{2}", &["ab"]),
+    ];
+
+    fn scanner(keywords: bool) -> Scanner {
+        let mut b = Scanner::builder().only(RULES.map(|r| r.0));
+        for (id, pattern, words) in RULES {
+            let r = CustomRegex::new(id, pattern).max_len(64);
+            b = b.regex(if keywords { r.keywords(words.iter().copied()) } else { r });
+        }
+        b.build().unwrap()
+    }
+
+    fn pieces() -> impl Strategy<Value = String> {
+        let p = prop::sample::select(vec![
+            "tok_abc12345 ",
+            "tok_ab ",
+            "TOK_abcdefgh1 ",
+            "Telegram = a1b2c3 ",
+            "bittrex:x9y8z7",
+            "sk_live_Abc123",
+            "rk_test_",
+            "ab12",
+            "ab1",
+            "xab99 ",
+            " ",
+            "\n",
+            "é",
+            "=",
+        ]);
+        prop::collection::vec(p, 0..24).prop_map(|v| v.concat())
+    }
+
+    fn each(s: &Scanner, text: &str, cut: usize) -> Vec<Finding> {
+        let cut = cut % (text.len() + 1);
+        let mut st = s.stream();
+        let mut got = st.push(&text.as_bytes()[..cut]);
+        got.extend(st.push(&text.as_bytes()[cut..]));
+        got.extend(st.finish());
+        got
+    }
+
+    proptest! {
+        #[test]
+        fn confirming_at_literal_starts_finds_what_a_search_finds(text in pieces(), cut in any::<usize>()) {
+            // One lane per rule for both: the lane without keywords holds one rule at a time.
+            for (id, pattern, words) in RULES {
+                let one = |kw: bool| {
+                    let r = CustomRegex::new(id, pattern).max_len(64);
+                    let r = if kw { r.keywords(words.iter().copied()) } else { r };
+                    Scanner::builder().only([id]).regex(r).build().unwrap()
+                };
+                let (keyed, plain) = (one(true), one(false));
+                let whole = plain.scan(text.as_bytes());
+                prop_assert_eq!(&keyed.scan(text.as_bytes()), &whole, "{}", id);
+                prop_assert_eq!(&each(&keyed, &text, cut), &whole, "{} split at {}", id, cut);
+            }
+            // All four in one keyword pass, whole and split alike.
+            let all = scanner(true);
+            prop_assert_eq!(&each(&all, &text, cut), &all.scan(text.as_bytes()));
+        }
+    }
+}

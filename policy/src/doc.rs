@@ -278,6 +278,8 @@ pub(crate) struct AllowDef {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ImportDef {
+    /// A gitleaks or Betterleaks rule file (`betterleaks = "…"` reads the same way).
+    #[serde(alias = "betterleaks")]
     pub gitleaks: String,
     #[serde(default)]
     pub prefix: String,

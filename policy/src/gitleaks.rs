@@ -7,7 +7,8 @@
 //!   The longest match is the regex's own bound, capped at 8 KiB.
 //! * `keywords` become the detector's keywords (one must occur in or near the match).
 //! * `entropy` becomes the entropy validator on the secret.
-//! * allowlist `regexes` and `stopwords` become per-rule [`Allowlist`]s on the secret; the
+//! * allowlist `regexes` and `stopwords` (as [`Allowlist::words`]) become per-rule
+//!   [`Allowlist`]s on the secret; the
 //!   global `[allowlist]` applies to every imported rule. `regexTarget = "match"` or `"line"`
 //!   is applied to the secret instead (noted in the report).
 //! * `path` filters and `paths` allowlists are about file names, which a content scanner
@@ -16,6 +17,7 @@
 //! Rules whose regex does not compile here are skipped with the compiler's reason; the rest
 //! load. The [`ImportReport`] says which is which.
 
+use super::betterleaks;
 use dlpjet::{Allowlist, CustomRegex, Validator, MAX_MAX_LEN};
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -29,6 +31,10 @@ struct GlFile {
     #[serde(default)]
     allowlists: Vec<GlAllow>,
     extend: Option<toml::Value>,
+    /// Betterleaks: a CEL expression over the file path that skips a file.
+    prefilter: Option<String>,
+    /// Betterleaks: a CEL expression that drops any rule's finding.
+    filter: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,6 +50,15 @@ struct GlRule {
     allowlist: Option<GlAllow>,
     #[serde(default)]
     allowlists: Vec<GlAllow>,
+    /// Betterleaks: a CEL expression that drops the rule's finding.
+    filter: Option<String>,
+    /// Betterleaks: live verification of a finding against its vendor's API.
+    validate: Option<toml::Value>,
+    /// Betterleaks: other rules that must match nearby (a composite rule).
+    required: Option<Vec<toml::Value>>,
+    /// Betterleaks: a rule only other rules require, never reported itself.
+    #[serde(default)]
+    skip_report: bool,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -77,7 +92,9 @@ pub struct ImportReport {
     pub loaded: Vec<String>,
     /// Rules that did not load: id and why.
     pub skipped: Vec<(String, String)>,
-    /// Parts of loaded rules that apply differently here or not at all.
+    /// Parts of loaded rules left out or applied differently: rule id and what.
+    pub parts: Vec<(String, String)>,
+    /// What applies to the whole file differently here or not at all.
     pub notes: Vec<String>,
 }
 
@@ -109,29 +126,58 @@ pub(crate) fn import(text: &str, path: PathBuf, prefix: &str) -> Result<Imported
             out.report.skipped.push((id, "matches file paths only; dlpjet scans content".into()));
             continue;
         };
+        if rule.skip_report {
+            let why = "`skipReport`: a part of composite rules that is never reported on its own";
+            out.report.skipped.push((id, why.into()));
+            continue;
+        }
         let regex = go_compat(regex);
-        let hir = match regex_syntax::ParserBuilder::new().build().parse(&regex) {
-            Ok(h) => h,
+        // Catch-all rules give way to specific ones on the same bytes, like the built-in
+        // generic_secret does.
+        let rank = if rule.id.starts_with("generic") { GENERIC_RANK } else { SPECIFIC_RANK };
+        let det = CustomRegex::new(&id, regex.as_str()).rank(rank).keywords(rule.keywords.iter().cloned());
+        // Parsed and compiled once here; the check and the build below reuse it.
+        let (_, longest, groups) = match det.bounds() {
+            Ok(b) => b,
             Err(e) => {
                 out.report.skipped.push((id, format!("regex does not parse: {}", one_line(&e.to_string()))));
                 continue;
             }
         };
-        let props = hir.properties();
-        // Catch-all rules give way to specific ones on the same bytes, like the built-in
-        // generic_secret does.
-        let rank = if rule.id.starts_with("generic") { GENERIC_RANK } else { SPECIFIC_RANK };
-        let mut det = CustomRegex::new(&id, regex.as_str())
-            .rank(rank)
-            .keywords(rule.keywords.iter().cloned())
-            .max_len(props.maximum_len().unwrap_or(MAX_MAX_LEN).clamp(1, MAX_MAX_LEN));
+        let mut det = det.max_len(longest.unwrap_or(MAX_MAX_LEN).clamp(1, MAX_MAX_LEN));
         if let Some(g) = rule.secret_group.filter(|&g| g > 0) {
             det = det.group(g);
-        } else if props.explicit_captures_len() > 0 {
+        } else if groups > 0 {
             det = det.group(1);
         }
-        if let Some(e) = rule.entropy {
-            det = det.validator(Validator::Entropy(e as f32));
+        let mut entropy = rule.entropy.map(|e| e as f32);
+        let (mut filter_allow, mut filter_substrings) = (Vec::new(), Vec::new());
+        if let Some(expr) = &rule.filter {
+            let f = betterleaks::filter(expr);
+            entropy = match (entropy, f.entropy) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            filter_allow = f.allow_regexes;
+            filter_substrings = f.allow_substrings;
+            for t in f.left_out {
+                out.report.parts.push((id.clone(), format!("filter term left out (reports more): {t}")));
+            }
+        }
+        if let Some(e) = entropy {
+            det = det.validator(Validator::Entropy(e));
+        }
+        if rule.validate.is_some() {
+            let what = "`validate` left out: dlpjet makes no network calls, findings are not verified live";
+            out.report.parts.push((id.clone(), what.into()));
+        }
+        if let Some(req) = &rule.required {
+            let ids: Vec<String> =
+                req.iter().filter_map(|r| r.get("id").and_then(|v| v.as_str()).map(str::to_string)).collect();
+            out.report.parts.push((
+                id.clone(),
+                format!("`required` left out (reports more): reported without {} nearby", ids.join(", ")),
+            ));
         }
         if let Err(e) = det.check() {
             out.report.skipped.push((id, e.to_string()));
@@ -145,13 +191,42 @@ pub(crate) fn import(text: &str, path: PathBuf, prefix: &str) -> Result<Imported
                 out.allowlists.push(list);
             }
         }
+        let filter_list = GlAllow { regexes: filter_allow, ..GlAllow::default() };
+        if let Some(list) = allowlist(&filter_list, Some(&id), &mut notes) {
+            out.allowlists.push(list);
+        }
+        if !filter_substrings.is_empty() {
+            out.allowlists.push(Allowlist::new().detectors([id.clone()]).substrings(filter_substrings));
+        }
         out.report.loaded.push(id);
         out.regexes.push(det);
     }
-    for a in file.allowlist.iter().chain(&file.allowlists).filter(|_| !out.report.loaded.is_empty()) {
+    let mut file_lists: Vec<GlAllow> = file.allowlist.iter().chain(&file.allowlists).cloned().collect();
+    let mut file_substrings = Vec::new();
+    if let Some(expr) = &file.filter {
+        let f = betterleaks::filter(expr);
+        file_lists.push(GlAllow { regexes: f.allow_regexes, ..GlAllow::default() });
+        if !f.allow_substrings.is_empty() {
+            file_substrings = f.allow_substrings;
+        }
+        if f.entropy.is_some() {
+            out.report.notes.push("the file-wide filter's entropy bound is left out (reports more)".into());
+        }
+        for t in f.left_out {
+            out.report.notes.push(format!("file-wide filter term left out (reports more): {t}"));
+        }
+    }
+    if file.prefilter.is_some() {
+        out.report.notes.push("the file-wide `prefilter` (on file paths) does not apply to content".into());
+    }
+    for a in file_lists.iter().filter(|_| !out.report.loaded.is_empty()) {
         if let Some(list) = allowlist(a, None, &mut notes) {
             out.allowlists.push(list.detectors(out.report.loaded.iter().cloned()));
         }
+    }
+    if !file_substrings.is_empty() && !out.report.loaded.is_empty() {
+        let list = Allowlist::new().substrings(file_substrings).detectors(out.report.loaded.iter().cloned());
+        out.allowlists.push(list);
     }
     if notes.paths > 0 {
         out.report.notes.push(format!("{} path filters or path allowlists ignored (content scan)", notes.paths));
@@ -191,14 +266,12 @@ fn allowlist(a: &GlAllow, id: Option<&str>, notes: &mut Notes) -> Option<Allowli
             Err(_) => notes.bad_regexes.push(r.clone()),
         }
     }
-    if !a.stopwords.is_empty() {
-        let words: Vec<String> = a.stopwords.iter().map(|w| regex_syntax::escape(w)).collect();
-        regexes.push(format!("(?i)(?:{})", words.join("|")));
-    }
-    if regexes.is_empty() {
+    if regexes.is_empty() && a.stopwords.is_empty() {
         return None;
     }
-    let list = Allowlist::new().regexes(regexes);
+    // Stopwords are substrings in any case: one automaton, not a case-insensitive regex of
+    // hundreds of words (whose lazy DFA rebuilt its states for nearly every value).
+    let list = Allowlist::new().regexes(regexes).words(a.stopwords.iter().cloned());
     Some(match id {
         Some(id) => list.detectors([id]),
         None => list,

@@ -74,6 +74,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod betterleaks;
 mod compile;
 mod decide;
 mod doc;

@@ -33,6 +33,9 @@ pub fn check(a: PolicyCheckArgs) -> anyhow::Result<u8> {
         for (id, why) in &r.skipped {
             writeln!(out, "  skipped {id}: {why}")?;
         }
+        for (id, what) in &r.parts {
+            writeln!(out, "  part of {id}: {what}")?;
+        }
         for n in &r.notes {
             writeln!(out, "  note: {n}")?;
         }
@@ -96,6 +99,7 @@ fn json(set: &PolicySet) -> serde_json::Value {
         "imports": set.imports().iter().map(|r| serde_json::json!({
             "path": r.path.display().to_string(), "rules": r.rules, "loaded": r.loaded.len(),
             "skipped": r.skipped.iter().map(|(id, why)| serde_json::json!({"id": id, "reason": why})).collect::<Vec<_>>(),
+            "parts": r.parts.iter().map(|(id, what)| serde_json::json!({"id": id, "part": what})).collect::<Vec<_>>(),
             "notes": r.notes,
         })).collect::<Vec<_>>(),
     })

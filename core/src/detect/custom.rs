@@ -1,13 +1,14 @@
 //! Caller-defined detectors: regular expressions, keyword dictionaries and allowlists.
 
+use super::starts::Starts;
 use super::{context, DetIdx, Sink, Why, Window};
 use crate::error::{BuildError, ErrorKind};
 use crate::explain::Rejection;
 use crate::validate::Validator;
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::meta::Regex;
-use regex_automata::{Anchored, Input};
 use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 
 /// Default longest match of a custom regex, in bytes.
 pub const DEFAULT_MAX_LEN: usize = 256;
@@ -41,6 +42,25 @@ pub struct CustomRegex {
     pub(crate) max_len: usize,
     pub(crate) rank: u8,
     pub(crate) keywords: Vec<String>,
+    /// The pattern compiled on its own, once (shared by clones).
+    compiled: Arc<OnceLock<Compiled>>,
+}
+
+/// A custom regex's pattern, parsed and compiled.
+#[derive(Debug)]
+struct Compiled {
+    hir: regex_syntax::hir::Hir,
+    /// The whole pattern, compiled when a lane searches with it.
+    full: OnceLock<Regex>,
+    /// What a lane runs: the pattern after its lead when it has one (a lane confirms it at
+    /// the literals, see [`Starts`]), the whole pattern otherwise. Compiled at once, so that
+    /// a check reports what does not compile.
+    regex: Regex,
+    shortest: Option<usize>,
+    longest: Option<usize>,
+    groups: usize,
+    /// Where matches can start, when a few literals say so.
+    starts: Option<Starts>,
 }
 
 impl CustomRegex {
@@ -57,6 +77,7 @@ impl CustomRegex {
             max_len: DEFAULT_MAX_LEN,
             rank: 85,
             keywords: Vec::new(),
+            compiled: Arc::default(),
         }
     }
 
@@ -83,8 +104,9 @@ impl CustomRegex {
         self.compile().map(|_| ())
     }
 
-    /// [`check`](Self::check), returning the detector's regex compiled on its own.
-    fn compile(&self) -> Result<Regex, BuildError> {
+    /// [`check`](Self::check), returning the regex a keyword lane runs for the detector: the
+    /// pattern after its lead when it has one ([`Starts`]), the whole pattern otherwise.
+    pub(crate) fn compile(&self) -> Result<Regex, BuildError> {
         if self.max_len == 0 || self.max_len > MAX_MAX_LEN {
             return Err(BuildError::new(
                 ErrorKind::InvalidOption,
@@ -115,10 +137,8 @@ impl CustomRegex {
             )
             .on("keywords"));
         }
-        let one = compile_many(&[self.pattern.as_str()]).map_err(|e| {
-            BuildError::new(ErrorKind::InvalidRegex, format!("detector {:?}: invalid regex: {}", self.id, e))
-                .on("pattern")
-        })?;
+        let compiled = self.compiled()?;
+        let one = compiled.regex.clone();
         if let Some(g) = self.group {
             if g >= one.captures_len() {
                 return Err(BuildError::new(
@@ -132,8 +152,7 @@ impl CustomRegex {
                 .on("group"));
             }
         }
-        let shortest = regex_syntax::Parser::new().parse(&self.pattern).ok().and_then(|h| h.properties().minimum_len());
-        if let Some(min) = shortest.filter(|&m| m > self.max_len) {
+        if let Some(min) = compiled.shortest.filter(|&m| m > self.max_len) {
             return Err(BuildError::new(
                 ErrorKind::InvalidRegex,
                 format!(
@@ -151,6 +170,70 @@ impl CustomRegex {
             .on("pattern"));
         }
         Ok(one)
+    }
+
+    /// The pattern parsed and compiled, once: the pattern never changes after `new`, so a
+    /// check's work serves the build (an imported rule set is checked rule by rule, then
+    /// built) and clones share it.
+    fn compiled(&self) -> Result<&Compiled, BuildError> {
+        if let Some(c) = self.compiled.get() {
+            return Ok(c);
+        }
+        let invalid = |e: String| {
+            BuildError::new(ErrorKind::InvalidRegex, format!("detector {:?}: invalid regex: {}", self.id, e))
+                .on("pattern")
+        };
+        // Parsed once (the parse, with its Unicode case folding, costs as much as the
+        // compilation), with the meta engine's own syntax settings.
+        let hir =
+            regex_syntax::ParserBuilder::new().build().parse(&self.pattern).map_err(|e| invalid(syntax_error(&e)))?;
+        let props = hir.properties();
+        let (shortest, longest, groups) = (props.minimum_len(), props.maximum_len(), props.explicit_captures_len());
+        let starts = Starts::of(&hir);
+        // The part after a lead matches the empty string, and has the groups, exactly when the
+        // whole does (the lead may be empty and holds no group).
+        let target = starts.as_ref().and_then(|s| s.after_lead.as_ref()).unwrap_or(&hir);
+        let regex = build_hir(target).map_err(invalid)?;
+        let full = OnceLock::new();
+        if starts.as_ref().is_none_or(|s| s.after_lead.is_none()) {
+            let _ = full.set(regex.clone());
+        }
+        Ok(self.compiled.get_or_init(|| Compiled { hir, full, regex, shortest, longest, groups, starts }))
+    }
+
+    /// The whole pattern compiled, for a lane that searches with it (rather than confirming
+    /// at literals).
+    pub(crate) fn full_regex(&self) -> Result<Regex, BuildError> {
+        let c = self.compiled()?;
+        if let Some(r) = c.full.get() {
+            return Ok(r.clone());
+        }
+        let r = build_hir(&c.hir).map_err(|e| {
+            BuildError::new(ErrorKind::InvalidRegex, format!("detector {:?}: invalid regex: {}", self.id, e))
+                .on("pattern")
+        })?;
+        Ok(c.full.get_or_init(|| r).clone())
+    }
+
+    /// The shortest and longest match of the pattern in bytes (`None`: unbounded) and its
+    /// number of explicit capture groups, for layers that derive options from the pattern
+    /// (an importer bounds `max_len` by the longest match).
+    ///
+    /// ```
+    /// let r = dlpjet::CustomRegex::new("emp", r"EMP-([0-9]{6})");
+    /// assert_eq!(r.bounds().unwrap(), (Some(10), Some(10), 1));
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidRegex`] when the pattern does not compile.
+    pub fn bounds(&self) -> Result<(Option<usize>, Option<usize>, usize), BuildError> {
+        self.compiled().map(|c| (c.shortest, c.longest, c.groups))
+    }
+
+    /// Where matches can start, when a few literals say so: a lane can confirm matches
+    /// there alone.
+    pub(crate) fn starts(&self) -> Option<&Starts> {
+        self.compiled().ok()?.starts.as_ref()
     }
 
     /// A validator the matched value (or group) must pass.
@@ -272,6 +355,8 @@ pub struct Allowlist {
     pub(crate) detectors: Vec<String>,
     pub(crate) values: Vec<String>,
     pub(crate) regexes: Vec<String>,
+    pub(crate) words: Vec<String>,
+    pub(crate) substrings: Vec<String>,
 }
 
 impl Allowlist {
@@ -295,6 +380,31 @@ impl Allowlist {
     /// Regexes searched in the value; a match allows it.
     pub fn regexes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, r: I) -> Self {
         self.regexes = r.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Words any of which, as a substring compared ASCII-case-insensitively, allows the value
+    /// (gitleaks' `stopwords`). One automaton holds them all, however many.
+    ///
+    /// ```
+    /// use dlpjet::{Allowlist, CustomRegex, Scanner};
+    /// let scanner = Scanner::builder()
+    ///     .regex(CustomRegex::new("t", r"tok_[a-z]+"))
+    ///     .allowlist(Allowlist::new().detectors(["t"]).words(["example", "dummy"]))
+    ///     .build()?;
+    /// assert!(scanner.scan(b"tok_myexample").is_empty());
+    /// assert_eq!(scanner.scan(b"tok_qwzrtplk").len(), 1);
+    /// # Ok::<(), dlpjet::BuildError>(())
+    /// ```
+    pub fn words<I: IntoIterator<Item = S>, S: Into<String>>(mut self, w: I) -> Self {
+        self.words = w.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Substrings, in exactly this case, any of which in the value allows it (Betterleaks'
+    /// `containsAny`). One automaton holds them all.
+    pub fn substrings<I: IntoIterator<Item = S>, S: Into<String>>(mut self, w: I) -> Self {
+        self.substrings = w.into_iter().map(Into::into).collect();
         self
     }
 }
@@ -349,13 +459,29 @@ pub(crate) fn compile_many<P: AsRef<str>>(patterns: &[P]) -> Result<Regex, Strin
         .map_err(|e| regex_error(&e))
 }
 
+/// Compiles a parsed pattern as every custom regex is compiled. `Err` is the compiler's
+/// explanation (see [`regex_error`]).
+fn build_hir(hir: &regex_syntax::hir::Hir) -> Result<Regex, String> {
+    Regex::builder()
+        .configure(Regex::config().nfa_size_limit(Some(NFA_SIZE_LIMIT)))
+        .build_from_hir(hir)
+        .map_err(|e| regex_error(&e))
+}
+
 /// The parser's own explanation of a regex error (what and where), on one line.
 fn regex_error(e: &regex_automata::meta::BuildError) -> String {
     match e.syntax_error() {
-        Some(regex_syntax::Error::Parse(p)) => format!("{} at column {}", p.kind(), p.span().start.column),
-        Some(regex_syntax::Error::Translate(t)) => format!("{} at column {}", t.kind(), t.span().start.column),
-        Some(other) => other.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "),
+        Some(s) => syntax_error(s),
         None => e.to_string(),
+    }
+}
+
+/// A syntax error's explanation (what and where), on one line.
+fn syntax_error(e: &regex_syntax::Error) -> String {
+    match e {
+        regex_syntax::Error::Parse(p) => format!("{} at column {}", p.kind(), p.span().start.column),
+        regex_syntax::Error::Translate(t) => format!("{} at column {}", t.kind(), t.span().start.column),
+        other => other.to_string().lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" "),
     }
 }
 
@@ -366,6 +492,8 @@ pub(crate) struct AllowSet {
     pub dets: Option<Vec<DetIdx>>,
     pub values: HashSet<Vec<u8>>,
     pub regex: Option<Regex>,
+    pub words: Option<AhoCorasick>,
+    pub substrings: Option<AhoCorasick>,
 }
 
 impl AllowSet {
@@ -377,7 +505,22 @@ impl AllowSet {
                 BuildError::new(ErrorKind::InvalidRegex, format!("allowlist {n}: invalid regex: {}", e))
             })?)
         };
-        Ok(AllowSet { dets, values: a.values.iter().map(|v| v.as_bytes().to_vec()).collect(), regex })
+        let automaton = |words: &[String], fold: bool| -> Result<Option<AhoCorasick>, BuildError> {
+            if words.is_empty() {
+                return Ok(None);
+            }
+            let ac = AhoCorasick::builder().ascii_case_insensitive(fold).build(words).map_err(|e| {
+                BuildError::new(ErrorKind::TooLarge, format!("allowlist {n}: words do not compile: {e}"))
+            })?;
+            Ok(Some(ac))
+        };
+        Ok(AllowSet {
+            dets,
+            values: a.values.iter().map(|v| v.as_bytes().to_vec()).collect(),
+            regex,
+            words: automaton(&a.words, true)?,
+            substrings: automaton(&a.substrings, false)?,
+        })
     }
 
     pub fn allows(&self, det: DetIdx, value: &[u8]) -> bool {
@@ -386,7 +529,10 @@ impl AllowSet {
                 return false;
             }
         }
-        self.values.contains(value) || self.regex.as_ref().is_some_and(|r| r.is_match(value))
+        self.values.contains(value)
+            || self.words.as_ref().is_some_and(|w| w.is_match(value))
+            || self.substrings.as_ref().is_some_and(|w| w.is_match(value))
+            || self.regex.as_ref().is_some_and(|r| r.is_match(value))
     }
 }
 
@@ -432,13 +578,13 @@ impl Spec {
 /// A detector's keywords, compiled once.
 #[derive(Debug)]
 pub(crate) struct Keywords {
-    ac: AhoCorasick,
+    pub ac: AhoCorasick,
     /// Length of the longest keyword.
-    longest: usize,
+    pub longest: usize,
 }
 
 impl Keywords {
-    fn compile(words: &[String]) -> Result<Option<Keywords>, BuildError> {
+    pub fn compile(words: &[String]) -> Result<Option<Keywords>, BuildError> {
         if words.is_empty() {
             return Ok(None);
         }
@@ -455,157 +601,5 @@ impl Keywords {
         let lo = s.saturating_sub(context::CONTEXT_WINDOW);
         let hi = (e + context::CONTEXT_WINDOW).min(hay.len());
         self.ac.find(aho_corasick::Input::new(hay).range(lo..hi)).is_some()
-    }
-}
-
-/// All custom regexes, searched together.
-#[derive(Debug)]
-pub(crate) struct RegexLane {
-    /// Unanchored search over every pattern at once: finds where a match may start.
-    any: Regex,
-    specs: Vec<Spec>,
-    /// Longest match of any pattern.
-    pub max_len: usize,
-}
-
-impl RegexLane {
-    pub fn compile(defs: &[(DetIdx, &CustomRegex)]) -> Result<RegexLane, BuildError> {
-        let mut specs = Vec::new();
-        let mut max_len = 1;
-        let mut single = None;
-        for &(det, d) in defs {
-            let one = d.compile()?;
-            if defs.len() == 1 {
-                single = Some(one);
-            }
-            max_len = max_len.max(d.max_len);
-            specs.push(Spec {
-                det,
-                validator: d.validator,
-                group: d.group,
-                context: d.context.clone(),
-                require_context: d.require_context,
-                keywords: Keywords::compile(&d.keywords)?,
-                confidence: d.confidence,
-            });
-        }
-        let patterns: Vec<&str> = defs.iter().map(|(_, d)| d.pattern.as_str()).collect();
-        // A lane of one detector searches with the regex its check compiled.
-        let any = match single {
-            Some(one) => one,
-            None => compile_many(&patterns).map_err(|e| {
-                BuildError::new(ErrorKind::TooLarge, format!("custom regexes do not compile together: {}", e))
-            })?,
-        };
-        Ok(RegexLane { any, specs, max_len })
-    }
-
-    /// Bytes after a match start the lane needs to judge it.
-    pub fn reach(&self) -> usize {
-        self.max_len + context::CONTEXT_WINDOW + 1
-    }
-
-    /// Processes matches from `*cursor` (absolute) in `buf` (which starts at absolute `base`).
-    ///
-    /// At each step the lane looks for the leftmost position `s >= cursor` where some pattern
-    /// has an anchored match no longer than `max_len`, searching a window of `2 * max_len`
-    /// bytes so that the outcome never depends on where the data was split.
-    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink) {
-        let l = self.max_len;
-        let end = base + buf.len();
-        let mut caps = self.any.create_captures();
-        while *cursor < end {
-            if !self.skip_to_keyword(buf, base, eof, cursor) {
-                return;
-            }
-            let c = *cursor;
-            if c >= end {
-                return;
-            }
-            let x = (c + 2 * l).min(end);
-            if !eof && c + 2 * l > end {
-                return;
-            }
-            let input = Input::new(buf).range(c - base..x - base);
-            let Some(m) = self.any.search(&input) else {
-                *cursor = if x == end && eof { end } else { x - l };
-                continue;
-            };
-            let (s, m_end) = (base + m.start(), base + m.end());
-            if s + l > x && !(x == end && eof) {
-                *cursor = (x - l).max(c + 1);
-                continue;
-            }
-            // A keyword lane that waits at `s` below skips to its keywords again from `s` when
-            // more data comes; skipping from `s` now, before judging, makes the scan of the
-            // whole the same as that of any split. A match the skip passes has no keyword near.
-            if s > c {
-                let mut at = s;
-                if !self.skip_to_keyword(buf, base, eof, &mut at) {
-                    *cursor = at;
-                    return;
-                }
-                if at > s {
-                    *cursor = at;
-                    continue;
-                }
-            }
-            if !eof && s + self.reach() > end {
-                *cursor = s;
-                return;
-            }
-            let (w, ws) = Window::around(buf, base, s, self.reach());
-            let rel = w.a;
-            let span_end = (rel + l).min(w.hay.len());
-            let input = Input::new(w.hay).range(rel..span_end).anchored(Anchored::Yes);
-            self.any.search_captures(&input, &mut caps);
-            let Some(pid) = caps.pattern() else {
-                // The match at `s` is longer than `max_len`: none is reported there, and the
-                // search goes on `max_len` bytes before its end, not one byte further (one
-                // step per byte made a policy's scan quadratic in `max_len`).
-                *cursor = m_end.saturating_sub(l).max(s + 1);
-                continue;
-            };
-            let spec = &self.specs[pid.as_usize()];
-            let full = caps.get_match().expect("a pattern matched");
-            let (ms, me) = match spec.group {
-                Some(g) => match caps.get_group(g) {
-                    Some(sp) => (sp.start, sp.end),
-                    None => (full.start(), full.end()),
-                },
-                None => (full.start(), full.end()),
-            };
-            out.base = ws;
-            if me > ms {
-                spec.judge(&w, ms, me, out);
-            }
-            *cursor = (ws + full.end()).max(s + 1);
-        }
-    }
-}
-
-impl RegexLane {
-    /// For a lane of one detector with keywords, moves `*cursor` to the first position where
-    /// a match could still have a keyword within [`CONTEXT_WINDOW`](context::CONTEXT_WINDOW)
-    /// of it: `max_len + CONTEXT_WINDOW` before the next keyword. The move depends only on
-    /// the data, never on how it was split. Returns false when the lane must wait for more data.
-    fn skip_to_keyword(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize) -> bool {
-        let [Spec { keywords: Some(Keywords { ac, longest }), .. }] = &self.specs[..] else { return true };
-        let end = base + buf.len();
-        let back = self.max_len + context::CONTEXT_WINDOW;
-        let from = cursor.saturating_sub(context::CONTEXT_WINDOW).max(base);
-        let input = aho_corasick::Input::new(buf).range(from - base..buf.len());
-        // A keyword that starts before `safe` is complete in `buf` if it is there at all.
-        let safe = if eof { end } else { (end + 1).saturating_sub(*longest) };
-        match ac.find(input) {
-            Some(m) if base + m.start() < safe => {
-                *cursor = (*cursor).max((base + m.start()).saturating_sub(back));
-                true
-            }
-            _ => {
-                *cursor = (*cursor).max(if eof { end } else { safe.saturating_sub(back) });
-                false
-            }
-        }
     }
 }

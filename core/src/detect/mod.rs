@@ -18,11 +18,14 @@ pub(crate) mod generic;
 pub(crate) mod iban;
 pub(crate) mod ipv4;
 pub(crate) mod ipv6;
+pub(crate) mod keyed_lane;
 pub(crate) mod numbering_plan;
 pub(crate) mod phone;
 pub(crate) mod private_key;
 pub(crate) mod provider_keys;
+pub(crate) mod regex_lane;
 pub(crate) mod ssn;
+pub(crate) mod starts;
 pub(crate) mod tokens;
 pub(crate) mod units;
 

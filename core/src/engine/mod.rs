@@ -20,8 +20,9 @@ mod literals;
 pub(crate) mod resolve;
 
 use crate::detect::catalog::Builtin;
-use crate::detect::custom::RegexLane;
 use crate::detect::dict_lane::DictLane;
+use crate::detect::keyed_lane::KeyedLane;
+use crate::detect::regex_lane::RegexLane;
 use crate::detect::{self, Sink, Window, LOOKBACK};
 use crate::simd;
 pub(crate) use decoded::DecodeConfig;
@@ -58,7 +59,7 @@ pub(crate) struct Cursors {
     /// can only take those as its local part or address).
     punct_start: usize,
     lit: [literals::LitCursor; 2],
-    /// One per regex lane.
+    /// One per regex lane, then one per detector of the keyed lane.
     regex: Vec<usize>,
     dict: [usize; 2],
     /// The escape lane's cursor, and the start of the joinable run before it (no escaped
@@ -77,12 +78,20 @@ pub(crate) struct Engine {
     punct: Option<(u8, u8)>,
     literals: Vec<LiteralLane>,
     regexes: Vec<RegexLane>,
+    /// Custom regexes with keywords, sharing one keyword pass.
+    keyed: Option<KeyedLane>,
     dicts: Vec<DictLane>,
     decode: DecodeConfig,
 }
 
 impl Engine {
-    pub fn new(enabled: u32, regexes: Vec<RegexLane>, dicts: Vec<DictLane>, decode: DecodeConfig) -> Engine {
+    pub fn new(
+        enabled: u32,
+        regexes: Vec<RegexLane>,
+        keyed: Option<KeyedLane>,
+        dicts: Vec<DictLane>,
+        decode: DecodeConfig,
+    ) -> Engine {
         let on = |b: Builtin| enabled & (1 << b.index()) != 0;
         let digits = DIGIT_DETECTORS.iter().any(|&b| on(b));
         let punct = match (on(Builtin::Email), on(Builtin::Ipv6)) {
@@ -93,7 +102,7 @@ impl Engine {
         };
         let literals =
             [Group::Tokens, Group::Keywords].into_iter().filter_map(|g| LiteralLane::new(enabled, g)).collect();
-        Engine { enabled, digits, punct, literals, regexes, dicts, decode }
+        Engine { enabled, digits, punct, literals, regexes, keyed, dicts, decode }
     }
 
     /// The most bytes after an anchor any lane needs.
@@ -104,6 +113,9 @@ impl Engine {
         }
         for x in &self.regexes {
             r = r.max(x.reach());
+        }
+        if let Some(k) = &self.keyed {
+            r = r.max(k.reach());
         }
         for d in &self.dicts {
             r = r.max(d.reach());
@@ -155,11 +167,16 @@ impl Engine {
         for (k, l) in self.literals.iter().enumerate() {
             l.run(buf, base, eof, &mut cur.lit[k], sink);
         }
-        if cur.regex.len() != self.regexes.len() {
-            cur.regex = vec![base; self.regexes.len()];
+        let lanes = self.regexes.len() + self.keyed.as_ref().map_or(0, KeyedLane::len);
+        if cur.regex.len() != lanes {
+            cur.regex = vec![base; lanes];
         }
-        for (r, c) in self.regexes.iter().zip(&mut cur.regex) {
-            r.run(buf, base, eof, c, sink);
+        let (plain, keyed) = cur.regex.split_at_mut(self.regexes.len());
+        for (r, c) in self.regexes.iter().zip(plain) {
+            r.run(buf, base, eof, c, sink, None);
+        }
+        if let Some(k) = &self.keyed {
+            k.run(buf, base, eof, keyed, sink);
         }
         for (k, d) in self.dicts.iter().enumerate() {
             d.run(buf, base, eof, &mut cur.dict[k], sink);
