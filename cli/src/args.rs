@@ -109,6 +109,29 @@ pub struct PolicyArgs {
 pub enum PolicyCommand {
     /// Validate a policy file and print what it compiles to.
     Check(PolicyCheckArgs),
+    /// Say why each candidate in the files was reported or not, or with `--stats` how each
+    /// detector (an imported rule, say) fared: candidates, reported, and why the rest were
+    /// dropped (entropy, other checks, allowlists, no keyword nearby, examples, overlaps).
+    Explain(PolicyExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyExplainArgs {
+    /// The policy file.
+    pub policy: PathBuf,
+    /// The files to explain (each is read whole).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The policy's tenant.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub tenant: String,
+    /// Which of the policy's detectors run.
+    #[arg(long, value_enum, default_value_t = DirectionArg::Both)]
+    pub direction: DirectionArg,
+    /// Print one line per detector with its counts over all the files, instead of one line
+    /// per candidate.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Args)]

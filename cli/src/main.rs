@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         args::Command::Eval(a) => commands::eval::run(a),
         args::Command::Policy(a) => match a.command {
             args::PolicyCommand::Check(c) => commands::policy::check(c),
+            args::PolicyCommand::Explain(e) => commands::policy::explain(e),
         },
         args::Command::Audit(a) => commands::audit::run(a),
         args::Command::Vault(a) => commands::vault::run(a),

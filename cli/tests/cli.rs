@@ -670,6 +670,55 @@ fn redact_to_stdout_writes_nothing_of_a_blocked_input() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("mail {}\n", "*".repeat(EMAIL.len()))));
 }
 
+/// A Betterleaks rule file imports with its translated filter and every part left out named
+/// by rule id (`policy check`); `policy explain --stats` counts each rule's candidates and why
+/// they were dropped, and without `--stats` says so per candidate.
+#[test]
+fn imported_rules_report_their_parts_and_explain_their_candidates() {
+    let d = tempfile::tempdir().unwrap();
+    let rules = r#"
+[[rules]]
+id = "demo-token"
+regex = '''\b(dmo_[A-Za-z0-9]{16})\b'''
+keywords = ["dmo_"]
+filter = """
+entropy(finding["secret"]) <= 3.0
+|| containsAny(finding["secret"], ["EXAMPLE"])
+|| matchesAny(finding["line"], [`^#`])
+"""
+validate = "http.get('https://example.invalid').status == 200"
+
+[[rules]]
+id = "demo-client-id"
+regex = '''dmoid_[0-9]{8}'''
+keywords = ["dmoid_"]
+skipReport = true
+"#;
+    std::fs::write(d.path().join("rules.toml"), rules).unwrap();
+    let policy = d.path().join("p.toml");
+    std::fs::write(&policy, "version = 1\n[[default.imports]]\nbetterleaks = \"rules.toml\"\n").unwrap();
+    let out = dlpjet().args(["policy", "check"]).arg(&policy).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 rules, 1 loaded, 1 skipped"), "{text}");
+    assert!(text.contains("skipped demo-client-id: `skipReport`"), "{text}");
+    let line_term = "part of demo-token: filter term left out (reports more): matchesAny(finding[\"line\"]";
+    assert!(text.contains(line_term), "{text}");
+    assert!(text.contains("part of demo-token: `validate` left out"), "{text}");
+    let sample = d.path().join("sample.txt");
+    std::fs::write(&sample, "dmo_q8Zr2kLm9XwP4vTn\ndmo_aaaaaaaaaaaaaaaa\ndmo_EXAMPLEq8Zr2kLm9\n").unwrap();
+    let out = dlpjet().args(["policy", "explain", "--stats"]).arg(&policy).arg(&sample).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let row: Vec<&str> = text.lines().find(|l| l.starts_with("demo-token ")).unwrap().split_whitespace().collect();
+    // Three candidates: one reported, one under the entropy bound, one allowlisted.
+    assert_eq!(row[1..6], ["3", "1", "1", "0", "1"], "{text}");
+    let out = dlpjet().args(["policy", "explain"]).arg(&policy).arg(&sample).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l.contains("demo-token") && l.contains("suppressed: allowlisted")), "{text}");
+    assert!(text.lines().any(|l| l.contains("demo-token") && l.contains("entropy check failed")), "{text}");
+}
+
 #[test]
 fn policy_check_prints_the_summary_or_the_error() {
     let d = tempfile::tempdir().unwrap();

@@ -94,3 +94,65 @@ impl Explanation {
         s
     }
 }
+
+/// How one detector's candidates fared in a text: found, reported, and why the others were
+/// not. Produced by [`DetectorStats::of`] from [`Scanner::explain`](crate::Scanner::explain).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DetectorStats {
+    /// Detector id.
+    pub detector: Arc<str>,
+    /// Candidates the detector shaped (its regex matched, its anchor held a value).
+    pub candidates: usize,
+    /// Reported as findings.
+    pub reported: usize,
+    /// Failed the entropy check.
+    pub entropy: usize,
+    /// Failed another validator (Luhn, mod 97, …).
+    pub validation: usize,
+    /// Allowlisted.
+    pub allowlisted: usize,
+    /// No keyword (or required context word) nearby.
+    pub no_keyword: usize,
+    /// Placeholders and documented examples.
+    pub example: usize,
+    /// Overlapped by another detector's finding, or below the minimum confidence.
+    pub other: usize,
+}
+
+impl DetectorStats {
+    /// Per-detector counts of `explanations`, by detector id.
+    ///
+    /// ```
+    /// use dlpjet::{DetectorStats, Scanner};
+    /// let scanner = Scanner::new();
+    /// let text = b"card 4111 1111 1111 1111, card 4111 1111 1111 1112";
+    /// let stats = DetectorStats::of(&scanner.explain(text));
+    /// let card = stats.iter().find(|s| &*s.detector == "credit_card").unwrap();
+    /// assert_eq!((card.candidates, card.reported, card.validation), (2, 1, 1));
+    /// ```
+    pub fn of(explanations: &[Explanation]) -> Vec<DetectorStats> {
+        let mut by: Vec<DetectorStats> = Vec::new();
+        for e in explanations {
+            let i = match by.iter().position(|s| s.detector == e.detector) {
+                Some(i) => i,
+                None => {
+                    by.push(DetectorStats { detector: e.detector.clone(), ..DetectorStats::default() });
+                    by.len() - 1
+                }
+            };
+            let s = &mut by[i];
+            s.candidates += 1;
+            match &e.outcome {
+                Outcome::Reported => s.reported += 1,
+                Outcome::Rejected(Rejection::Validation("entropy")) => s.entropy += 1,
+                Outcome::Rejected(Rejection::Validation(_)) => s.validation += 1,
+                Outcome::Rejected(Rejection::Allowlisted) => s.allowlisted += 1,
+                Outcome::Rejected(Rejection::MissingKeyword | Rejection::MissingContext) => s.no_keyword += 1,
+                Outcome::Rejected(Rejection::Placeholder | Rejection::Example(_)) => s.example += 1,
+                Outcome::Rejected(Rejection::BelowMinConfidence) | Outcome::Outranked { .. } => s.other += 1,
+            }
+        }
+        by.sort_by(|a, b| a.detector.cmp(&b.detector));
+        by
+    }
+}

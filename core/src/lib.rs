@@ -60,7 +60,7 @@ pub use detect::custom::{
     check_detector_id, check_pattern, Allowlist, CustomRegex, Dictionary, DEFAULT_MAX_LEN, MAX_MAX_LEN,
 };
 pub use error::{BuildError, ErrorKind};
-pub use explain::{Explanation, Outcome, Rejection};
+pub use explain::{DetectorStats, Explanation, Outcome, Rejection};
 pub use finding::Finding;
 pub use preview::{preview, preview_into};
 pub use redact::{RedactWriter, Redactor, RedactorBuilder, Style};

@@ -1,6 +1,9 @@
-//! `dlpjet policy check`: validate a policy file and print what it compiles to.
+//! `dlpjet policy check`: validate a policy file and print what it compiles to;
+//! `dlpjet policy explain`: why each candidate in some files was reported or not.
 
-use crate::args::PolicyCheckArgs;
+use crate::args::{PolicyCheckArgs, PolicyExplainArgs};
+use anyhow::Context;
+use dlpjet::DetectorStats;
 use dlpjet::Style;
 use dlpjet_policy::{Direction, PolicySet, Tenant};
 use std::io::Write;
@@ -103,4 +106,69 @@ fn json(set: &PolicySet) -> serde_json::Value {
             "notes": r.notes,
         })).collect::<Vec<_>>(),
     })
+}
+
+pub fn explain(a: PolicyExplainArgs) -> anyhow::Result<u8> {
+    let set = PolicySet::load(&a.policy).map_err(anyhow::Error::msg)?;
+    let tenant = set.tenant(&a.tenant).map_err(anyhow::Error::msg)?;
+    let scanner = tenant.scanner(crate::detection::direction(a.direction));
+    let mut out = std::io::stdout().lock();
+    let mut totals: Vec<DetectorStats> = Vec::new();
+    for file in &a.files {
+        let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let explained = scanner.explain(&text);
+        if !a.stats {
+            for e in &explained {
+                writeln!(out, "{}:{}", file.display(), e.describe(&text))?;
+            }
+            continue;
+        }
+        for s in DetectorStats::of(&explained) {
+            match totals.iter_mut().find(|t| t.detector == s.detector) {
+                Some(t) => {
+                    t.candidates += s.candidates;
+                    t.reported += s.reported;
+                    t.entropy += s.entropy;
+                    t.validation += s.validation;
+                    t.allowlisted += s.allowlisted;
+                    t.no_keyword += s.no_keyword;
+                    t.example += s.example;
+                    t.other += s.other;
+                }
+                None => totals.push(s),
+            }
+        }
+    }
+    if a.stats {
+        totals.sort_by(|x, y| y.candidates.cmp(&x.candidates).then(x.detector.cmp(&y.detector)));
+        writeln!(
+            out,
+            "{:<40} {:>10} {:>8} {:>7} {:>10} {:>11} {:>10} {:>7} {:>6}",
+            "DETECTOR",
+            "CANDIDATES",
+            "REPORTED",
+            "ENTROPY",
+            "VALIDATION",
+            "ALLOWLISTED",
+            "NO-KEYWORD",
+            "EXAMPLE",
+            "OTHER"
+        )?;
+        for t in &totals {
+            writeln!(
+                out,
+                "{:<40} {:>10} {:>8} {:>7} {:>10} {:>11} {:>10} {:>7} {:>6}",
+                t.detector,
+                t.candidates,
+                t.reported,
+                t.entropy,
+                t.validation,
+                t.allowlisted,
+                t.no_keyword,
+                t.example,
+                t.other
+            )?;
+        }
+    }
+    Ok(0)
 }
