@@ -29,6 +29,8 @@ pub(crate) struct KeyedLane {
     /// they give alone. The others' hits are their keywords, around which their regexes
     /// search.
     starts: Vec<Option<Starts>>,
+    /// The longest keyword or literal.
+    longest: usize,
 }
 
 impl KeyedLane {
@@ -64,7 +66,8 @@ impl KeyedLane {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&words)
             .map_err(|e| BuildError::new(ErrorKind::TooLarge, format!("keywords do not compile together: {e}")))?;
-        Ok(KeyedLane { ac, owners, rules, starts })
+        let longest = words.iter().map(|w| w.len()).max().unwrap_or(1);
+        Ok(KeyedLane { ac, owners, rules, starts, longest })
     }
 
     /// How many detectors (and cursors) the lane has.
@@ -78,35 +81,59 @@ impl KeyedLane {
     }
 
     /// Runs every detector from its cursor (`cursors[i]`, absolute) over `buf` (which starts at
-    /// absolute `base`), after one keyword pass from the earliest of them.
-    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursors: &mut [usize], out: &mut Sink) {
+    /// absolute `base`), after the keyword pass over what `hits` has not seen yet.
+    pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursors: &mut [usize], hits: &mut Hits, out: &mut Sink) {
         let end = base + buf.len();
         let Some(from) = cursors.iter().min().map(|c| c.saturating_sub(context::CONTEXT_WINDOW).max(base)) else {
             return;
         };
-        if from >= end {
-            return;
+        if hits.by_rule.len() != self.rules.len() {
+            *hits = Hits { by_rule: vec![Vec::new(); self.rules.len()], scanned: base };
         }
-        // The starts of each detector's keywords, ascending (a detector with two keywords at
-        // one start gets it twice, which changes nothing).
-        let mut hits: Vec<Vec<usize>> = vec![Vec::new(); self.rules.len()];
-        let input = aho_corasick::Input::new(buf).range(from - base..buf.len());
-        for m in self.ac.find_overlapping_iter(input) {
-            for &r in &self.owners[m.pattern().as_usize()] {
-                hits[r as usize].push(base + m.start());
+        // Keywords that start before `scanned` are known already (a stream's earlier steps
+        // found them): the pass goes on from there, not from the cursors, so the bytes a
+        // stream keeps for its slower lanes are not searched again at every chunk.
+        let at = hits.scanned.max(from);
+        if at < end {
+            let input = aho_corasick::Input::new(buf).range(at - base..buf.len());
+            let mut touched: Vec<u32> = Vec::new();
+            for m in self.ac.find_overlapping_iter(input) {
+                for &r in &self.owners[m.pattern().as_usize()] {
+                    hits.by_rule[r as usize].push(base + m.start());
+                    touched.push(r);
+                }
+            }
+            // Overlapping matches come out by end; the lanes want them by start.
+            touched.sort_unstable();
+            touched.dedup();
+            for r in touched {
+                let h = &mut hits.by_rule[r as usize];
+                h.sort_unstable();
+                h.dedup();
             }
         }
-        for (((rule, cursor), h), starts) in self.rules.iter().zip(cursors.iter_mut()).zip(&mut hits).zip(&self.starts)
+        // A keyword that starts at or after `end + 1 - longest` may still be incomplete.
+        hits.scanned = if eof { end } else { (end + 1).saturating_sub(self.longest).max(at) };
+        for (((rule, cursor), h), starts) in
+            self.rules.iter().zip(cursors.iter_mut()).zip(&mut hits.by_rule).zip(&self.starts)
         {
-            // Overlapping matches come out by end; the lanes want them by start.
-            h.sort_unstable();
+            // Keywords the lane can no longer reach are forgotten.
+            let old = h.partition_point(|&p| p < cursor.saturating_sub(context::CONTEXT_WINDOW));
+            h.drain(..old);
+            // Every keyword found complete so far, including those after `scanned` (the next
+            // pass finds them again; duplicates go).
             match starts {
-                Some(st) => {
-                    h.dedup();
-                    rule.run_at_starts(buf, base, eof, cursor, out, h, st);
-                }
+                Some(st) => rule.run_at_starts(buf, base, eof, cursor, out, h, st),
                 None => rule.run(buf, base, eof, cursor, out, Some(h)),
             }
         }
     }
+}
+
+/// The keywords a keyed lane has found so far in a stream, per detector (absolute starts,
+/// ascending), and where its search goes on.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Hits {
+    by_rule: Vec<Vec<usize>>,
+    scanned: usize,
 }

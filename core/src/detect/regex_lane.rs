@@ -72,7 +72,8 @@ impl RegexLane {
     pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink, hits: Option<&[usize]>) {
         let l = self.max_len;
         let end = base + buf.len();
-        let mut caps = self.any.create_captures();
+        // Made at the first match to judge: most calls in a stream have none.
+        let mut caps = None;
         while *cursor < end {
             if !self.skip_to_keyword(buf, base, eof, cursor, hits) {
                 return;
@@ -113,7 +114,8 @@ impl RegexLane {
                 *cursor = s;
                 return;
             }
-            let Some(next) = self.confirm_at(buf, base, s, &mut caps, out) else {
+            let caps = caps.get_or_insert_with(|| self.any.create_captures());
+            let Some(next) = self.confirm_at(buf, base, s, caps, out) else {
                 // The match at `s` is longer than `max_len`: none is reported there, and the
                 // search goes on `max_len` bytes before its end, not one byte further (one
                 // step per byte made a policy's scan quadratic in `max_len`).
@@ -214,14 +216,15 @@ impl RegexLane {
         let end = base + buf.len();
         // The lane's regex is the pattern after its lead, if it has one (see `compile`).
         let re = &self.any;
-        let mut caps = re.create_captures();
+        let mut caps = None;
         let mut i = hits.partition_point(|&p| p < *cursor);
         while let Some(&s) = hits.get(i) {
             if !eof && s + self.reach() > end {
                 *cursor = s;
                 return;
             }
-            match self.confirm_with(re, buf, base, s, &mut caps, out) {
+            let caps = caps.get_or_insert_with(|| re.create_captures());
+            match self.confirm_with(re, buf, base, s, caps, out) {
                 Some(next) => {
                     *cursor = next;
                     i = hits.partition_point(|&p| p < next);

@@ -61,6 +61,8 @@ pub(crate) struct Cursors {
     lit: [literals::LitCursor; 2],
     /// One per regex lane, then one per detector of the keyed lane.
     regex: Vec<usize>,
+    /// The keyed lane's keywords found so far.
+    keyed: crate::detect::keyed_lane::Hits,
     dict: [usize; 2],
     /// The escape lane's cursor, and the start of the joinable run before it (no escaped
     /// candidate not yet found can start before that).
@@ -176,7 +178,7 @@ impl Engine {
             r.run(buf, base, eof, c, sink, None);
         }
         if let Some(k) = &self.keyed {
-            k.run(buf, base, eof, keyed, sink);
+            k.run(buf, base, eof, keyed, &mut cur.keyed, sink);
         }
         for (k, d) in self.dicts.iter().enumerate() {
             d.run(buf, base, eof, &mut cur.dict[k], sink);
