@@ -588,9 +588,13 @@ impl Keywords {
         if words.is_empty() {
             return Ok(None);
         }
+        // Searched only over the small window around a match: the automaton that is quickest
+        // to build (an imported rule set builds hundreds of them).
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostFirst)
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+            .prefilter(false)
             .build(words)
             .map_err(|e| BuildError::new(ErrorKind::TooLarge, format!("keywords do not compile: {e}")))?;
         Ok(Some(Keywords { ac, longest: words.iter().map(String::len).max().unwrap_or(1) }))
