@@ -196,9 +196,11 @@ impl ScannerBuilder {
         }
         regex_defs.retain(|(i, _)| selected[*i as usize]);
         dict_defs.retain(|(i, _)| selected[*i as usize]);
-        // Regexes with keywords share one keyword pass, and each runs only where its keywords
-        // occur; the others share one automaton.
-        let (keyed, plain): (Vec<_>, Vec<_>) = regex_defs.iter().partition(|(_, r)| !r.keywords.is_empty());
+        // Regexes with keywords, and those whose matches all start with a few literals, share
+        // one keyword pass, and each runs only where its keywords (or literals) occur; the
+        // others, with no literal to look for, share one automaton.
+        let (keyed, plain): (Vec<_>, Vec<_>) =
+            regex_defs.iter().partition(|(_, r)| !r.keywords.is_empty() || r.starts().is_some());
         let mut regexes = Vec::new();
         if !plain.is_empty() {
             regexes.push(RegexLane::compile(&plain, false)?);

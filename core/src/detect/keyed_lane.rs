@@ -34,7 +34,7 @@ pub(crate) struct KeyedLane {
 }
 
 impl KeyedLane {
-    /// Compiles detectors that all have keywords.
+    /// Compiles detectors that each have keywords, literal starts ([`Starts`]), or both.
     pub fn compile(defs: &[(DetIdx, &CustomRegex)]) -> Result<KeyedLane, BuildError> {
         let mut index: HashMap<&[u8], usize> = HashMap::new();
         let mut words: Vec<&[u8]> = Vec::new();
