@@ -8,9 +8,11 @@
 //! * `keywords` become the detector's keywords (one must occur in or near the match).
 //! * `entropy` becomes the entropy validator on the secret.
 //! * allowlist `regexes` and `stopwords` (as [`Allowlist::words`]) become per-rule
-//!   [`Allowlist`]s on the secret; the
-//!   global `[allowlist]` applies to every imported rule. `regexTarget = "match"` or `"line"`
-//!   is applied to the secret instead (noted in the report).
+//!   [`Allowlist`]s on the secret; the global `[allowlist]` applies to every imported rule.
+//!   `regexTarget = "match"` or `"line"` is applied to the secret instead (noted in the report).
+//! * Betterleaks' extensions (`filter`, `validate`, `required`, `skipReport`, the file-wide
+//!   `filter` and `prefilter`) are read as the `betterleaks` module says; every part left out
+//!   is reported by rule id in [`ImportReport::parts`].
 //! * `path` filters and `paths` allowlists are about file names, which a content scanner
 //!   does not see: rules that match only paths are skipped, path filters are ignored (noted).
 //!
