@@ -1,5 +1,6 @@
 //! Caller-defined detectors: regular expressions, keyword dictionaries and allowlists.
 
+use super::confirm::Confirm;
 use super::starts::Starts;
 use super::{context, DetIdx, Sink, Why, Window};
 use crate::error::{BuildError, ErrorKind};
@@ -50,12 +51,12 @@ pub struct CustomRegex {
 #[derive(Debug)]
 struct Compiled {
     hir: regex_syntax::hir::Hir,
-    /// The whole pattern, compiled when a lane searches with it.
+    /// The whole pattern, compiled when a lane searches with it (at once when the pattern has
+    /// no literal starts, so that a check reports what does not compile).
     full: OnceLock<Regex>,
-    /// What a lane runs: the pattern after its lead when it has one (a lane confirms it at
-    /// the literals, see [`Starts`]), the whole pattern otherwise. Compiled at once, so that
-    /// a check reports what does not compile.
-    regex: Regex,
+    /// With literal starts: the pattern after its lead, compiled for anchored confirmation (a
+    /// lane confirms it at the literals, see [`Starts`]).
+    confirm: Option<Arc<Confirm>>,
     shortest: Option<usize>,
     longest: Option<usize>,
     groups: usize,
@@ -104,9 +105,8 @@ impl CustomRegex {
         self.compile().map(|_| ())
     }
 
-    /// [`check`](Self::check), returning the regex a keyword lane runs for the detector: the
-    /// pattern after its lead when it has one ([`Starts`]), the whole pattern otherwise.
-    pub(crate) fn compile(&self) -> Result<Regex, BuildError> {
+    /// What [`check`](Self::check) does.
+    fn compile(&self) -> Result<(), BuildError> {
         if self.max_len == 0 || self.max_len > MAX_MAX_LEN {
             return Err(BuildError::new(
                 ErrorKind::InvalidOption,
@@ -138,16 +138,20 @@ impl CustomRegex {
             .on("keywords"));
         }
         let compiled = self.compiled()?;
-        let one = compiled.regex.clone();
+        // The part after a lead has the groups and matches the empty string exactly when the
+        // whole does (the lead may be empty and holds no group).
+        let (captures, empty) = match &compiled.confirm {
+            Some(c) => (c.captures_len(), c.matches_empty()),
+            None => {
+                let full = self.full_regex()?;
+                (full.captures_len(), full.is_match(""))
+            }
+        };
         if let Some(g) = self.group {
-            if g >= one.captures_len() {
+            if g >= captures {
                 return Err(BuildError::new(
                     ErrorKind::InvalidRegex,
-                    format!(
-                        "detector {:?}: group {g} does not exist (the regex has {} groups)",
-                        self.id,
-                        one.captures_len() - 1
-                    ),
+                    format!("detector {:?}: group {g} does not exist (the regex has {} groups)", self.id, captures - 1),
                 )
                 .on("group"));
             }
@@ -162,14 +166,14 @@ impl CustomRegex {
             )
             .on("pattern"));
         }
-        if one.is_match("") {
+        if empty {
             return Err(BuildError::new(
                 ErrorKind::InvalidRegex,
                 format!("detector {:?}: regex {:?} matches the empty string", self.id, self.pattern),
             )
             .on("pattern"));
         }
-        Ok(one)
+        Ok(())
     }
 
     /// The pattern parsed and compiled, once: the pattern never changes after `new`, so a
@@ -190,15 +194,24 @@ impl CustomRegex {
         let props = hir.properties();
         let (shortest, longest, groups) = (props.minimum_len(), props.maximum_len(), props.explicit_captures_len());
         let starts = Starts::of(&hir);
-        // The part after a lead matches the empty string, and has the groups, exactly when the
-        // whole does (the lead may be empty and holds no group).
-        let target = starts.as_ref().and_then(|s| s.after_lead.as_ref()).unwrap_or(&hir);
-        let regex = build_hir(target).map_err(invalid)?;
         let full = OnceLock::new();
-        if starts.as_ref().is_none_or(|s| s.after_lead.is_none()) {
-            let _ = full.set(regex.clone());
-        }
-        Ok(self.compiled.get_or_init(|| Compiled { hir, full, regex, shortest, longest, groups, starts }))
+        let confirm = match &starts {
+            Some(st) => {
+                let target = st.after_lead.as_ref().unwrap_or(&hir);
+                Some(Arc::new(Confirm::new(target, NFA_SIZE_LIMIT).map_err(invalid)?))
+            }
+            None => {
+                let _ = full.set(build_hir(&hir).map_err(invalid)?);
+                None
+            }
+        };
+        Ok(self.compiled.get_or_init(|| Compiled { hir, full, confirm, shortest, longest, groups, starts }))
+    }
+
+    /// The pattern (after its lead) compiled to confirm matches at its literal starts, when it
+    /// has them.
+    pub(crate) fn confirm(&self) -> Option<Arc<Confirm>> {
+        self.compiled().ok()?.confirm.clone()
     }
 
     /// The whole pattern compiled, for a lane that searches with it (rather than confirming

@@ -9,6 +9,7 @@ pub(crate) const LOOKBACK: usize = 128;
 
 pub(crate) mod card;
 pub(crate) mod catalog;
+pub(crate) mod confirm;
 pub(crate) mod context;
 pub(crate) mod custom;
 pub(crate) mod dict_lane;

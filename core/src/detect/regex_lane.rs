@@ -1,6 +1,7 @@
 //! All custom regexes of a scanner without keywords, searched together; and the lane logic
 //! each custom regex with keywords runs (see [`KeyedLane`](super::keyed_lane::KeyedLane)).
 
+use super::confirm::Confirm;
 use super::custom::{compile_many, CustomRegex, Keywords, Spec};
 use super::starts::Starts;
 use super::{context, DetIdx, Sink, Window};
@@ -8,12 +9,17 @@ use crate::error::{BuildError, ErrorKind};
 use regex_automata::meta::Regex;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
+use std::sync::Arc;
 
-/// All custom regexes, searched together.
+/// All custom regexes, searched together; or one, confirmed at given starts.
 #[derive(Debug)]
 pub(crate) struct RegexLane {
-    /// Unanchored search over every pattern at once: finds where a match may start.
-    any: Regex,
+    /// Unanchored search over every pattern at once: finds where a match may start. `None`
+    /// for a lane that only confirms at starts.
+    any: Option<Regex>,
+    /// For a lane of one detector confirmed at its literal starts: the pattern (after its
+    /// lead) compiled for anchored matches.
+    confirm: Option<Arc<Confirm>>,
     specs: Vec<Spec>,
     /// Longest match of any pattern.
     pub max_len: usize,
@@ -27,10 +33,14 @@ impl RegexLane {
         let mut specs = Vec::new();
         let mut max_len = 1;
         let mut single = None;
+        let mut confirm = None;
         for &(det, d) in defs {
-            let one = d.compile()?;
+            d.check()?;
             if defs.len() == 1 {
-                single = Some(if at_starts { one } else { d.full_regex()? });
+                match d.confirm().filter(|_| at_starts) {
+                    Some(c) => confirm = Some(c),
+                    None => single = Some(d.full_regex()?),
+                }
             }
             max_len = max_len.max(d.max_len);
             specs.push(Spec {
@@ -44,14 +54,15 @@ impl RegexLane {
             });
         }
         let patterns: Vec<&str> = defs.iter().map(|(_, d)| d.pattern.as_str()).collect();
-        // A lane of one detector searches with the regex its check compiled.
-        let any = match single {
-            Some(one) => one,
-            None => compile_many(&patterns).map_err(|e| {
+        // A lane of one detector searches with the regex its check compiled, or confirms.
+        let any = match (single, &confirm) {
+            (Some(one), _) => Some(one),
+            (None, Some(_)) => None,
+            (None, None) => Some(compile_many(&patterns).map_err(|e| {
                 BuildError::new(ErrorKind::TooLarge, format!("custom regexes do not compile together: {}", e))
-            })?,
+            })?),
         };
-        Ok(RegexLane { any, specs, max_len })
+        Ok(RegexLane { any, confirm, specs, max_len })
     }
 
     /// Bytes after a match start the lane needs to judge it.
@@ -72,6 +83,10 @@ impl RegexLane {
     pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink, hits: Option<&[usize]>) {
         let l = self.max_len;
         let end = base + buf.len();
+        let Some(any) = &self.any else {
+            debug_assert!(false, "a lane that only confirms at starts was searched");
+            return;
+        };
         // Made at the first match to judge: most calls in a stream have none.
         let mut caps = None;
         while *cursor < end {
@@ -87,7 +102,7 @@ impl RegexLane {
                 return;
             }
             let input = Input::new(buf).range(c - base..x - base);
-            let Some(m) = self.any.search(&input) else {
+            let Some(m) = any.search(&input) else {
                 *cursor = if x == end && eof { end } else { x - l };
                 continue;
             };
@@ -114,8 +129,8 @@ impl RegexLane {
                 *cursor = s;
                 return;
             }
-            let caps = caps.get_or_insert_with(|| self.any.create_captures());
-            let Some(next) = self.confirm_at(buf, base, s, caps, out) else {
+            let caps = caps.get_or_insert_with(|| any.create_captures());
+            let Some(next) = self.confirm_at(any, buf, base, s, caps, out) else {
                 // The match at `s` is longer than `max_len`: none is reported there, and the
                 // search goes on `max_len` bytes before its end, not one byte further (one
                 // step per byte made a policy's scan quadratic in `max_len`).
@@ -157,18 +172,14 @@ impl RegexLane {
 }
 
 impl RegexLane {
-    /// Confirms a match starting at absolute `s` (anchored, at most `max_len` bytes; the
-    /// window `[s - LOOKBACK, s + reach)` must be in `buf` unless the data has ended), judges
-    /// it, and returns where the search goes on; `None` when no match of `max_len` bytes or
-    /// fewer starts there.
-    fn confirm_at(&self, buf: &[u8], base: usize, s: usize, caps: &mut Captures, out: &mut Sink) -> Option<usize> {
-        self.confirm_with(&self.any, buf, base, s, caps, out)
-    }
-
-    /// [`confirm_at`](Self::confirm_at) with `re`: the lane's regex, or what follows its lead.
-    fn confirm_with(
+    /// Confirms a match of `any` starting at absolute `s` (anchored, at most `max_len` bytes;
+    /// the window `[s - LOOKBACK, s + reach)` must be in `buf` unless the data has ended),
+    /// judges it, and returns where the search goes on; `None` when no match of `max_len`
+    /// bytes or fewer starts there.
+    #[allow(clippy::too_many_arguments)]
+    fn confirm_at(
         &self,
-        re: &Regex,
+        any: &Regex,
         buf: &[u8],
         base: usize,
         s: usize,
@@ -179,12 +190,14 @@ impl RegexLane {
         let rel = w.a;
         let span_end = (rel + self.max_len).min(w.hay.len());
         let input = Input::new(w.hay).range(rel..span_end).anchored(Anchored::Yes);
-        // Most starts a keyword gives hold no match: the lazy DFA says so before the slower
-        // engines that resolve capture groups run.
-        re.search_half(&input)?;
-        re.search_captures(&input, caps);
-        let pid = caps.pattern()?;
-        let spec = &self.specs[pid.as_usize()];
+        any.search_captures(&input, caps);
+        caps.is_match().then(|| self.report(&w, ws, s, caps, out))?
+    }
+
+    /// Judges the match in `caps` (of the window `w` at absolute `ws`, starting at `s`) and
+    /// returns where the search goes on.
+    fn report(&self, w: &Window, ws: usize, s: usize, caps: &Captures, out: &mut Sink) -> Option<usize> {
+        let spec = &self.specs[caps.pattern()?.as_usize()];
         let full = caps.get_match()?;
         let (ms, me) = match spec.group.and_then(|g| caps.get_group(g)) {
             Some(sp) => (sp.start, sp.end),
@@ -192,7 +205,7 @@ impl RegexLane {
         };
         out.base = ws;
         if me > ms {
-            spec.judge(&w, ms, me, out);
+            spec.judge(w, ms, me, out);
         }
         Some((ws + full.end()).max(s + 1))
     }
@@ -214,17 +227,19 @@ impl RegexLane {
         starts: &Starts,
     ) {
         let end = base + buf.len();
-        // The lane's regex is the pattern after its lead, if it has one (see `compile`).
-        let re = &self.any;
-        let mut caps = None;
+        let Some(confirm) = &self.confirm else {
+            debug_assert!(false, "a lane without literal starts was run at starts");
+            return;
+        };
         let mut i = hits.partition_point(|&p| p < *cursor);
         while let Some(&s) = hits.get(i) {
             if !eof && s + self.reach() > end {
                 *cursor = s;
                 return;
             }
-            let caps = caps.get_or_insert_with(|| re.create_captures());
-            match self.confirm_with(re, buf, base, s, caps, out) {
+            let (w, ws) = Window::around(buf, base, s, self.reach());
+            let input = Input::new(w.hay).range(w.a..(w.a + self.max_len).min(w.hay.len()));
+            match confirm.at(input, |caps| self.report(&w, ws, s, caps, out)).flatten() {
                 Some(next) => {
                     *cursor = next;
                     i = hits.partition_point(|&p| p < next);
