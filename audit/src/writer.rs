@@ -404,6 +404,13 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Marks the log failed (the first failure is the one every later call reports) and
+    /// wakes appenders waiting for their record.
+    fn fail(&self, st: &mut State, e: &AuditError) {
+        st.failed.get_or_insert_with(|| e.to_string());
+        self.done.notify_all();
+    }
+
     /// Writes what is pending (fsyncing when `sync`), in order: the I/O lock is taken before the
     /// state lock is let go. Returns the state lock again.
     fn flush<'a>(&'a self, mut st: MutexGuard<'a, State>, sync: bool) -> Result<MutexGuard<'a, State>, AuditError> {
@@ -428,8 +435,7 @@ impl Shared {
                 Ok(st)
             }
             Err(e) => {
-                st.failed = Some(e.to_string());
-                self.done.notify_all();
+                self.fail(&mut st, &e);
                 Err(e)
             }
         }
@@ -520,8 +526,7 @@ impl Shared {
                 Ok(st)
             }
             Err(e) => {
-                st.failed.get_or_insert_with(|| e.to_string());
-                self.done.notify_all();
+                self.fail(&mut st, &e);
                 Err(e)
             }
         }
@@ -545,9 +550,7 @@ impl Shared {
         };
         if due {
             if let Err(e) = self.checkpoint(false) {
-                let mut st = self.lock_state();
-                st.failed.get_or_insert_with(|| e.to_string());
-                self.done.notify_all();
+                self.fail(&mut self.lock_state(), &e);
             }
         }
     }

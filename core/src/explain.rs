@@ -155,4 +155,16 @@ impl DetectorStats {
         by.sort_by(|a, b| a.detector.cmp(&b.detector));
         by
     }
+
+    /// Adds `other`'s counts (of the same detector, from another text) to these.
+    pub fn add(&mut self, other: &DetectorStats) {
+        self.candidates += other.candidates;
+        self.reported += other.reported;
+        self.entropy += other.entropy;
+        self.validation += other.validation;
+        self.allowlisted += other.allowlisted;
+        self.no_keyword += other.no_keyword;
+        self.example += other.example;
+        self.other += other.other;
+    }
 }

@@ -167,32 +167,10 @@ fn strip_parens(mut s: &str) -> &str {
     s
 }
 
-/// Whether brackets balance in `s` (outside strings).
-fn depth_ok(s: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quote = None;
-    for c in s.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '`' | '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => {
-                depth -= 1;
-                if depth < 0 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
-}
-
-/// `s` split at `sep` where it stands outside brackets and strings.
-fn split_top<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
-    let mut parts = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None, 0);
+/// Each byte of `s` that stands outside strings (backtick, double- or single-quoted; `\"`
+/// escapes in double quotes) with the bracket depth before it, and the depth after the last.
+fn code_bytes(s: &str) -> (Vec<(usize, i32)>, i32) {
+    let (mut out, mut depth, mut quote) = (Vec::new(), 0i32, None);
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -202,17 +180,36 @@ fn split_top<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
             (Some('"'), '\\') => i += 1,
             (Some(_), _) => {}
             (None, '`' | '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth -= 1,
-            (None, _) if depth == 0 && s[i..].starts_with(sep) => {
-                parts.push(&s[start..i]);
-                i += sep.len();
-                start = i;
-                continue;
+            (None, _) => {
+                out.push((i, depth));
+                match c {
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' => depth -= 1,
+                    _ => {}
+                }
             }
-            _ => {}
         }
         i += 1;
+    }
+    (out, depth)
+}
+
+/// Whether brackets balance in `s` (outside strings), never closing more than were opened.
+fn depth_ok(s: &str) -> bool {
+    let (bytes, end) = code_bytes(s);
+    end == 0 && bytes.iter().all(|&(_, d)| d >= 0)
+}
+
+/// `s` split at `sep` where it stands outside brackets and strings.
+fn split_top<'a>(s: &'a str, sep: &str) -> Vec<&'a str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, depth) in code_bytes(s).0 {
+        // Bytes, not `&s[i..]`: `i` may be inside a multi-byte character.
+        if depth == 0 && i >= start && s.as_bytes()[i..].starts_with(sep.as_bytes()) {
+            parts.push(&s[start..i]);
+            start = i + sep.len();
+        }
     }
     parts.push(&s[start..]);
     parts
@@ -253,6 +250,9 @@ mod tests {
         let n = filter("x(1) || (containsAny(finding[\"secret\"], [\"ab\"]) || y(2))");
         assert_eq!((n.allow_substrings.len(), n.left_out.len()), (1, 2));
         // `let` bindings before the expression: the terms that do not use them still count.
+        // Text outside strings that is not ASCII is left out, not a panic.
+        let u = filter("größe(finding[\"secret\"]) > 1 || entropy(finding[\"secret\"]) < 3");
+        assert_eq!((u.entropy, u.left_out.len()), (Some(3.0), 1));
         let l = filter("let ctx = finding[\"line\"];\nentropy(finding[\"secret\"]) < 3.5 || ctx.size() > 2");
         assert_eq!((l.entropy, l.left_out.len()), (Some(3.5), 1));
         let g = filter("let x = finding[\"match\"];\nx.size() > 3");

@@ -125,16 +125,7 @@ pub fn explain(a: PolicyExplainArgs) -> anyhow::Result<u8> {
         }
         for s in DetectorStats::of(&explained) {
             match totals.iter_mut().find(|t| t.detector == s.detector) {
-                Some(t) => {
-                    t.candidates += s.candidates;
-                    t.reported += s.reported;
-                    t.entropy += s.entropy;
-                    t.validation += s.validation;
-                    t.allowlisted += s.allowlisted;
-                    t.no_keyword += s.no_keyword;
-                    t.example += s.example;
-                    t.other += s.other;
-                }
+                Some(t) => t.add(&s),
                 None => totals.push(s),
             }
         }

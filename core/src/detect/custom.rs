@@ -466,19 +466,21 @@ pub(crate) fn check_id(id: &str) -> Result<(), String> {
 /// few hundred rule-file regexes.
 /// `Err` is the compiler's explanation (see [`regex_error`]).
 pub(crate) fn compile_many<P: AsRef<str>>(patterns: &[P]) -> Result<Regex, String> {
-    Regex::builder()
-        .configure(Regex::config().nfa_size_limit(Some(NFA_SIZE_LIMIT)))
-        .build_many(patterns)
-        .map_err(|e| regex_error(&e))
+    builder().build_many(patterns).map_err(|e| regex_error(&e))
 }
 
 /// Compiles a parsed pattern as every custom regex is compiled. `Err` is the compiler's
 /// explanation (see [`regex_error`]).
 fn build_hir(hir: &regex_syntax::hir::Hir) -> Result<Regex, String> {
-    Regex::builder()
-        .configure(Regex::config().nfa_size_limit(Some(NFA_SIZE_LIMIT)))
-        .build_from_hir(hir)
-        .map_err(|e| regex_error(&e))
+    builder().build_from_hir(hir).map_err(|e| regex_error(&e))
+}
+
+/// The meta engine's builder, with the limits every custom regex and allowlist is compiled
+/// under.
+fn builder() -> regex_automata::meta::Builder {
+    let mut b = Regex::builder();
+    b.configure(Regex::config().nfa_size_limit(Some(NFA_SIZE_LIMIT)));
+    b
 }
 
 /// The parser's own explanation of a regex error (what and where), on one line.
@@ -591,7 +593,7 @@ impl Spec {
 /// A detector's keywords, compiled once.
 #[derive(Debug)]
 pub(crate) struct Keywords {
-    pub ac: AhoCorasick,
+    ac: AhoCorasick,
     /// Length of the longest keyword.
     pub longest: usize,
 }

@@ -9,7 +9,6 @@
 
 use super::custom::CustomRegex;
 use super::regex_lane::RegexLane;
-use super::starts::Starts;
 use super::{context, DetIdx, Sink};
 use crate::error::{BuildError, ErrorKind};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -24,17 +23,18 @@ pub(crate) struct KeyedLane {
     owners: Vec<Vec<u32>>,
     /// One single-detector lane per detector.
     rules: Vec<RegexLane>,
-    /// For a detector every match of which starts with one of a few literals (perhaps after a
-    /// bounded lead): its hits are those literals, and its regex is confirmed at the starts
-    /// they give alone. The others' hits are their keywords, around which their regexes
-    /// search.
-    starts: Vec<Option<Starts>>,
+    /// For a detector every match of which starts with one of a few literals (perhaps after
+    /// a bounded lead, see [`Starts`](super::starts::Starts)): the longest literal's length.
+    /// Its hits are those literals, and its regex is confirmed at them alone. The others'
+    /// hits are their keywords, around which their regexes search.
+    starts: Vec<Option<usize>>,
     /// The longest keyword or literal.
     longest: usize,
 }
 
 impl KeyedLane {
-    /// Compiles detectors that each have keywords, literal starts ([`Starts`]), or both.
+    /// Compiles detectors that each have keywords, literal starts
+    /// ([`Starts`](super::starts::Starts)), or both.
     pub fn compile(defs: &[(DetIdx, &CustomRegex)]) -> Result<KeyedLane, BuildError> {
         let mut index: HashMap<&[u8], usize> = HashMap::new();
         let mut words: Vec<&[u8]> = Vec::new();
@@ -44,7 +44,7 @@ impl KeyedLane {
         for (r, &def) in defs.iter().enumerate() {
             let st = def.1.starts();
             rules.push(RegexLane::compile(&[def], st.is_some())?);
-            starts.push(st.cloned());
+            starts.push(st.map(|s| s.longest));
             let lits: Vec<&[u8]> = match st {
                 Some(p) => p.literals.iter().map(Vec::as_slice).collect(),
                 None => def.1.keywords.iter().map(|w| w.as_bytes()).collect(),
@@ -123,7 +123,7 @@ impl KeyedLane {
             // Every keyword found complete so far, including those after `scanned` (the next
             // pass finds them again; duplicates go).
             match starts {
-                Some(st) => rule.run_at_starts(buf, base, eof, cursor, out, h, st),
+                Some(longest) => rule.run_at_starts(buf, base, eof, cursor, out, h, *longest),
                 None => rule.run(buf, base, eof, cursor, out, Some(h)),
             }
         }

@@ -3,7 +3,6 @@
 
 use super::confirm::Confirm;
 use super::custom::{compile_many, CustomRegex, Keywords, Spec};
-use super::starts::Starts;
 use super::{context, DetIdx, Sink, Window};
 use crate::error::{BuildError, ErrorKind};
 use regex_automata::meta::Regex;
@@ -78,8 +77,8 @@ impl RegexLane {
     ///
     /// `hits`, for a lane of one detector with keywords, are the absolute starts (ascending)
     /// of its keywords in `buf` from `*cursor - CONTEXT_WINDOW` on, found by a shared keyword
-    /// pass ([`KeyedLane`](super::keyed_lane::KeyedLane)); without them the lane searches for
-    /// its keywords itself.
+    /// pass ([`KeyedLane`](super::keyed_lane::KeyedLane)); without them (a lane of regexes
+    /// without keywords) the search skips nothing.
     pub fn run(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, out: &mut Sink, hits: Option<&[usize]>) {
         let l = self.max_len;
         let end = base + buf.len();
@@ -143,22 +142,22 @@ impl RegexLane {
 }
 
 impl RegexLane {
-    /// For a lane of one detector with keywords, moves `*cursor` to the first position where
+    /// For a lane of one detector with keywords, given their positions `hits`, moves `*cursor`
+    /// to the first position where
     /// a match could still have a keyword within [`CONTEXT_WINDOW`](context::CONTEXT_WINDOW)
     /// of it: `max_len + CONTEXT_WINDOW` before the next keyword. The move depends only on
     /// the data, never on how it was split. Returns false when the lane must wait for more data.
     fn skip_to_keyword(&self, buf: &[u8], base: usize, eof: bool, cursor: &mut usize, hits: Option<&[usize]>) -> bool {
-        let [Spec { keywords: Some(Keywords { ac, longest }), .. }] = &self.specs[..] else { return true };
+        // Only a keyed lane's detectors have keywords, and it always hands their positions in.
+        let (Some(h), [Spec { keywords: Some(Keywords { longest, .. }), .. }]) = (hits, &self.specs[..]) else {
+            return true;
+        };
         let end = base + buf.len();
         let back = self.max_len + context::CONTEXT_WINDOW;
         let from = cursor.saturating_sub(context::CONTEXT_WINDOW).max(base);
         // A keyword that starts before `safe` is complete in `buf` if it is there at all.
         let safe = if eof { end } else { (end + 1).saturating_sub(*longest) };
-        let next = match hits {
-            Some(h) => h.get(h.partition_point(|&p| p < from)).copied(),
-            None => ac.find(aho_corasick::Input::new(buf).range(from - base..buf.len())).map(|m| base + m.start()),
-        };
-        match next {
+        match h.get(h.partition_point(|&p| p < from)).copied() {
             Some(at) if at < safe => {
                 *cursor = (*cursor).max(at.saturating_sub(back));
                 true
@@ -211,10 +210,11 @@ impl RegexLane {
     }
 
     /// For a lane of one detector every match of which starts with one of a few literals
-    /// (perhaps after a lead, see [`Starts`]): confirms a match at each literal of `hits`
-    /// (their absolute positions in `buf`, ascending) from `*cursor` on, and nowhere else: the
-    /// leftmost match from the cursor is at one of them. A literal that starts before
-    /// `end + 1 - longest` is complete in `buf` if it is there at all.
+    /// (perhaps after a lead, see [`Starts`](super::starts::Starts)): confirms a match at each
+    /// literal of `hits` (their absolute positions in `buf`, ascending) from `*cursor` on, and
+    /// nowhere else: the leftmost match from the cursor is at one of them. A literal that
+    /// starts before `end + 1 - longest` (the longest literal's length) is complete in `buf`
+    /// if it is there at all.
     #[allow(clippy::too_many_arguments)]
     pub fn run_at_starts(
         &self,
@@ -224,7 +224,7 @@ impl RegexLane {
         cursor: &mut usize,
         out: &mut Sink,
         hits: &[usize],
-        starts: &Starts,
+        longest: usize,
     ) {
         let end = base + buf.len();
         let Some(confirm) = &self.confirm else {
@@ -247,6 +247,6 @@ impl RegexLane {
                 None => i += 1,
             }
         }
-        *cursor = (*cursor).max(if eof { end } else { (end + 1).saturating_sub(starts.longest) });
+        *cursor = (*cursor).max(if eof { end } else { (end + 1).saturating_sub(longest) });
     }
 }
