@@ -54,11 +54,18 @@ mod starts {
     use dlpjet::{CustomRegex, Finding, Scanner};
     use proptest::prelude::*;
 
-    const RULES: [(&str, &str, &[&str]); 4] = [
+    const RULES: [(&str, &str, &[&str]); 5] = [
         ("tok", r"\b(tok_[a-z0-9]{8,12})\b", &["tok_"]),
         ("ci", r"(?i)(?:telegr|bittrex)[ \t\w.-]{0,4}[=:][ ]?([a-z0-9]{6})", &["telegr", "bittrex"]),
         ("pair", r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{6,20}", &["sk_live", "sk_test", "rk_live", "rk_test"]),
         ("short", r"ab[0-9]{2}", &["ab"]),
+        // Optional case-insensitive words in a row, whose literal starts are read after case
+        // folding; `K` (KELVIN SIGN) and `ſ` (LONG S) match `(?i)k` and `(?i)s`.
+        (
+            "fold",
+            r"(?i)\b(?:(?:azure[_\s.-]*)?(?:storage[_\s.-]*)?key)\b[ =:]{1,3}([a-z0-9]{6})",
+            &["key", "\u{212A}ey", "storage", "\u{17F}torage"],
+        ),
     ];
 
     fn scanner(keywords: bool) -> Scanner {
@@ -78,6 +85,11 @@ mod starts {
             "Telegram = a1b2c3 ",
             "bittrex:x9y8z7",
             "sk_live_Abc123",
+            "Azure_Storage_KEY = abc123 ",
+            "azure key:x1y2z3",
+            "\u{212A}ey: zz9988 ",
+            "\u{17F}torage KEY=q1w2e3",
+            "key",
             "rk_test_",
             "ab12",
             "ab1",
@@ -124,7 +136,7 @@ mod starts {
                     prop_assert_eq!(&spans(&each(&one, &text, cut)), &expected, "{} split at {}", id, cut);
                 }
             }
-            // All four in one keyword pass, whole and split alike.
+            // All of them in one keyword pass, whole and split alike.
             for kw in [true, false] {
                 let all = scanner(kw);
                 prop_assert_eq!(&each(&all, &text, cut), &all.scan(text.as_bytes()));

@@ -11,9 +11,11 @@ use regex_automata::nfa::thompson::pikevm::{Cache as PikeCache, PikeVM};
 use regex_automata::nfa::thompson::{self, NFA};
 use regex_automata::util::captures::Captures;
 use regex_automata::util::pool::Pool;
+use regex_automata::util::primitives::NonMaxUsize;
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::Hir;
 use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::OnceLock;
 
 /// Per-thread scratch space of a [`Confirm`].
 #[derive(Debug)]
@@ -31,12 +33,15 @@ type MakeCaches = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindS
 pub(crate) struct Confirm {
     dfa: Option<DFA>,
     /// Resolves the groups of a match when the pattern allows it (one state at a time: the
-    /// quickest).
-    onepass: Option<onepass::DFA>,
+    /// quickest). Built at the first match with groups: most rules of an imported set never
+    /// confirm one in a given text, and it is the dearest part to build.
+    onepass: OnceLock<Option<onepass::DFA>>,
     /// Resolves them otherwise (quick on the short matches a lane confirms).
     backtrack: BoundedBacktracker,
     /// Resolves them when the window is too long for the backtracker's memory.
     pikevm: PikeVM,
+    /// Capture groups, the whole match included.
+    groups: usize,
     pool: Pool<Caches, MakeCaches>,
 }
 
@@ -49,30 +54,36 @@ impl std::fmt::Debug for Confirm {
 impl Confirm {
     /// Compiles `hir` with at most `nfa_limit` bytes of NFA. `Err` is the compiler's message.
     pub fn new(hir: &Hir, nfa_limit: usize) -> Result<Confirm, String> {
-        let nfa: NFA = thompson::Compiler::new()
-            .configure(thompson::Config::new().nfa_size_limit(Some(nfa_limit)))
-            .build_from_hir(hir)
-            .map_err(|e| e.to_string())?;
+        // One compiler per thread, reused: a fresh one allocates and clears its UTF-8 state
+        // tables (tens of kilobytes) for each of an imported rule set's hundreds of regexes.
+        thread_local! {
+            static COMPILER: std::cell::RefCell<thompson::Compiler> = std::cell::RefCell::new(thompson::Compiler::new());
+        }
+        let nfa: NFA = COMPILER.with(|c| {
+            let mut c = c.borrow_mut();
+            let built = c.configure(thompson::Config::new().nfa_size_limit(Some(nfa_limit))).build_from_hir(hir);
+            built.map_err(|e| e.to_string())
+        })?;
         // A Unicode word boundary makes the lazy DFA give up beside non-ASCII bytes (the PikeVM
         // then decides); a pattern it cannot take at all is confirmed by the PikeVM alone.
         let dfa = DFA::builder().configure(DFA::config().unicode_word_boundary(true)).build_from_nfa(nfa.clone()).ok();
-        let onepass = onepass::DFA::new_from_nfa(nfa.clone()).ok();
         let backtrack = BoundedBacktracker::new_from_nfa(nfa.clone()).map_err(|e| e.to_string())?;
         let pikevm = PikeVM::new_from_nfa(nfa).map_err(|e| e.to_string())?;
-        let (d, o, b, p) = (dfa.clone(), onepass.clone(), backtrack.clone(), pikevm.clone());
+        let (d, b, p) = (dfa.clone(), backtrack.clone(), pikevm.clone());
         let make: MakeCaches = Box::new(move || Caches {
             dfa: d.as_ref().map(DFA::create_cache),
-            one: o.as_ref().map(onepass::DFA::create_cache),
+            one: None,
             back: b.create_cache(),
             pike: p.create_cache(),
             caps: p.create_captures(),
         });
-        Ok(Confirm { dfa, onepass, backtrack, pikevm, pool: Pool::new(make) })
+        let groups = pikevm.get_nfa().group_info().group_len(regex_automata::PatternID::ZERO);
+        Ok(Confirm { dfa, onepass: OnceLock::new(), backtrack, pikevm, groups, pool: Pool::new(make) })
     }
 
     /// Capture groups, the whole match (group 0) included.
     pub fn captures_len(&self) -> usize {
-        self.pikevm.get_nfa().group_info().group_len(regex_automata::PatternID::ZERO)
+        self.groups
     }
 
     /// Whether the regex matches the empty string.
@@ -95,11 +106,22 @@ impl Confirm {
         if let (Some(d), Some(cache)) = (&self.dfa, dfa.as_mut()) {
             match d.try_search_fwd(cache, &input) {
                 Ok(None) => return None,
+                Ok(Some(end)) if self.groups == 1 => {
+                    // No group to resolve: the match is the anchored start to where the DFA
+                    // says it ends (a PEM block of kilobytes is not walked again).
+                    caps.set_pattern(Some(regex_automata::PatternID::ZERO));
+                    let slots = caps.slots_mut();
+                    slots[0] = NonMaxUsize::new(input.start());
+                    slots[1] = NonMaxUsize::new(end.offset());
+                    return Some(found(caps));
+                }
                 Ok(Some(end)) => input.set_end(end.offset()),
                 Err(_) => {}
             }
         }
-        if let (Some(o), Some(cache)) = (&self.onepass, one.as_mut()) {
+        let onepass = self.onepass.get_or_init(|| onepass::DFA::new_from_nfa(self.pikevm.get_nfa().clone()).ok());
+        if let Some(o) = onepass {
+            let cache = one.get_or_insert_with(|| o.create_cache());
             if o.try_search(cache, &input, caps).is_ok() {
                 return caps.is_match().then(|| found(caps));
             }
@@ -135,5 +157,11 @@ mod tests {
         assert!(u.at(Input::new("é key é").range(3..), |_| ()).is_some());
         assert!(u.at(Input::new("ékey").range(2..), |_| ()).is_none());
         assert!(confirm(r"a*").matches_empty());
+        // Without groups, the lazy DFA's end is the match.
+        let pem = confirm(r"(?s)-----BEGIN [A-Z ]{0,20}KEY-----.{4,}?-----END");
+        assert_eq!(pem.captures_len(), 1);
+        let hay = "x -----BEGIN RSA KEY-----abcdef-----END-----END";
+        assert_eq!(pem.at(Input::new(hay).range(2..), |caps| caps.get_match().map(|m| m.range())), Some(Some(2..39)));
+        assert_eq!(pem.at(Input::new(hay).range(3..), |_| ()), None);
     }
 }

@@ -140,11 +140,14 @@ impl CustomRegex {
         let compiled = self.compiled()?;
         // The part after a lead has the groups and matches the empty string exactly when the
         // whole does (the lead may be empty and holds no group).
+        // A pattern whose every match holds a byte cannot match the empty string: asking the
+        // engine would make its per-thread scratch space for nothing.
+        let may_be_empty = compiled.shortest.is_none_or(|m| m == 0);
         let (captures, empty) = match &compiled.confirm {
-            Some(c) => (c.captures_len(), c.matches_empty()),
+            Some(c) => (c.captures_len(), may_be_empty && c.matches_empty()),
             None => {
                 let full = self.full_regex()?;
-                (full.captures_len(), full.is_match(""))
+                (full.captures_len(), may_be_empty && full.is_match(""))
             }
         };
         if let Some(g) = self.group {
