@@ -51,6 +51,11 @@ pub enum EventAction {
     VaultWrite,
     /// Someone signed in.
     Login,
+    /// A request was refused for want of authority (a forged CSRF token, a tampered or expired
+    /// session, another tenant's record).
+    Denied,
+    /// Records were exported (from the console, with the filter in the details).
+    Export,
 }
 
 impl EventAction {
@@ -69,6 +74,8 @@ impl EventAction {
             EventAction::VaultRead => "vault_read",
             EventAction::VaultWrite => "vault_write",
             EventAction::Login => "login",
+            EventAction::Denied => "denied",
+            EventAction::Export => "export",
         }
     }
 
@@ -87,6 +94,8 @@ impl EventAction {
             EventAction::VaultRead,
             EventAction::VaultWrite,
             EventAction::Login,
+            EventAction::Denied,
+            EventAction::Export,
         ]
         .into_iter()
         .find(|a| a.as_str() == name)

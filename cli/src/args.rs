@@ -40,6 +40,33 @@ pub enum Command {
     Keys(KeysArgs),
     /// Run the DLP gateway: an OpenAI- and Anthropic-compatible proxy in front of AI providers.
     Gateway(GatewayArgs),
+    /// The gateway's web console: sign-in links for its members.
+    Console(ConsoleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(subcommand)]
+    pub command: ConsoleCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsoleCommand {
+    /// Print a one-time sign-in link that makes EMAIL a member of a tenant with a role (the
+    /// first owner's way in; owners invite the others from the console).
+    Invite {
+        /// The gateway's configuration file (its [console] section).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// owner, admin or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Their e-mail address (what they are known by in the console and the audit log).
+        email: String,
+    },
 }
 
 #[derive(Debug, Args)]

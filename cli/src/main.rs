@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         args::Command::Vault(a) => commands::vault::run(a),
         args::Command::Keys(a) => commands::vault::keys(a),
         args::Command::Gateway(a) => dlpjet_gateway::run(a.config).map(|()| 0).map_err(anyhow::Error::from),
+        args::Command::Console(a) => commands::console::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -9,7 +9,8 @@
 //! strict JSON reader that keeps spans, event streams, tokenize and restore, the secrets lent
 //! to a request, which strings of a provider's JSON are read and the policy applied to them,
 //! DLP over streamed answers); [`limits`] (rate limits and spending caps, counted alone or in
-//! Redis for several instances); [`server`] (one module per step of a request).
+//! Redis for several instances); [`server`] (one module per step of a request); [`console`]
+//! (the web console, on a listener of its own).
 //!
 //! # Example
 //! Which strings of a chat request DLP reads (every string but the structural ones: the
@@ -31,6 +32,7 @@
 
 pub mod audit_record;
 pub mod config;
+pub mod console;
 pub mod dlp;
 pub mod limits;
 pub mod metrics;

@@ -41,16 +41,23 @@
 //! [shared]                          # several instances: limits and budgets in Redis
 //! redis = "redis://127.0.0.1:6379/0"
 //!
+//! [console]                         # the web console, on a listener of its own
+//! listen = "127.0.0.1:8081"         # needs [audit]; `dlpjet console invite` signs people in
+//!
 //! [budgets]                         # needs [audit]: spend is counted from it
 //! period = "month"                  # day | month | total
 //! tenants = { acme = 500.0 }
 //! ```
 
+mod console;
+mod limits;
+
+pub use console::ConsoleConfig;
+pub use limits::Limits;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// A configuration that could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +148,9 @@ pub struct Config {
     /// How DLP treats what it cannot read as text.
     #[serde(default)]
     pub dlp: Dlp,
+    /// The web console (off unless configured; needs `[audit]`).
+    #[serde(default)]
+    pub console: Option<ConsoleConfig>,
 }
 
 /// `[dlp]`
@@ -292,62 +302,6 @@ pub struct AuditConfig {
     /// can lose the records of the last moments (a clean shutdown writes them all).
     #[serde(default = "yes")]
     pub wait_for_commit: bool,
-}
-
-/// `[limits]`
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Limits {
-    /// Largest request body (after decompression), in bytes.
-    pub max_body_bytes: usize,
-    /// Largest decompressed / compressed ratio of a gzip or deflate body.
-    pub max_inflate_ratio: usize,
-    /// Deepest JSON nesting accepted.
-    pub max_json_depth: usize,
-    /// Time allowed for a client to send its request headers, in milliseconds.
-    pub header_timeout_ms: u64,
-    /// Time allowed for a client to send its request body, in milliseconds.
-    pub body_timeout_ms: u64,
-    /// Time allowed for an upstream to start answering, in milliseconds.
-    pub upstream_timeout_ms: u64,
-    /// Time allowed between two reads of an upstream's streamed answer, in milliseconds.
-    pub upstream_idle_ms: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            max_body_bytes: 4 << 20,
-            max_inflate_ratio: 20,
-            max_json_depth: 64,
-            header_timeout_ms: 10_000,
-            body_timeout_ms: 30_000,
-            upstream_timeout_ms: 60_000,
-            upstream_idle_ms: 120_000,
-        }
-    }
-}
-
-impl Limits {
-    /// `header_timeout_ms` as a duration.
-    pub fn header_timeout(&self) -> Duration {
-        Duration::from_millis(self.header_timeout_ms)
-    }
-
-    /// `body_timeout_ms` as a duration.
-    pub fn body_timeout(&self) -> Duration {
-        Duration::from_millis(self.body_timeout_ms)
-    }
-
-    /// `upstream_timeout_ms` as a duration.
-    pub fn upstream_timeout(&self) -> Duration {
-        Duration::from_millis(self.upstream_timeout_ms)
-    }
-
-    /// `upstream_idle_ms` as a duration.
-    pub fn upstream_idle(&self) -> Duration {
-        Duration::from_millis(self.upstream_idle_ms)
-    }
 }
 
 /// `[rate_limits]`: token buckets per scope. A scope without an entry is not limited; an API
@@ -505,6 +459,12 @@ impl Config {
         if let Some(a) = &mut c.audit {
             resolve(&mut a.dir);
         }
+        if let Some(k) = &mut c.console {
+            resolve(&mut k.state);
+            if let Some(i) = &mut k.index {
+                resolve(i);
+            }
+        }
         for p in [&mut c.tls.cert_file, &mut c.tls.key_file, &mut c.tls.upstream_ca_file, &mut c.metrics_token_file]
             .into_iter()
             .flatten()
@@ -628,6 +588,15 @@ impl Config {
                 if r.requests_per_minute == 0 || r.burst == Some(0) {
                     return Err(format!("rate_limits.{name}: requests_per_minute and burst must be positive"));
                 }
+            }
+        }
+        if let Some(c) = &self.console {
+            c.check()?;
+            if self.audit.is_none() {
+                return Err("console: the console shows the audit log, so it needs an [audit] section".into());
+            }
+            if c.listen == self.listen {
+                return Err("console.listen: the console needs a listener of its own, not the API's".into());
             }
         }
         if !self.budgets.tenants.is_empty() && self.audit.is_none() {

@@ -146,8 +146,30 @@ impl Gateway {
         }
     }
 
-    fn vault(&self) -> &Vault {
+    pub(crate) fn vault(&self) -> &Vault {
         self.vault.as_ref().expect("the vault is open until the gateway is dropped")
+    }
+
+    /// The policy in force.
+    pub(crate) fn policy(&self) -> Arc<PolicySet> {
+        self.policy.load_full()
+    }
+
+    /// The audit log's directory, when there is one.
+    pub(crate) fn audit_dir(&self) -> Option<PathBuf> {
+        self.live.load().config.audit.as_ref().map(|a| a.dir.clone())
+    }
+
+    /// Appends `e` to the audit log and returns once it is written (blocks: call it off the
+    /// async workers). Without a log, nothing.
+    ///
+    /// # Errors
+    /// The log could not be written.
+    pub(crate) fn append_audit(&self, e: &dlpjet_audit::AuditEvent) -> Result<(), dlpjet_audit::AuditError> {
+        match &self.audit {
+            Some(log) => log.append(e).map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// Connects to the shared store of `[shared]`, if configured: rate limits and budgets are
@@ -239,8 +261,10 @@ impl Gateway {
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
         let local = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
-        let scheme = if self.live.load().tls.is_some() { "https" } else { "http" };
+        let tls = self.live.load().tls.is_some();
+        let scheme = if tls { "https" } else { "http" };
         println!("dlpjet gateway listening on {scheme}://{local}");
+        let console = self.start_console().await?;
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let mut term = signal(tokio::signal::unix::SignalKind::terminate())?;
         let mut hup = signal(tokio::signal::unix::SignalKind::hangup())?;
@@ -276,6 +300,9 @@ impl Gateway {
             }
         }
         drop(listener);
+        if let Some(c) = console {
+            c.abort();
+        }
         eprintln!("dlpjet gateway: shutting down, finishing requests in flight");
         tokio::select! {
             _ = graceful.shutdown() => {}
@@ -287,6 +314,27 @@ impl Gateway {
             a.close()?;
         }
         Ok(())
+    }
+
+    /// Opens the console and serves it on its own listener, when `[console]` is configured.
+    /// Prints the address it listens on, on standard output.
+    async fn start_console(self: &Arc<Self>) -> Result<Option<tokio::task::JoinHandle<()>>, StartError> {
+        let Some(cc) = self.live.load().config.console.clone() else { return Ok(None) };
+        let addr = cc.listen;
+        let gw = self.clone();
+        // The console is served with the API's certificate when the API has one.
+        let acceptor = self.live.load().tls.clone();
+        let tls = acceptor.is_some();
+        // Building the index from a long log takes a while: off the async workers.
+        let console = tokio::task::spawn_blocking(move || crate::console::Console::open(gw, cc, tls))
+            .await
+            .map_err(|e| StartError::Other(format!("console: {e}")))?
+            .map_err(|e| StartError::Other(e.to_string()))?;
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
+        let local = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
+        println!("dlpjet console listening on {}://{local}", if tls { "https" } else { "http" });
+        Ok(Some(tokio::spawn(Arc::new(console).serve(listener, acceptor))))
     }
 
     /// Serves one connection (plain or TLS) over HTTP/1.1.

@@ -1,0 +1,418 @@
+//! The activity index: the audit log's records in SQLite, by tenant and time, so the console
+//! pages through millions of them without reading the log. Built beside the log and caught
+//! up from where it stopped before each read ([`dlpjet_audit::query_from`]); rebuilt from the
+//! log when missing. The log stays the source of truth: the console shows its verification.
+
+use super::ConsoleError;
+use crate::audit_record::GatewayRecord;
+use dlpjet_audit::{AuditEvent, Filter};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// One record as the activity table shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Row {
+    /// The record's sequence number in the log.
+    pub seq: u64,
+    /// Microseconds since the epoch.
+    pub time: i64,
+    /// The tenant.
+    pub tenant: String,
+    /// The user of the API key, when known.
+    pub user: Option<String>,
+    /// The API key's id, when known.
+    pub key: Option<String>,
+    /// `allow`, `warn`, `redact`, `tokenize`, `block`, `key_issued`, …
+    pub action: String,
+    /// The detectors with findings.
+    pub detectors: Vec<String>,
+    /// The model asked for.
+    pub model: Option<String>,
+    /// The HTTP status.
+    pub status: Option<u16>,
+    /// The metered cost.
+    pub cost: Option<f64>,
+}
+
+/// Which records to show: always one tenant's; each other set field must match.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Query {
+    /// The tenant.
+    pub tenant: String,
+    /// The user.
+    pub user: Option<String>,
+    /// The API key id.
+    pub key: Option<String>,
+    /// The action.
+    pub action: Option<String>,
+    /// A detector with findings.
+    pub detector: Option<String>,
+    /// The model.
+    pub model: Option<String>,
+    /// The HTTP status.
+    pub status: Option<u16>,
+    /// From (microseconds, inclusive).
+    pub since: Option<i64>,
+    /// Until (microseconds, exclusive).
+    pub until: Option<i64>,
+}
+
+/// Counts for the overview: per day, and the top detectors and users.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overview {
+    /// Per day (days since the epoch): requests, blocked, redacted or tokenized, spend.
+    pub days: Vec<(i64, u64, u64, u64, f64)>,
+    /// Detectors by findings, most first.
+    pub detectors: Vec<(String, u64)>,
+    /// Users by requests, most first.
+    pub users: Vec<(String, u64)>,
+}
+
+/// The index file and the log it follows.
+#[derive(Debug)]
+pub struct Index {
+    db: Mutex<Connection>,
+    log: PathBuf,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, tenant TEXT NOT NULL, user TEXT, key TEXT,
+    action TEXT NOT NULL, model TEXT, status INTEGER, cost REAL, detectors TEXT NOT NULL,
+    json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_tenant ON events (tenant, time, seq);
+CREATE INDEX IF NOT EXISTS events_user ON events (tenant, user, time, seq);
+CREATE INDEX IF NOT EXISTS events_key ON events (tenant, key, time, seq);
+CREATE INDEX IF NOT EXISTS events_action ON events (tenant, action, time, seq);
+CREATE TABLE IF NOT EXISTS findings (
+    seq INTEGER NOT NULL, tenant TEXT NOT NULL, detector TEXT NOT NULL, time INTEGER NOT NULL,
+    count INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS findings_detector ON findings (tenant, detector, time, seq);
+CREATE INDEX IF NOT EXISTS findings_seq ON findings (seq);
+";
+
+/// Rows a page holds at most.
+pub const PAGE: usize = 50;
+
+fn db_error(e: rusqlite::Error) -> ConsoleError {
+    ConsoleError::Store(format!("activity index: {e}"))
+}
+
+impl Index {
+    /// Opens the index at `path` for the log in `log` (creating it when missing) and catches
+    /// it up with the log.
+    ///
+    /// # Errors
+    /// The index cannot be opened or the log read.
+    pub fn open(path: &Path, log: &Path) -> Result<Index, ConsoleError> {
+        let db = Connection::open(path).map_err(|e| ConsoleError::Store(format!("{}: {e}", path.display())))?;
+        db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;").map_err(db_error)?;
+        db.execute_batch(SCHEMA).map_err(db_error)?;
+        let idx = Index { db: Mutex::new(db), log: log.to_path_buf() };
+        idx.catch_up()?;
+        Ok(idx)
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds the records the log gained since the last call; returns how many.
+    ///
+    /// # Errors
+    /// The log cannot be read (a damaged record names its file and line) or the index written.
+    pub fn catch_up(&self) -> Result<u64, ConsoleError> {
+        let mut db = self.db();
+        let next: u64 = db
+            .query_row("SELECT v FROM meta WHERE k = 'next_seq'", [], |r| r.get::<_, String>(0))
+            .optional()
+            .map_err(db_error)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let tx = db.transaction().map_err(db_error)?;
+        let mut last = None;
+        let mut failed = None;
+        {
+            let mut ev = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO events (seq, time, tenant, user, key, action, model, status, cost, detectors, json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(db_error)?;
+            let mut fi = tx
+                .prepare_cached("INSERT INTO findings (seq, tenant, detector, time, count) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(db_error)?;
+            dlpjet_audit::query_from(&self.log, next, &Filter::default(), |seq, e, raw| {
+                let r = row_of(seq, e);
+                let detectors = format!(",{},", r.detectors.join(","));
+                let res = ev
+                    .execute(params![
+                        seq as i64, r.time, r.tenant, r.user, r.key, r.action, r.model, r.status, r.cost, detectors,
+                        raw
+                    ])
+                    .and_then(|_| {
+                        for d in &e.dlp {
+                            fi.execute(params![seq as i64, r.tenant, d.detector, r.time, d.count as i64])?;
+                        }
+                        Ok(())
+                    });
+                if let Err(err) = res {
+                    failed = Some(err);
+                    return Err(std::io::Error::other("index write failed"));
+                }
+                last = Some(seq);
+                Ok(())
+            })
+            .map_err(|e| match failed.take() {
+                Some(db) => db_error(db),
+                None => ConsoleError::Store(format!("audit log: {e}")),
+            })?;
+        }
+        let Some(last) = last else { return Ok(0) };
+        tx.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('next_seq', ?1)", params![(last + 1).to_string()])
+            .map_err(db_error)?;
+        tx.commit().map_err(db_error)?;
+        Ok(last + 1 - next)
+    }
+
+    /// A page of `q`'s records, newest first, after the cursor `after` (the time and sequence
+    /// number of the previous page's last row); and whether more follow.
+    ///
+    /// # Errors
+    /// The index cannot be read.
+    pub fn page(&self, q: &Query, after: Option<(i64, u64)>, n: usize) -> Result<(Vec<Row>, bool), ConsoleError> {
+        let (mut sql, mut args) = where_of(q);
+        if let Some((t, s)) = after {
+            sql.push_str(" AND (time, seq) < (?, ?)");
+            args.push(Arg::I(t));
+            args.push(Arg::I(s as i64));
+        }
+        let sql = format!(
+            "SELECT seq, time, tenant, user, key, action, detectors, model, status, cost FROM events WHERE {sql}
+             ORDER BY time DESC, seq DESC LIMIT {}",
+            n + 1
+        );
+        let db = self.db();
+        let mut st = db.prepare_cached(&sql).map_err(db_error)?;
+        let rows = st.query_map(params_from_iter(args.iter()), |r| {
+            Ok(Row {
+                seq: r.get::<_, i64>(0)? as u64,
+                time: r.get(1)?,
+                tenant: r.get(2)?,
+                user: r.get(3)?,
+                key: r.get(4)?,
+                action: r.get(5)?,
+                detectors: r.get::<_, String>(6)?.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                model: r.get(7)?,
+                status: r.get::<_, Option<i64>>(8)?.and_then(|s| u16::try_from(s).ok()),
+                cost: r.get(9)?,
+            })
+        });
+        let mut out = Vec::new();
+        for row in rows.map_err(db_error)? {
+            out.push(row.map_err(db_error)?);
+        }
+        let more = out.len() > n;
+        out.truncate(n);
+        Ok((out, more))
+    }
+
+    /// Every record of `q`, newest first, handed to `each` with its exact JSON (exports).
+    ///
+    /// # Errors
+    /// The index cannot be read, or `each` fails.
+    pub fn each(
+        &self,
+        q: &Query,
+        mut each: impl FnMut(u64, &AuditEvent, &str) -> Result<(), ConsoleError>,
+    ) -> Result<u64, ConsoleError> {
+        let (sql, args) = where_of(q);
+        let db = self.db();
+        let mut st = db
+            .prepare(&format!("SELECT seq, json FROM events WHERE {sql} ORDER BY time DESC, seq DESC"))
+            .map_err(db_error)?;
+        let mut rows = st.query(params_from_iter(args.iter())).map_err(db_error)?;
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(db_error)? {
+            let seq: i64 = r.get(0).map_err(db_error)?;
+            let raw: String = r.get(1).map_err(db_error)?;
+            let e: AuditEvent =
+                serde_json::from_str(&raw).map_err(|e| ConsoleError::Store(format!("activity index: {e}")))?;
+            each(seq as u64, &e, &raw)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// A second connection to the same index, for a long read (an export) that should not
+    /// hold up the pages.
+    ///
+    /// # Errors
+    /// The index cannot be opened.
+    pub fn reader(&self) -> Result<Index, ConsoleError> {
+        let path =
+            self.db().path().map(PathBuf::from).ok_or_else(|| ConsoleError::Store("activity index: no file".into()))?;
+        let db = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| ConsoleError::Store(format!("{}: {e}", path.display())))?;
+        Ok(Index { db: Mutex::new(db), log: self.log.clone() })
+    }
+
+    /// When key `id` of `tenant` was last used (the time of its newest record).
+    ///
+    /// # Errors
+    /// The index cannot be read.
+    pub fn last_used(&self, tenant: &str, id: &str) -> Result<Option<i64>, ConsoleError> {
+        self.db()
+            .query_row("SELECT max(time) FROM events WHERE tenant = ?1 AND key = ?2", params![tenant, id], |r| r.get(0))
+            .map_err(db_error)
+    }
+
+    /// Whether record `seq` is in the index, whatever its tenant.
+    ///
+    /// # Errors
+    /// The index cannot be read.
+    pub fn exists(&self, seq: u64) -> Result<bool, ConsoleError> {
+        self.db()
+            .query_row("SELECT 1 FROM events WHERE seq = ?1", params![seq as i64], |_| Ok(()))
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(db_error)
+    }
+
+    /// The record `seq` of `tenant` (`None` when there is none, or it is another tenant's).
+    ///
+    /// # Errors
+    /// The index cannot be read.
+    pub fn get(&self, tenant: &str, seq: u64) -> Result<Option<AuditEvent>, ConsoleError> {
+        let raw: Option<String> = self
+            .db()
+            .query_row("SELECT json FROM events WHERE seq = ?1 AND tenant = ?2", params![seq as i64, tenant], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_error)?;
+        raw.map(|r| serde_json::from_str(&r).map_err(|e| ConsoleError::Store(format!("activity index: {e}"))))
+            .transpose()
+    }
+
+    /// The overview of `tenant` from `since` (microseconds) on; only `user`'s records when set.
+    ///
+    /// # Errors
+    /// The index cannot be read.
+    pub fn overview(&self, tenant: &str, user: Option<&str>, since: i64) -> Result<Overview, ConsoleError> {
+        let db = self.db();
+        let only = if user.is_some() { " AND user = ?3" } else { "" };
+        let mut args: Vec<Arg> = vec![Arg::S(tenant.to_string()), Arg::I(since)];
+        if let Some(u) = user {
+            args.push(Arg::S(u.to_string()));
+        }
+        let mut out = Overview::default();
+        let mut st = db
+            .prepare(&format!(
+                "SELECT time / 86400000000, count(*), sum(action = 'block'), sum(action IN ('redact', 'tokenize')),
+                        coalesce(sum(cost), 0.0)
+                 FROM events WHERE tenant = ?1 AND time >= ?2{only} GROUP BY 1 ORDER BY 1"
+            ))
+            .map_err(db_error)?;
+        let rows = st.query_map(params_from_iter(args.iter()), |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, i64>(2)? as u64,
+                r.get::<_, i64>(3)? as u64,
+                r.get(4)?,
+            ))
+        });
+        for r in rows.map_err(db_error)? {
+            out.days.push(r.map_err(db_error)?);
+        }
+        let top = |sql: &str| -> Result<Vec<(String, u64)>, ConsoleError> {
+            let mut st = db.prepare(sql).map_err(db_error)?;
+            let rows = st.query_map(params_from_iter(args.iter()), |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)));
+            let mut v = Vec::new();
+            for r in rows.map_err(db_error)? {
+                v.push(r.map_err(db_error)?);
+            }
+            Ok(v)
+        };
+        let user_join =
+            if user.is_some() { " AND f.seq IN (SELECT seq FROM events WHERE tenant = ?1 AND user = ?3)" } else { "" };
+        out.detectors = top(&format!(
+            "SELECT f.detector, sum(f.count) FROM findings f WHERE f.tenant = ?1 AND f.time >= ?2{user_join}
+             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
+        ))?;
+        out.users = top(&format!(
+            "SELECT user, count(*) FROM events WHERE tenant = ?1 AND time >= ?2 AND user IS NOT NULL{only}
+             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
+        ))?;
+        Ok(out)
+    }
+}
+
+/// A query argument.
+enum Arg {
+    I(i64),
+    S(String),
+}
+
+impl rusqlite::ToSql for Arg {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Arg::I(i) => i.to_sql(),
+            Arg::S(s) => s.to_sql(),
+        }
+    }
+}
+
+/// The `WHERE` clause of `q` and its arguments.
+fn where_of(q: &Query) -> (String, Vec<Arg>) {
+    let mut sql = String::from("tenant = ?");
+    let mut args = vec![Arg::S(q.tenant.clone())];
+    for (col, v) in [("user", &q.user), ("key", &q.key), ("action", &q.action), ("model", &q.model)] {
+        if let Some(v) = v {
+            sql.push_str(&format!(" AND {col} = ?"));
+            args.push(Arg::S(v.clone()));
+        }
+    }
+    if let Some(s) = q.status {
+        sql.push_str(" AND status = ?");
+        args.push(Arg::I(i64::from(s)));
+    }
+    if let Some(d) = &q.detector {
+        sql.push_str(" AND seq IN (SELECT seq FROM findings WHERE tenant = ? AND detector = ?)");
+        args.push(Arg::S(q.tenant.clone()));
+        args.push(Arg::S(d.clone()));
+    }
+    if let Some(t) = q.since {
+        sql.push_str(" AND time >= ?");
+        args.push(Arg::I(t));
+    }
+    if let Some(t) = q.until {
+        sql.push_str(" AND time < ?");
+        args.push(Arg::I(t));
+    }
+    (sql, args)
+}
+
+/// What the activity table shows of `e`.
+pub fn row_of(seq: u64, e: &AuditEvent) -> Row {
+    let g = GatewayRecord::of(e).and_then(Result::ok).unwrap_or_default();
+    Row {
+        seq,
+        time: e.micros().unwrap_or(0),
+        tenant: e.tenant.clone(),
+        user: e
+            .details
+            .get("user")
+            .cloned()
+            .or_else(|| e.actor.as_deref().and_then(|a| a.strip_prefix("user:")).map(str::to_string)),
+        key: e.actor.as_deref().and_then(|a| a.strip_prefix("key:")).map(str::to_string),
+        action: e.action.as_str().to_string(),
+        detectors: e.dlp.iter().map(|d| d.detector.clone()).collect(),
+        model: g.model,
+        status: g.status,
+        cost: g.cost,
+    }
+}
