@@ -177,6 +177,12 @@ impl<R: std::io::BufRead> Lines<R> {
         Lines { reader, number: 0, offset: 0, buf: Vec::new() }
     }
 
+    /// Whether the next byte is a zero: the reserved space after the last record (a line
+    /// never starts with one), found without reading through it.
+    pub fn at_padding(&mut self) -> std::io::Result<bool> {
+        Ok(self.reader.fill_buf()?.first() == Some(&0))
+    }
+
     /// The next line; `Err` for a read error or a line that is not UTF-8 (given as the line's
     /// number and the reason).
     pub fn next_line(&mut self) -> std::io::Result<Option<Result<Line, (u64, String)>>> {

@@ -45,7 +45,7 @@ pub use event::{
     format_rfc3339, now_rfc3339, parse_rfc3339, AuditEvent, DetectorResult, EventAction, Fingerprinter,
     TenantFingerprinter, MAX_DETAILS, MAX_DETAILS_BYTES, SCHEMA_VERSION,
 };
-pub use query::{csv_header, query, query_from, query_many, write_csv_row, Column, Filter};
+pub use query::{csv_header, follow, query, query_from, query_many, write_csv_row, Column, Filter, Position};
 pub use section::Section;
 pub use verify::{verify, Report, VerifyError, VerifyOptions};
 pub use writer::{AuditLog, Durability, Options, Recovery};

@@ -119,6 +119,102 @@ pub fn query_from(
     Ok(n)
 }
 
+/// Where a reader that follows a growing log stopped: the next record's segment, the byte
+/// offset of its line in that segment, and its sequence number. `Position::default()` is the
+/// start of the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Position {
+    /// The segment's number (as in its file name).
+    pub segment: u64,
+    /// The byte offset of the next record's line (0: the segment's header is next).
+    pub offset: u64,
+    /// The next record's sequence number.
+    pub seq: u64,
+}
+
+/// Calls `each(seq, event, exact JSON)` for every record after `pos`, in order, and moves
+/// `pos` past them: a reader that follows a log being written (an index) reads each record
+/// once, from where it stopped, without scanning the segment again. A record still being
+/// written (a torn last line, or reserved space) is left for the next call. When `pos`'s
+/// segment is gone (removed by retention), the records from `pos.seq` on are found again
+/// through the segment headers. Returns how many records were handed over.
+///
+/// ```
+/// use dlpjet_audit::{follow, AuditEvent, AuditLog, EventAction, Options, Position};
+/// let dir = tempfile::tempdir()?;
+/// let log = AuditLog::open(dir.path(), Options::default())?;
+/// log.append(&AuditEvent::new("a", EventAction::Allow))?;
+/// let mut pos = Position::default();
+/// let mut seen = Vec::new();
+/// follow(dir.path(), &mut pos, |seq, _, _| Ok(seen.push(seq)))?;
+/// log.append(&AuditEvent::new("b", EventAction::Allow))?;
+/// follow(dir.path(), &mut pos, |seq, _, _| Ok(seen.push(seq)))?;
+/// assert_eq!((seen, pos.seq), (vec![0, 1], 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn follow(
+    dir: &Path,
+    pos: &mut Position,
+    mut each: impl FnMut(u64, &AuditEvent, &str) -> std::io::Result<()>,
+) -> Result<u64, AuditError> {
+    use std::io::{Seek, SeekFrom};
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| AuditError::Io { path, source }
+    };
+    let segs = segments(dir).map_err(io(dir))?;
+    if !segs.iter().any(|(n, _)| *n == pos.segment) {
+        // Find the segment that holds `pos.seq` again (the last one that starts at or before it).
+        let mut at = segs.first().map_or(0, |s| s.0);
+        for (n, path) in &segs {
+            let mut lines = Lines::new(BufReader::new(File::open(path).map_err(io(path))?));
+            match lines.next_line().map_err(io(path))? {
+                Some(Ok(l)) if Header::parse(&l.text).is_ok_and(|h| h.first_seq <= pos.seq) => at = *n,
+                _ => break,
+            }
+        }
+        *pos = Position { segment: at, offset: 0, seq: pos.seq };
+    }
+    let mut n = 0;
+    loop {
+        let Some((_, path)) = segs.iter().find(|(s, _)| *s == pos.segment) else { return Ok(n) };
+        let mut file = File::open(path).map_err(io(path))?;
+        let base = pos.offset;
+        file.seek(SeekFrom::Start(base)).map_err(io(path))?;
+        let mut lines = Lines::new(BufReader::new(file));
+        let corrupt = |line: u64, reason: String| AuditError::Corrupt { path: path.clone(), line, reason };
+        // The segment being written ends in reserved zero bytes (megabytes of them): stop at
+        // their first byte instead of reading through them at every call.
+        while !lines.at_padding().map_err(io(path))? {
+            let Some(line) = lines.next_line().map_err(io(path))? else { break };
+            let line = line.map_err(|(l, r)| corrupt(l, r))?;
+            if line.torn || line.padding {
+                break;
+            }
+            let next = base + line.offset + line.text.len() as u64 + 1;
+            if base == 0 && line.offset == 0 {
+                // The header.
+                pos.offset = next;
+                continue;
+            }
+            let r = Record::parse(&line.text).map_err(|e| corrupt(line.number, e))?;
+            if r.seq >= pos.seq {
+                let e: AuditEvent = serde_json::from_str(r.event).map_err(|e| corrupt(line.number, e.to_string()))?;
+                each(r.seq, &e, r.event).map_err(io(Path::new("<output>")))?;
+                n += 1;
+                pos.seq = r.seq + 1;
+            }
+            pos.offset = next;
+        }
+        // A later segment means this one is sealed (cut to its records): go on there.
+        // Otherwise the writer is here, and the next call goes on from `pos`.
+        match segs.iter().find(|(s, _)| *s > pos.segment) {
+            Some((next, _)) => *pos = Position { segment: *next, offset: 0, seq: pos.seq },
+            None => return Ok(n),
+        }
+    }
+}
+
 /// Calls `each(log, seq, event, exact JSON)` for every event that passes `filter` in any of
 /// the logs in `dirs` (`log` is the index of its directory in `dirs`), merged in time order;
 /// events of the same microsecond keep their log's order, logs in the order given. Returns

@@ -636,3 +636,50 @@ fn query_from_reads_only_what_follows() {
         assert_eq!(n, seen.len() as u64);
     }
 }
+
+/// A follower reads each record once, whatever the writer does between its calls: appends in
+/// the segment being written (with reserved space after them), new segments, retention
+/// removing the segment it stopped in.
+#[test]
+fn follow_reads_each_record_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = AuditLog::open(dir.path(), Options { segment_bytes: 2048, ..opts(Durability::GroupCommit) }).unwrap();
+    let mut pos = dlpjet_audit::Position::default();
+    let mut seen = Vec::new();
+    let follow = |pos: &mut dlpjet_audit::Position, seen: &mut Vec<u64>| {
+        dlpjet_audit::follow(dir.path(), pos, |seq, e, _| {
+            assert_eq!(e.details.get("i").map(String::as_str), Some(seq.to_string().as_str()));
+            seen.push(seq);
+            Ok(())
+        })
+        .unwrap()
+    };
+    assert_eq!(follow(&mut pos, &mut seen), 0, "an empty log");
+    let mut i = 0;
+    for batch in [1, 3, 0, 17, 40, 2] {
+        for _ in 0..batch {
+            log.append(&event(i)).unwrap();
+            i += 1;
+        }
+        assert_eq!(follow(&mut pos, &mut seen), batch as u64);
+        assert_eq!(seen, (0..i as u64).collect::<Vec<_>>());
+        assert_eq!(pos.seq, i as u64);
+    }
+    // Retention removes the segment the follower stopped in: it finds its place again.
+    let sealed = log.seal().unwrap();
+    for _ in 0..5 {
+        log.append(&event(i)).unwrap();
+        i += 1;
+    }
+    let stopped_in = pos.segment;
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("seg-") && p != sealed && name <= format!("seg-{stopped_in:010}.log") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    assert_eq!(follow(&mut pos, &mut seen), 5);
+    assert_eq!(seen, (0..i as u64).collect::<Vec<_>>());
+    log.close().unwrap();
+}

@@ -334,6 +334,21 @@ fn the_console_end_to_end() {
         std::thread::sleep(Duration::from_millis(20));
     }
 
+    // A provider key is rotated from a typed value, never shown.
+    let rotated = "sk-ROTATED-provider-secret-abcdef0123456789";
+    let r = http(
+        w.console,
+        "POST",
+        "/secrets/openai/rotate",
+        Some(&ana),
+        Some(&format!("csrf={token}&tenant=acme&value={rotated}")),
+        None,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = get("/keys?tenant=acme", &ana);
+    assert!(after.body.contains(r#"<td class="num">2</td>"#), "version 2");
+    assert!(!after.body.contains(rotated) && !after.body.contains(PROVIDER_SECRET));
+
     // A forged CSRF token is refused.
     let r = http(
         w.console,

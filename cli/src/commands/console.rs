@@ -18,6 +18,12 @@ pub fn run(a: ConsoleArgs) -> anyhow::Result<u8> {
                 Store::open(&console.state).with_context(|| format!("console state {}", console.state.display()))?;
             let token = store.invite(&email, &tenant, role, console.invite_lifetime())?;
             println!("{}/invite/{token}", console.base_url(c.tls.cert_file.is_some()));
+            if console.public_url.is_none() && console.listen.port() == 0 {
+                eprintln!(
+                    "dlpjet: [console] listen asks for any free port: put the port the gateway printed in the link, \
+                     or set console.public_url"
+                );
+            }
             eprintln!(
                 "dlpjet: this link signs {email} in once as {} of {tenant}, within {} hours",
                 role.as_str(),

@@ -36,6 +36,25 @@ pub struct ConsoleConfig {
     /// Sign-in attempts per client address and minute (default 10).
     #[serde(default = "default_attempts")]
     pub sign_in_per_minute: u32,
+    /// Sign-in through an OpenID Connect provider (Google, Okta, Keycloak, …).
+    #[serde(default)]
+    pub oidc: Option<OidcConfig>,
+}
+
+/// `[console.oidc]`
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// The issuer URL (`https://accounts.google.com`, a Keycloak realm's URL, …); its
+    /// `/.well-known/openid-configuration` says where to send people and where the keys are.
+    pub issuer: String,
+    /// The client id registered with the provider.
+    pub client_id: String,
+    /// A file holding the client secret (relative to the configuration file).
+    pub client_secret_file: PathBuf,
+    /// The secret read from `client_secret_file` when the configuration is loaded.
+    #[serde(skip)]
+    pub client_secret: Option<super::Secret>,
 }
 
 impl ConsoleConfig {
@@ -73,6 +92,16 @@ impl ConsoleConfig {
         }
         if self.sign_in_per_minute == 0 {
             return Err("console.sign_in_per_minute: at least 1".into());
+        }
+        if let Some(o) = &self.oidc {
+            let local =
+                ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| o.issuer.starts_with(p));
+            if !o.issuer.starts_with("https://") && !local {
+                return Err(format!("console.oidc.issuer: {:?} must be https:// (http:// only on loopback)", o.issuer));
+            }
+            if o.client_id.is_empty() {
+                return Err("console.oidc.client_id: empty".into());
+            }
         }
         if let Some(u) = &self.public_url {
             if !(u.starts_with("http://") || u.starts_with("https://")) {

@@ -52,7 +52,7 @@
 mod console;
 mod limits;
 
-pub use console::ConsoleConfig;
+pub use console::{ConsoleConfig, OidcConfig};
 pub use limits::Limits;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -464,6 +464,15 @@ impl Config {
             if let Some(i) = &mut k.index {
                 resolve(i);
             }
+            if let Some(o) = &mut k.oidc {
+                resolve(&mut o.client_secret_file);
+                let secret = std::fs::read_to_string(&o.client_secret_file).map_err(|e| ConfigError {
+                    file: o.client_secret_file.display().to_string(),
+                    message: "console.oidc.client_secret_file: cannot read".into(),
+                    source: Some(e),
+                })?;
+                o.client_secret = Some(Secret(zeroize::Zeroizing::new(secret.trim().to_string())));
+            }
         }
         for p in [&mut c.tls.cert_file, &mut c.tls.key_file, &mut c.tls.upstream_ca_file, &mut c.metrics_token_file]
             .into_iter()
@@ -595,7 +604,7 @@ impl Config {
             if self.audit.is_none() {
                 return Err("console: the console shows the audit log, so it needs an [audit] section".into());
             }
-            if c.listen == self.listen {
+            if c.listen == self.listen && c.listen.port() != 0 {
                 return Err("console.listen: the console needs a listener of its own, not the API's".into());
             }
         }

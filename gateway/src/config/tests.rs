@@ -127,3 +127,24 @@ fn reads_limits_and_budgets() {
         .unwrap_err();
     assert_eq!(e, "budgets.tenants.acme: a budget is a non-negative amount");
 }
+
+#[test]
+fn the_console_needs_an_audit_log_and_a_listener_of_its_own() {
+    let audit = "[audit]\ndir = \"a\"\n";
+    let ok = format!("{GOOD}{audit}[console]\nlisten = \"127.0.0.1:8081\"\n");
+    let c = Config::from_toml(&ok).unwrap().console.unwrap();
+    assert_eq!((c.session_hours, c.idle_minutes, c.sign_in_per_minute), (720, 720, 10));
+    let e = Config::from_toml(&format!("{GOOD}[console]\nlisten = \"127.0.0.1:8081\"\n")).unwrap_err();
+    assert!(e.contains("needs an [audit] section"), "{e}");
+    let same = GOOD.replace("127.0.0.1:0", "127.0.0.1:8080");
+    let e = Config::from_toml(&format!("{same}{audit}[console]\nlisten = \"127.0.0.1:8080\"\n")).unwrap_err();
+    assert!(e.contains("console.listen"), "{e}");
+    let e = Config::from_toml(&format!(
+        "{GOOD}{audit}[console]\nlisten = \"127.0.0.1:8081\"\n[console.oidc]\nissuer = \"http://idp.example.com\"\nclient_id = \"c\"\nclient_secret_file = \"s\"\n"
+    ))
+    .unwrap_err();
+    assert!(e.contains("console.oidc.issuer") && e.contains("https://"), "{e}");
+    let e = Config::from_toml(&format!("{GOOD}{audit}[console]\nlisten = \"127.0.0.1:8081\"\nsesion_hours = 3\n"))
+        .unwrap_err();
+    assert!(e.contains("sesion_hours"), "{e}");
+}

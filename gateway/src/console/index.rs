@@ -1,11 +1,11 @@
 //! The activity index: the audit log's records in SQLite, by tenant and time, so the console
 //! pages through millions of them without reading the log. Built beside the log and caught
-//! up from where it stopped before each read ([`dlpjet_audit::query_from`]); rebuilt from the
+//! up from where it stopped before each read ([`dlpjet_audit::follow`]); rebuilt from the
 //! log when missing. The log stays the source of truth: the console shows its verification.
 
 use super::ConsoleError;
 use crate::audit_record::GatewayRecord;
-use dlpjet_audit::{AuditEvent, Filter};
+use dlpjet_audit::{AuditEvent, Position};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -61,7 +61,8 @@ pub struct Query {
 /// Counts for the overview: per day, and the top detectors and users.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overview {
-    /// Per day (days since the epoch): requests, blocked, redacted or tokenized, spend.
+    /// Per day (days since the epoch): requests through the gateway (not the console's own
+    /// records), blocked, redacted or tokenized, spend.
     pub days: Vec<(i64, u64, u64, u64, f64)>,
     /// Detectors by findings, most first.
     pub detectors: Vec<(String, u64)>,
@@ -86,6 +87,8 @@ CREATE INDEX IF NOT EXISTS events_tenant ON events (tenant, time, seq);
 CREATE INDEX IF NOT EXISTS events_user ON events (tenant, user, time, seq);
 CREATE INDEX IF NOT EXISTS events_key ON events (tenant, key, time, seq);
 CREATE INDEX IF NOT EXISTS events_action ON events (tenant, action, time, seq);
+CREATE INDEX IF NOT EXISTS events_model ON events (tenant, model, time, seq);
+CREATE INDEX IF NOT EXISTS events_status ON events (tenant, status, time, seq);
 CREATE TABLE IF NOT EXISTS findings (
     seq INTEGER NOT NULL, tenant TEXT NOT NULL, detector TEXT NOT NULL, time INTEGER NOT NULL,
     count INTEGER NOT NULL);
@@ -111,7 +114,10 @@ impl Index {
         db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;").map_err(db_error)?;
         db.execute_batch(SCHEMA).map_err(db_error)?;
         let idx = Index { db: Mutex::new(db), log: log.to_path_buf() };
-        idx.catch_up()?;
+        if idx.catch_up()? > 0 {
+            // A first build leaves the whole index in the write-ahead log: fold it into the file.
+            idx.db().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(db_error)?;
+        }
         Ok(idx)
     }
 
@@ -125,12 +131,16 @@ impl Index {
     /// The log cannot be read (a damaged record names its file and line) or the index written.
     pub fn catch_up(&self) -> Result<u64, ConsoleError> {
         let mut db = self.db();
-        let next: u64 = db
-            .query_row("SELECT v FROM meta WHERE k = 'next_seq'", [], |r| r.get::<_, String>(0))
+        let mut pos = db
+            .query_row("SELECT v FROM meta WHERE k = 'position'", [], |r| r.get::<_, String>(0))
             .optional()
             .map_err(db_error)?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+            .and_then(|v| {
+                let mut p = v.split(' ').map(str::parse::<u64>);
+                Some(Position { segment: p.next()?.ok()?, offset: p.next()?.ok()?, seq: p.next()?.ok()? })
+            })
+            .unwrap_or_default();
+        let (next, before) = (pos.seq, pos);
         let tx = db.transaction().map_err(db_error)?;
         let mut last = None;
         let mut failed = None;
@@ -144,7 +154,7 @@ impl Index {
             let mut fi = tx
                 .prepare_cached("INSERT INTO findings (seq, tenant, detector, time, count) VALUES (?1, ?2, ?3, ?4, ?5)")
                 .map_err(db_error)?;
-            dlpjet_audit::query_from(&self.log, next, &Filter::default(), |seq, e, raw| {
+            dlpjet_audit::follow(&self.log, &mut pos, |seq, e, raw| {
                 let r = row_of(seq, e);
                 let detectors = format!(",{},", r.detectors.join(","));
                 let res = ev
@@ -170,11 +180,18 @@ impl Index {
                 None => ConsoleError::Store(format!("audit log: {e}")),
             })?;
         }
-        let Some(last) = last else { return Ok(0) };
-        tx.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('next_seq', ?1)", params![(last + 1).to_string()])
-            .map_err(db_error)?;
+        if pos == before {
+            // Nothing new: no write (the transaction rolls back when dropped).
+            return Ok(0);
+        }
+        // The position moves past the header of a new segment even when no record follows.
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (k, v) VALUES ('position', ?1)",
+            params![format!("{} {} {}", pos.segment, pos.offset, pos.seq)],
+        )
+        .map_err(db_error)?;
         tx.commit().map_err(db_error)?;
-        Ok(last + 1 - next)
+        Ok(last.map_or(0, |l| l + 1 - next))
     }
 
     /// A page of `q`'s records, newest first, after the cursor `after` (the time and sequence
@@ -313,7 +330,9 @@ impl Index {
             .prepare(&format!(
                 "SELECT time / 86400000000, count(*), sum(action = 'block'), sum(action IN ('redact', 'tokenize')),
                         coalesce(sum(cost), 0.0)
-                 FROM events WHERE tenant = ?1 AND time >= ?2{only} GROUP BY 1 ORDER BY 1"
+                 FROM events WHERE tenant = ?1 AND time >= ?2{only}
+                   AND action IN ('allow', 'warn', 'redact', 'tokenize', 'block')
+                 GROUP BY 1 ORDER BY 1"
             ))
             .map_err(db_error)?;
         let rows = st.query_map(params_from_iter(args.iter()), |r| {
@@ -414,5 +433,82 @@ pub fn row_of(seq: u64, e: &AuditEvent) -> Row {
         model: g.model,
         status: g.status,
         cost: g.cost,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dlpjet_audit::{AuditLog, EventAction, Options};
+
+    fn event(i: usize) -> AuditEvent {
+        let action = if i.is_multiple_of(3) { EventAction::Block } else { EventAction::Allow };
+        AuditEvent::new(if i.is_multiple_of(2) { "acme" } else { "globex" }, action)
+            .actor(format!("key:k{}", i % 4))
+            .detail("user", format!("u{}@example.com", i % 5))
+    }
+
+    #[test]
+    fn a_group_committed_log_of_many_segments_is_indexed_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log_dir, path) = (dir.path().join("audit"), dir.path().join("index.db"));
+        let o = Options {
+            segment_bytes: 64 << 10,
+            durability: dlpjet_audit::Durability::GroupCommit,
+            ..Options::default()
+        };
+        let log = AuditLog::open(&log_dir, o).unwrap();
+        for i in 0..20_000 {
+            log.append_queued(&event(i)).unwrap();
+        }
+        log.close().unwrap();
+        let idx = Index::open(&path, &log_dir).unwrap();
+        let all = Query { tenant: "acme".into(), ..Query::default() };
+        assert_eq!(idx.each(&all, |_, _, _| Ok(())).unwrap(), 10_000);
+    }
+
+    #[test]
+    fn follows_the_log_and_is_rebuilt_when_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log_dir, path) = (dir.path().join("audit"), dir.path().join("index.db"));
+        let log = AuditLog::open(&log_dir, Options { segment_bytes: 4096, ..Options::default() }).unwrap();
+        for i in 0..100 {
+            log.append(&event(i)).unwrap();
+        }
+        let idx = Index::open(&path, &log_dir).unwrap();
+        let acme = Query { tenant: "acme".into(), ..Query::default() };
+        let count = |idx: &Index, q: &Query| idx.each(q, |_, _, _| Ok(())).unwrap();
+        assert_eq!(count(&idx, &acme), 50);
+        // Records appended later are picked up, once, across segments.
+        for i in 100..230 {
+            log.append(&event(i)).unwrap();
+        }
+        assert_eq!(idx.catch_up().unwrap(), 130);
+        assert_eq!(idx.catch_up().unwrap(), 0);
+        assert_eq!(count(&idx, &acme), 115);
+        // Paging by cursor visits every record once, newest first.
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let (rows, more) = idx.page(&acme, after, 7).unwrap();
+            seen.extend(rows.iter().map(|r| r.seq));
+            after = rows.last().map(|r| (r.time, r.seq));
+            if !more {
+                break;
+            }
+        }
+        let mut want: Vec<u64> = (0..230).filter(|i| i % 2 == 0).collect();
+        want.reverse();
+        assert_eq!(seen, want);
+        // Filters, and another tenant's record.
+        let blocked = Query { action: Some("block".into()), ..acme.clone() };
+        assert_eq!(count(&idx, &blocked), (0..230).filter(|i| i % 2 == 0 && i % 3 == 0).count() as u64);
+        assert!(idx.get("acme", 1).unwrap().is_none() && idx.exists(1).unwrap());
+        // Removed, it is built again from the log.
+        drop(idx);
+        std::fs::remove_file(&path).unwrap();
+        let idx = Index::open(&path, &log_dir).unwrap();
+        assert_eq!(count(&idx, &acme), 115);
+        log.close().unwrap();
     }
 }

@@ -48,7 +48,7 @@ pub fn page(ctx: &Ctx<'_>, link: Option<(&str, &str)>) -> Result<Response<Body>,
     }
     let _ = write!(
         b,
-        r#"</tbody></table><h2>Invite</h2><form method="post" action="/members/invite" class="filters" id="invite-form">{}<label>E-mail<input name="email" type="email" required></label><label>Role<select name="role"><option>member</option><option>admin</option><option>owner</option></select></label><button id="invite">Make a sign-in link</button></form>"#,
+        r#"</tbody></table><h2>Invite</h2><form method="post" action="/members/invite" class="filters" id="invite-form">{}<label>E-mail<input name="email" id="invite-email" type="email" required></label><label>Role<select name="role"><option>member</option><option>admin</option><option>owner</option></select></label><button id="invite">Make a sign-in link</button></form>"#,
         ctx.shell().hidden()
     );
     Ok(ctx.page("Members", &b))

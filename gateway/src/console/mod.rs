@@ -10,16 +10,17 @@
 //! secret's value. Every query is scoped on the server to a tenant the person is a member of,
 //! and to their own records and keys when they are a member rather than an admin or owner.
 //!
-//! Modules, in the order a request meets them: [`request`] (cookies, forms, the session and
-//! CSRF checks), the pages ([`activity`], [`overview`], [`keys`], [`policies`], [`members`],
-//! [`sign_in`]), drawn with [`html`]; [`store`] keeps members, sign-in links and sessions,
-//! [`index`] the activity index.
+//! Modules, in the order a request meets them: `request` (cookies, forms, the session and
+//! CSRF checks), [`oidc`] (sign-in through a provider), the pages (`activity`, `overview`,
+//! `keys`, `policies`, `members`, `sign_in`), drawn with [`html`]; [`store`] keeps members,
+//! sign-in links and sessions, [`index`] the activity index.
 
 mod activity;
 pub mod html;
 pub mod index;
 mod keys;
 mod members;
+pub mod oidc;
 mod overview;
 mod policies;
 mod request;
@@ -69,6 +70,8 @@ pub struct Console {
     attempts: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (Instant, u32)>>,
     /// The last verification of the log: when, and its result in a line.
     verified: std::sync::Mutex<Option<(Instant, String, bool)>>,
+    /// Sign-in through an OpenID Connect provider, when configured.
+    oidc: Option<oidc::Oidc>,
 }
 
 impl std::fmt::Debug for Console {
@@ -79,15 +82,26 @@ impl std::fmt::Debug for Console {
 
 impl Console {
     /// Opens the console's state and index (building the index from the audit log when it is
-    /// missing).
+    /// missing), for a console listening on `local`.
     ///
     /// # Errors
     /// The state or the index cannot be opened, or the log read.
-    pub fn open(gw: Arc<Gateway>, config: ConsoleConfig, tls: bool) -> Result<Console, ConsoleError> {
+    pub fn open(
+        gw: Arc<Gateway>,
+        mut config: ConsoleConfig,
+        tls: bool,
+        local: SocketAddr,
+    ) -> Result<Console, ConsoleError> {
+        // Links and the OpenID Connect redirect name the address the console really listens on
+        // (`listen` may ask for any free port) unless a public URL is configured.
+        if config.public_url.is_none() {
+            config.public_url = Some(format!("{}://{local}", if tls { "https" } else { "http" }));
+        }
         let log = gw.audit_dir().ok_or_else(|| ConsoleError::Store("the console needs an [audit] log".into()))?;
         let store = Store::open(&config.state)?;
         let index = index::Index::open(&config.index_path(), &log)?;
-        Ok(Console { gw, config, tls, store, index, attempts: Default::default(), verified: Default::default() })
+        let oidc = config.oidc.clone().map(oidc::Oidc::new);
+        Ok(Console { gw, config, tls, store, index, attempts: Default::default(), verified: Default::default(), oidc })
     }
 
     /// The console's state (members, sign-in links, sessions).
@@ -99,6 +113,9 @@ impl Console {
     pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener, tls: Option<tokio_rustls::TlsAcceptor>) {
         loop {
             let Ok((stream, peer)) = listener.accept().await else { continue };
+            // A page is written in a few pieces: without this, Nagle's algorithm and the
+            // client's delayed acknowledgement hold the last one back by tens of milliseconds.
+            let _ = stream.set_nodelay(true);
             let console = self.clone();
             let tls = tls.clone();
             tokio::spawn(async move {
@@ -172,7 +189,9 @@ impl Console {
         match (get, post, path.as_str()) {
             (true, _, "/assets/console.css") => return html::asset("text/css", html::CSS),
             (true, _, "/assets/console.js") => return html::asset("text/javascript", html::JS),
-            (true, _, "/sign-in") => return sign_in::page(None),
+            (true, _, "/sign-in") => return sign_in::page(None, self.oidc.as_ref().map(oidc::Oidc::issuer)),
+            (true, _, "/oidc/start") => return self.oidc_start(peer),
+            (true, _, "/oidc/callback") => return self.oidc_finish(&query, peer),
             _ => {}
         }
         if let Some(token) = path.strip_prefix("/invite/") {
@@ -185,7 +204,15 @@ impl Console {
         // Everything else needs a session.
         let visitor = match request::visitor(&self.store, &self.config, &parts.headers) {
             Ok(Some(v)) => v,
-            Ok(None) if get => return html::redirect("/sign-in"),
+            Ok(None) if get => {
+                // A cookie that names no live session: expired, signed out, or forged.
+                if request::session_id(&parts.headers).is_some() {
+                    self.audit_denied("(console)", None, &path, "unknown, expired or tampered session", peer);
+                }
+                let mut r = html::redirect("/sign-in");
+                r.headers_mut().insert(hyper::header::SET_COOKIE, request::clear_cookie(self.tls));
+                return r;
+            }
             Ok(None) => {
                 self.audit_denied("(console)", None, &path, "no session, or an expired or tampered one", peer);
                 return html::error_page(StatusCode::UNAUTHORIZED, "sign in first: your session has ended");
@@ -230,18 +257,20 @@ impl Console {
             (true, _, "/activity.csv") => activity::export(&ctx, &query, activity::Export::Csv),
             (true, _, "/activity.jsonl") => activity::export(&ctx, &query, activity::Export::JsonLines),
             (true, _, "/verify") => activity::verify(&ctx),
-            (true, _, p) if p.starts_with("/activity/") => activity::detail(&ctx, &p["/activity/".len()..]),
+            (true, _, p) if between(p, "/activity/", "").is_some() => {
+                activity::detail(&ctx, between(p, "/activity/", "").unwrap_or_default())
+            }
             (true, _, "/overview") => overview::page(&ctx, &query),
             (true, _, "/keys") => keys::page(&ctx, None),
             (_, true, "/keys") => keys::create(&ctx, form),
-            (_, true, p) if p.starts_with("/keys/") && p.ends_with("/revoke") => {
-                keys::revoke(&ctx, &p["/keys/".len()..p.len() - "/revoke".len()])
+            (_, true, p) if between(p, "/keys/", "/revoke").is_some() => {
+                keys::revoke(&ctx, between(p, "/keys/", "/revoke").unwrap_or_default())
             }
-            (_, true, p) if p.starts_with("/secrets/") && p.ends_with("/revoke") => {
-                keys::revoke_secret(&ctx, &p["/secrets/".len()..p.len() - "/revoke".len()])
+            (_, true, p) if between(p, "/secrets/", "/revoke").is_some() => {
+                keys::revoke_secret(&ctx, between(p, "/secrets/", "/revoke").unwrap_or_default())
             }
-            (_, true, p) if p.starts_with("/secrets/") && p.ends_with("/rotate") => {
-                keys::rotate_secret(&ctx, &p["/secrets/".len()..p.len() - "/rotate".len()], form)
+            (_, true, p) if between(p, "/secrets/", "/rotate").is_some() => {
+                keys::rotate_secret(&ctx, between(p, "/secrets/", "/rotate").unwrap_or_default(), form)
             }
             (true, _, "/policies") => policies::page(&ctx, None),
             (_, true, "/policies/try") => policies::try_it(&ctx, form),
@@ -289,7 +318,79 @@ impl Console {
             },
             Err(ConsoleError::Denied(why)) => {
                 self.audit_denied("(console)", None, "/invite", &why, peer);
-                sign_in::page(Some(&why))
+                sign_in::page(Some(&why), self.oidc.as_ref().map(oidc::Oidc::issuer))
+            }
+            Err(e) => html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        }
+    }
+
+    fn redirect_uri(&self) -> String {
+        format!("{}/oidc/callback", self.config.base_url(self.tls))
+    }
+
+    /// Sends someone to the OpenID Connect provider.
+    fn oidc_start(&self, peer: SocketAddr) -> Response<Body> {
+        let Some(o) = &self.oidc else {
+            return html::error_page(StatusCode::NOT_FOUND, "no OpenID Connect provider is configured");
+        };
+        if !self.attempt_allowed(peer) {
+            self.audit_denied("(console)", None, "/oidc/start", "too many sign-in attempts", peer);
+            return html::error_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many sign-in attempts from your address: wait a minute",
+            );
+        }
+        match o.start(&self.gw.http_client(), &self.redirect_uri()) {
+            Ok(url) => html::redirect(&url),
+            Err(e) => html::error_page(StatusCode::BAD_GATEWAY, &e.to_string()),
+        }
+    }
+
+    /// Finishes an OpenID Connect sign-in: the provider says who it is; the members table
+    /// says whether they may come in.
+    fn oidc_finish(&self, q: &Form, peer: SocketAddr) -> Response<Body> {
+        let Some(o) = &self.oidc else {
+            return html::error_page(StatusCode::NOT_FOUND, "no OpenID Connect provider is configured");
+        };
+        let issuer = Some(o.issuer());
+        if !self.attempt_allowed(peer) {
+            self.audit_denied("(console)", None, "/oidc/callback", "too many sign-in attempts", peer);
+            return html::error_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many sign-in attempts from your address: wait a minute",
+            );
+        }
+        let email =
+            match o.finish(&self.gw.http_client(), &self.redirect_uri(), q.get("code"), q.get("state"), q.get("error"))
+            {
+                Ok(e) => e,
+                Err(ConsoleError::Denied(why)) => {
+                    self.audit_denied("(console)", None, "/oidc/callback", &why, peer);
+                    return sign_in::page(Some(&why), issuer);
+                }
+                Err(e) => return html::error_page(StatusCode::BAD_GATEWAY, &e.to_string()),
+            };
+        let roles = match self.store.roles(&email) {
+            Ok(r) => r,
+            Err(e) => return html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        };
+        let Some((tenant, _)) = roles.first() else {
+            let why = format!("{email} is not a member of any tenant: ask an owner for an invitation");
+            self.audit_denied("(console)", None, "/oidc/callback", &why, peer);
+            return sign_in::page(Some(&why), issuer);
+        };
+        match self.store.start_session(&email, self.config.session_lifetime()) {
+            Ok((id, _)) => {
+                self.audit(
+                    AuditEvent::new(tenant, EventAction::Login)
+                        .actor(format!("console:{email}"))
+                        .target("/oidc/callback")
+                        .detail("method", "oidc")
+                        .detail("client_ip", peer.ip().to_string()),
+                );
+                let mut r = html::redirect(&format!("/activity?tenant={}", html::url(tenant)));
+                r.headers_mut().insert(hyper::header::SET_COOKIE, request::session_cookie(&id, &self.config, self.tls));
+                r
             }
             Err(e) => html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         }
@@ -321,6 +422,11 @@ impl Console {
         }
         self.audit(e);
     }
+}
+
+/// The non-empty part of `path` between `prefix` and `suffix`.
+fn between<'a>(path: &'a str, prefix: &str, suffix: &str) -> Option<&'a str> {
+    path.strip_prefix(prefix)?.strip_suffix(suffix).filter(|m| !m.is_empty() && !m.contains('/'))
 }
 
 /// What a page handler works with: who asks, about which tenant, with which role there.
@@ -372,5 +478,20 @@ impl Ctx<'_> {
             e = e.detail(*k, v.clone());
         }
         self.console.audit(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::between;
+
+    #[test]
+    fn path_parameters() {
+        assert_eq!(between("/keys/abc/revoke", "/keys/", "/revoke"), Some("abc"));
+        assert_eq!(between("/keys/revoke", "/keys/", "/revoke"), None);
+        assert_eq!(between("/keys//revoke", "/keys/", "/revoke"), None);
+        assert_eq!(between("/keys/a/b/revoke", "/keys/", "/revoke"), None);
+        assert_eq!(between("/activity/12", "/activity/", ""), Some("12"));
+        assert_eq!(between("/activity/", "/activity/", ""), None);
     }
 }

@@ -5,14 +5,21 @@ use super::html::{self, esc};
 use crate::server::reply::Body;
 use hyper::{Response, StatusCode};
 
-/// The sign-in page, with `problem` when the last attempt failed.
-pub fn page(problem: Option<&str>) -> Response<Body> {
+/// The sign-in page, with `problem` when the last attempt failed, and a button for the
+/// OpenID Connect provider `oidc` when one is configured.
+pub fn page(problem: Option<&str>, oidc: Option<&str>) -> Response<Body> {
     let mut body = String::new();
     if let Some(p) = problem {
         body.push_str(&format!(r#"<p class="error" role="alert">{}</p>"#, esc(p)));
     }
+    if let Some(issuer) = oidc {
+        body.push_str(&format!(
+            r#"<p><a class="button" id="oidc" href="/oidc/start">Sign in with {}</a></p>"#,
+            esc(issuer)
+        ));
+    }
     body.push_str(
-        r#"<p>Sign in with the one-time link an owner of your tenant gave you. The first owner's
+        r#"<p>Or sign in with the one-time link an owner of your tenant gave you. The first owner's
         link comes from <code>dlpjet console invite --role owner EMAIL</code> on the gateway's host.</p>"#,
     );
     let mut r = html::page("Sign in", &body, None);

@@ -150,6 +150,11 @@ impl Gateway {
         self.vault.as_ref().expect("the vault is open until the gateway is dropped")
     }
 
+    /// The HTTP client the gateway calls out with (upstreams, an OpenID Connect provider).
+    pub(crate) fn http_client(&self) -> UpstreamClient {
+        self.live.load().client.clone()
+    }
+
     /// The policy in force.
     pub(crate) fn policy(&self) -> Arc<PolicySet> {
         self.policy.load_full()
@@ -325,14 +330,14 @@ impl Gateway {
         // The console is served with the API's certificate when the API has one.
         let acceptor = self.live.load().tls.clone();
         let tls = acceptor.is_some();
-        // Building the index from a long log takes a while: off the async workers.
-        let console = tokio::task::spawn_blocking(move || crate::console::Console::open(gw, cc, tls))
-            .await
-            .map_err(|e| StartError::Other(format!("console: {e}")))?
-            .map_err(|e| StartError::Other(e.to_string()))?;
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
         let local = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
+        // Building the index from a long log takes a while: off the async workers.
+        let console = tokio::task::spawn_blocking(move || crate::console::Console::open(gw, cc, tls, local))
+            .await
+            .map_err(|e| StartError::Other(format!("console: {e}")))?
+            .map_err(|e| StartError::Other(e.to_string()))?;
         println!("dlpjet console listening on {}://{local}", if tls { "https" } else { "http" });
         Ok(Some(tokio::spawn(Arc::new(console).serve(listener, acceptor))))
     }
