@@ -79,26 +79,27 @@ impl EventAction {
         }
     }
 
+    /// Every action, in the order of their declaration.
+    pub const ALL: [EventAction; 14] = [
+        EventAction::Allow,
+        EventAction::Warn,
+        EventAction::Tokenize,
+        EventAction::Redact,
+        EventAction::Block,
+        EventAction::Scan,
+        EventAction::PolicyChange,
+        EventAction::KeyIssued,
+        EventAction::KeyRevoked,
+        EventAction::VaultRead,
+        EventAction::VaultWrite,
+        EventAction::Login,
+        EventAction::Denied,
+        EventAction::Export,
+    ];
+
     /// The action named `name` (as [`as_str`](EventAction::as_str) writes it).
     pub fn from_name(name: &str) -> Option<EventAction> {
-        [
-            EventAction::Allow,
-            EventAction::Warn,
-            EventAction::Tokenize,
-            EventAction::Redact,
-            EventAction::Block,
-            EventAction::Scan,
-            EventAction::PolicyChange,
-            EventAction::KeyIssued,
-            EventAction::KeyRevoked,
-            EventAction::VaultRead,
-            EventAction::VaultWrite,
-            EventAction::Login,
-            EventAction::Denied,
-            EventAction::Export,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == name)
+        EventAction::ALL.into_iter().find(|a| a.as_str() == name)
     }
 
     /// The action of a policy decision (feature `policy`).

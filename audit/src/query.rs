@@ -78,21 +78,7 @@ pub fn query_from(
         move |source| AuditError::Io { path, source }
     };
     let segs = segments(dir).map_err(io(dir))?;
-    // The first segment to read: the last one that starts at or before `from_seq`.
-    let mut start = 0;
-    if from_seq > 0 {
-        for (i, (_, path)) in segs.iter().enumerate().skip(1) {
-            let mut lines = Lines::new(BufReader::new(File::open(path).map_err(io(path))?));
-            let first = match lines.next_line().map_err(io(path))? {
-                Some(Ok(l)) => Header::parse(&l.text).ok().map(|h| h.first_seq),
-                _ => None,
-            };
-            match first {
-                Some(f) if f <= from_seq => start = i,
-                _ => break,
-            }
-        }
-    }
+    let start = if from_seq > 0 { segment_holding(&segs, from_seq)? } else { 0 };
     let mut n = 0;
     for (_, path) in &segs[start.min(segs.len())..] {
         let path = path.clone();
@@ -117,6 +103,21 @@ pub fn query_from(
         }
     }
     Ok(n)
+}
+
+/// The index in `segs` of the segment that holds record `seq`: the last one whose header
+/// says it starts at or before it (the first when none does).
+fn segment_holding(segs: &[(u64, std::path::PathBuf)], seq: u64) -> Result<usize, AuditError> {
+    let mut at = 0;
+    for (i, (_, path)) in segs.iter().enumerate() {
+        let file = File::open(path).map_err(|source| AuditError::Io { path: path.clone(), source })?;
+        let mut lines = Lines::new(BufReader::new(file));
+        match lines.next_line().map_err(|source| AuditError::Io { path: path.clone(), source })? {
+            Some(Ok(l)) if Header::parse(&l.text).is_ok_and(|h| h.first_seq <= seq) => at = i,
+            _ => break,
+        }
+    }
+    Ok(at)
 }
 
 /// Where a reader that follows a growing log stopped: the next record's segment, the byte
@@ -164,15 +165,8 @@ pub fn follow(
     };
     let segs = segments(dir).map_err(io(dir))?;
     if !segs.iter().any(|(n, _)| *n == pos.segment) {
-        // Find the segment that holds `pos.seq` again (the last one that starts at or before it).
-        let mut at = segs.first().map_or(0, |s| s.0);
-        for (n, path) in &segs {
-            let mut lines = Lines::new(BufReader::new(File::open(path).map_err(io(path))?));
-            match lines.next_line().map_err(io(path))? {
-                Some(Ok(l)) if Header::parse(&l.text).is_ok_and(|h| h.first_seq <= pos.seq) => at = *n,
-                _ => break,
-            }
-        }
+        // Removed by retention: find the segment that holds `pos.seq` again.
+        let at = segs.get(segment_holding(&segs, pos.seq)?).map_or(0, |s| s.0);
         *pos = Position { segment: at, offset: 0, seq: pos.seq };
     }
     let mut n = 0;

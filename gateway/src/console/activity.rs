@@ -19,24 +19,6 @@ use super::request::Form;
 /// The filter fields, as the form names them.
 const FIELDS: [&str; 8] = ["user", "key", "action", "detector", "model", "status", "from", "to"];
 
-/// The actions a record can have, for the filter's list.
-const ACTIONS: [&str; 14] = [
-    "allow",
-    "warn",
-    "redact",
-    "tokenize",
-    "block",
-    "scan",
-    "policy_change",
-    "key_issued",
-    "key_revoked",
-    "vault_read",
-    "vault_write",
-    "login",
-    "denied",
-    "export",
-];
-
 /// The query the form asks for, scoped to what the visitor may see; or what is wrong with it.
 pub fn query_of(ctx: &Ctx<'_>, f: &Form) -> Result<Query, ConsoleError> {
     let mut q = Query { tenant: ctx.tenant.to_string(), ..Query::default() };
@@ -46,7 +28,8 @@ pub fn query_of(ctx: &Ctx<'_>, f: &Form) -> Result<Query, ConsoleError> {
     q.detector = f.get("detector").map(str::to_string);
     if let Some(a) = f.get("action") {
         if EventAction::from_name(a).is_none() {
-            return Err(ConsoleError::Invalid(format!("action {a:?}: one of {}", ACTIONS.join(", "))));
+            let names: Vec<&str> = EventAction::ALL.iter().map(|a| a.as_str()).collect();
+            return Err(ConsoleError::Invalid(format!("action {a:?}: one of {}", names.join(", "))));
         }
         q.action = Some(a.to_string());
     }
@@ -155,7 +138,7 @@ fn filter_form(ctx: &Ctx<'_>, f: &Form) -> String {
     text(&mut s, "user", "User", !ctx.admin());
     text(&mut s, "key", "Key id", false);
     let _ = write!(s, r#"<label>Action<select name="action"><option value="">any</option>"#);
-    for a in ACTIONS {
+    for a in EventAction::ALL.map(EventAction::as_str) {
         let sel = if f.get("action") == Some(a) { " selected" } else { "" };
         let _ = write!(s, r#"<option{sel}>{a}</option>"#);
     }
