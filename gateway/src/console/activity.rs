@@ -1,9 +1,10 @@
 //! The activity pages: the audit records as a table (newest first, filtered and paged on the
 //! server), one record's detail, exports of the current filter, and the log's verification.
 
+use super::ctx::Ctx;
+use super::error::ConsoleError;
 use super::html::{esc, url};
 use super::index::{Query, Row, PAGE};
-use super::{ConsoleError, Ctx};
 use crate::audit_record::{GatewayRecord, CSV_COLUMNS};
 use crate::server::reply::{Body, ChannelBody};
 use bytes::Bytes;

@@ -3,7 +3,7 @@
 //! up from where it stopped before each read ([`dlpjet_audit::follow`]); rebuilt from the
 //! log when missing. The log stays the source of truth: the console shows its verification.
 
-use super::ConsoleError;
+use super::error::ConsoleError;
 use crate::audit_record::GatewayRecord;
 use dlpjet_audit::{AuditEvent, Position};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};

@@ -3,9 +3,10 @@
 //! kinds and scopes only; rotated with a new value typed in, revoked). Every change writes an
 //! audit record.
 
+use super::ctx::Ctx;
+use super::error::ConsoleError;
 use super::html::{esc, url};
 use super::request::Form;
-use super::{ConsoleError, Ctx};
 use crate::server::reply::Body;
 use dlpjet_audit::{format_rfc3339, EventAction};
 use dlpjet_vault::{Accessor, ApiKey, Role, Scope};

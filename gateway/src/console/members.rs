@@ -1,9 +1,10 @@
 //! Members (owners only): who may use the console for the tenant and with which role; sign-in
 //! links for new members (shown once); role changes. Every change writes an audit record.
 
+use super::ctx::Ctx;
+use super::error::ConsoleError;
 use super::html::{esc, url};
 use super::request::Form;
-use super::{ConsoleError, Ctx};
 use crate::server::reply::Body;
 use dlpjet_audit::EventAction;
 use dlpjet_vault::Role;

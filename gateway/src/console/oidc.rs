@@ -4,7 +4,7 @@
 //! expiry and nonce. The provider says who someone is; the console's own members table says
 //! what they may do.
 
-use super::ConsoleError;
+use super::error::ConsoleError;
 use crate::config::OidcConfig;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

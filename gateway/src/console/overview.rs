@@ -1,9 +1,10 @@
 //! The overview: requests, blocked and redacted counts and spend per day, the top detectors and
 //! users, as server-rendered SVG charts (no script, nothing fetched from elsewhere).
 
+use super::ctx::Ctx;
+use super::error::ConsoleError;
 use super::html::{self, esc, url};
 use super::request::Form;
-use super::{ConsoleError, Ctx};
 use crate::server::reply::Body;
 use dlpjet_audit::format_rfc3339;
 use hyper::Response;

@@ -2,9 +2,10 @@
 //! check` reports of its imports, and a "try it" box that evaluates a pasted text and shows
 //! the decision with masked previews and the reasons for each candidate.
 
+use super::ctx::Ctx;
+use super::error::ConsoleError;
 use super::html::esc;
 use super::request::Form;
-use super::{ConsoleError, Ctx};
 use crate::server::reply::Body;
 use dlpjet_policy::Direction;
 use hyper::Response;

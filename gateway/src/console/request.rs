@@ -1,8 +1,8 @@
 //! What the console reads from a request: URL-encoded forms and queries, the session cookie,
 //! and the CSRF token; and the cookies it sets.
 
+use super::error::ConsoleError;
 use super::store::Store;
-use super::ConsoleError;
 use crate::config::ConsoleConfig;
 use dlpjet_vault::Role;
 use http_body_util::BodyExt;

@@ -2,7 +2,7 @@
 //! one-time sign-in links, and sessions. Secrets (links, session ids) are kept as SHA-256
 //! hashes: a copy of the file signs nobody in.
 
-use super::ConsoleError;
+use super::error::ConsoleError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use dlpjet_vault::Role;
