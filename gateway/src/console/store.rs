@@ -22,6 +22,21 @@ pub struct Session {
 }
 
 /// The console's state file.
+///
+/// ```
+/// use dlpjet_gateway::console::Store;
+/// use dlpjet_vault::Role;
+/// use std::time::Duration;
+///
+/// let dir = tempfile::tempdir()?;
+/// let store = Store::open(&dir.path().join("console.db"))?;
+/// // What `dlpjet console invite --tenant acme --role owner ana@example.com` does:
+/// let link = store.invite("ana@example.com", "acme", Role::Owner, Duration::from_secs(3600))?;
+/// assert_eq!(store.redeem(&link)?, ("ana@example.com".to_string(), "acme".to_string()));
+/// assert!(store.redeem(&link).is_err(), "a link works once");
+/// assert_eq!(store.roles("ana@example.com")?, [("acme".to_string(), Role::Owner)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Store {
     db: Mutex<Connection>,
