@@ -150,7 +150,10 @@ fn world(n: usize) -> World {
     let bo_key = vault.issue_key("acme", USERS[1], Role::Member, None, &BTreeMap::new()).unwrap();
     let ana_key = vault.issue_key("acme", USERS[0], Role::Owner, None, &BTreeMap::new()).unwrap();
     drop(vault);
-    let log = AuditLog::open(d.join("audit"), Options::default()).unwrap();
+    dlpjet_audit::write_key_pair(&d.join("audit.key")).unwrap();
+    let signing = dlpjet_audit::read_signing_key(&d.join("audit.key")).unwrap();
+    let o = Options { checkpoint_key: Some(signing), checkpoint_every: 500, ..Options::default() };
+    let log = AuditLog::open(d.join("audit"), o).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64;
     let actions = [EventAction::Allow, EventAction::Redact, EventAction::Block, EventAction::Allow];
     let mut counts = BTreeMap::new();
@@ -189,7 +192,7 @@ fn world(n: usize) -> World {
     log.close().unwrap();
     let (api, console) = (free_port(), free_port());
     let config = format!(
-        "listen = \"127.0.0.1:{api}\"\n[vault]\npath = \"vault.db\"\nmaster_key_file = \"master.key\"\n[audit]\ndir = \"audit\"\n\
+        "listen = \"127.0.0.1:{api}\"\n[vault]\npath = \"vault.db\"\nmaster_key_file = \"master.key\"\n[audit]\ndir = \"audit\"\ncheckpoint_key_file = \"audit.key\"\ncheckpoint_every = 500\n\
          [console]\nlisten = \"127.0.0.1:{console}\"\nsign_in_per_minute = 8\n"
     );
     std::fs::write(d.join("gateway.toml"), config).unwrap();
@@ -290,6 +293,17 @@ fn the_console_end_to_end() {
     let globex_seq = 3; // i % 4 == 3
     assert_eq!(get(&format!("/activity/{globex_seq}?tenant=acme"), &ana).status, 403);
     assert_eq!(get("/activity/1?tenant=globex", &ana).status, 403, "not a member of globex");
+
+    // The log verifies, with its last signed checkpoint checked against the key.
+    let r = get("/verify?tenant=acme", &ana);
+    assert_eq!(r.status, 303);
+    let status = get("/activity?tenant=acme", &ana);
+    let line = &status.body[status.body.find(r#"id="log-status""#).unwrap()..];
+    assert!(
+        line.contains("Verified: ") && line.contains("last signed checkpoint: ") && line.contains("signature verified"),
+        "{}",
+        &line[..300]
+    );
 
     // The overview draws charts on the server.
     let ov = get("/overview?tenant=acme", &ana);

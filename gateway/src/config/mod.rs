@@ -14,6 +14,7 @@
 //! [audit]
 //! dir = "audit"                     # one record per request
 //! wait_for_commit = true            # answers leave once their record is durable
+//! checkpoint_key_file = "audit.key" # optional: signed checkpoints (`dlpjet audit keygen`)
 //!
 //! [[upstreams]]
 //! name = "openai"
@@ -302,6 +303,18 @@ pub struct AuditConfig {
     /// can lose the records of the last moments (a clean shutdown writes them all).
     #[serde(default = "yes")]
     pub wait_for_commit: bool,
+    /// A checkpoint signing key (`dlpjet audit keygen FILE`; relative to the configuration
+    /// file): the log then signs a checkpoint of its size and Merkle root every
+    /// `checkpoint_every` records, and the console checks them with the key's public half.
+    #[serde(default)]
+    pub checkpoint_key_file: Option<PathBuf>,
+    /// Records between signed checkpoints (default 10,000).
+    #[serde(default = "default_checkpoint_every")]
+    pub checkpoint_every: u64,
+}
+
+fn default_checkpoint_every() -> u64 {
+    10_000
 }
 
 /// `[rate_limits]`: token buckets per scope. A scope without an entry is not limited; an API
@@ -458,6 +471,9 @@ impl Config {
         }
         if let Some(a) = &mut c.audit {
             resolve(&mut a.dir);
+            if let Some(k) = &mut a.checkpoint_key_file {
+                resolve(k);
+            }
         }
         if let Some(k) = &mut c.console {
             resolve(&mut k.state);

@@ -208,23 +208,40 @@ fn status_line(ctx: &Ctx<'_>) -> String {
 pub fn verify(ctx: &Ctx<'_>) -> Result<Response<Body>, ConsoleError> {
     ctx.need_admin("verifying the log")?;
     let dir = ctx.console.gw.audit_dir().ok_or(ConsoleError::NotFound)?;
-    let opts = VerifyOptions { allow_unsigned_tail: true, ..VerifyOptions::default() };
+    // With the log's checkpoint key, signatures are checked and the last signed checkpoint
+    // shown; records after it are accepted (the log is being written) with a warning.
+    let public_key = ctx.console.gw.checkpoint_public_key();
+    let signed = public_key.is_some();
+    let opts = VerifyOptions { public_key, allow_unsigned_tail: true, ..VerifyOptions::default() };
     let (line, ok) = match dlpjet_audit::verify(&dir, &opts) {
-        Ok(r) => (
-            format!(
-                "Verified: {} records in {} segments, {} checkpoints, Merkle root {}…{}",
-                r.records,
-                r.segments,
-                r.checkpoints,
-                &r.root[..r.root.len().min(16)],
-                if r.warnings.is_empty() { String::new() } else { format!("; {}", r.warnings.join("; ")) }
-            ),
-            true,
-        ),
+        Ok(r) => {
+            let last = last_checkpoint(&dir)
+                .map(|c| {
+                    let how = if signed { "signature verified" } else { "signature not checked: no checkpoint key" };
+                    format!("; last signed checkpoint: {} records at {} ({how})", c.tree_size, c.time)
+                })
+                .unwrap_or_else(|| "; no signed checkpoint (set [audit] checkpoint_key_file)".into());
+            (
+                format!(
+                    "Verified: {} records in {} segments, Merkle root {}…{last}{}",
+                    r.records,
+                    r.segments,
+                    &r.root[..r.root.len().min(16)],
+                    if r.warnings.is_empty() { String::new() } else { format!("; {}", r.warnings.join("; ")) }
+                ),
+                true,
+            )
+        }
         Err(e) => (format!("Verification FAILED: {e}"), false),
     };
     *ctx.console.verified.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((Instant::now(), line, ok));
     Ok(super::html::redirect(&format!("/activity?tenant={}", url(ctx.tenant))))
+}
+
+/// The log's newest checkpoint (`verify` has checked them all), if it has one.
+fn last_checkpoint(dir: &std::path::Path) -> Option<dlpjet_audit::Checkpoint> {
+    let text = std::fs::read_to_string(dir.join(dlpjet_audit::format::CHECKPOINTS)).ok()?;
+    text.lines().rev().find_map(|l| serde_json::from_str(l).ok())
 }
 
 /// One record's detail.

@@ -165,6 +165,12 @@ impl Gateway {
         self.live.load().config.audit.as_ref().map(|a| a.dir.clone())
     }
 
+    /// The public half of the audit log's checkpoint key, when it signs checkpoints.
+    pub(crate) fn checkpoint_public_key(&self) -> Option<dlpjet_audit::VerifyingKey> {
+        let path = self.live.load().config.audit.as_ref()?.checkpoint_key_file.clone()?;
+        dlpjet_audit::read_signing_key(&path).ok().map(|k| k.verifying_key())
+    }
+
     /// Appends `e` to the audit log and returns once it is written (blocks: call it off the
     /// async workers). Without a log, nothing.
     ///
@@ -206,7 +212,12 @@ impl Gateway {
             (None, None) => unreachable!("the configuration check requires one"),
         };
         let audit = match &config.audit {
-            Some(a) => Some(Arc::new(AuditLog::open(&a.dir, Options::default())?)),
+            Some(a) => {
+                let checkpoint_key =
+                    a.checkpoint_key_file.as_deref().map(dlpjet_audit::read_signing_key).transpose()?;
+                let o = Options { checkpoint_key, checkpoint_every: a.checkpoint_every.max(1), ..Options::default() };
+                Some(Arc::new(AuditLog::open(&a.dir, o)?))
+            }
             None => None,
         };
         // With [shared] the spend is Redis's (`connect_shared` replaces these budgets): the
