@@ -206,6 +206,8 @@ fn main() {
         ("user + action", "/activity?tenant=acme&user=user7%40example.com&action=block".into()),
         ("detector + user", "/activity?tenant=acme&detector=iban&user=user3%40example.com".into()),
         ("no match", "/activity?tenant=acme&model=none".into()),
+        ("overview, 30 days", "/overview?tenant=acme".into()),
+        ("keys (last use of 20 keys)", "/keys?tenant=acme".into()),
     ];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); pages.len()];
     let mut cursor_path = None;

@@ -5,7 +5,7 @@
 
 use super::error::ConsoleError;
 use crate::audit_record::GatewayRecord;
-use dlpjet_audit::{AuditEvent, Position};
+use dlpjet_audit::{AuditEvent, EventAction, Position};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -62,7 +62,7 @@ pub struct Query {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Overview {
     /// Per day (days since the epoch): requests through the gateway (not the console's own
-    /// records), blocked, redacted or tokenized, spend.
+    /// records), blocked, redacted or tokenized, spend. Days without requests are left out.
     pub days: Vec<(i64, u64, u64, u64, f64)>,
     /// Detectors by findings, most first.
     pub detectors: Vec<(String, u64)>,
@@ -94,7 +94,23 @@ CREATE TABLE IF NOT EXISTS findings (
     count INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS findings_detector ON findings (tenant, detector, time, seq);
 CREATE INDEX IF NOT EXISTS findings_seq ON findings (seq);
+CREATE TABLE IF NOT EXISTS daily (
+    tenant TEXT NOT NULL, day INTEGER NOT NULL, user TEXT NOT NULL, requests INTEGER NOT NULL,
+    blocked INTEGER NOT NULL, redacted INTEGER NOT NULL, spend REAL NOT NULL,
+    PRIMARY KEY (tenant, day, user));
+CREATE TABLE IF NOT EXISTS daily_detectors (
+    tenant TEXT NOT NULL, day INTEGER NOT NULL, user TEXT NOT NULL, detector TEXT NOT NULL,
+    count INTEGER NOT NULL, PRIMARY KEY (tenant, day, user, detector));
 ";
+
+/// The schema's version: an index of another version is built again from the log.
+const SCHEMA_VERSION: &str = "2";
+
+/// The tables, dropped when the index is rebuilt.
+const TABLES: [&str; 5] = ["meta", "events", "findings", "daily", "daily_detectors"];
+
+/// Microseconds in a day.
+const DAY: i64 = 86_400_000_000;
 
 /// Rows a page holds at most.
 pub const PAGE: usize = 50;
@@ -112,7 +128,17 @@ impl Index {
     pub fn open(path: &Path, log: &Path) -> Result<Index, ConsoleError> {
         let db = Connection::open(path).map_err(|e| ConsoleError::Store(format!("{}: {e}", path.display())))?;
         db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;").map_err(db_error)?;
+        // An index written by another version is rebuilt: it is only ever a copy of the log.
+        let version: Option<String> =
+            db.query_row("SELECT v FROM meta WHERE k = 'schema'", [], |r| r.get(0)).optional().unwrap_or(None);
+        if version.as_deref() != Some(SCHEMA_VERSION) {
+            for t in TABLES {
+                db.execute_batch(&format!("DROP TABLE IF EXISTS {t};")).map_err(db_error)?;
+            }
+        }
         db.execute_batch(SCHEMA).map_err(db_error)?;
+        db.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema', ?1)", params![SCHEMA_VERSION])
+            .map_err(db_error)?;
         let idx = Index { db: Mutex::new(db), log: log.to_path_buf() };
         if idx.catch_up()? > 0 {
             // A first build leaves the whole index in the write-ahead log: fold it into the file.
@@ -154,6 +180,21 @@ impl Index {
             let mut fi = tx
                 .prepare_cached("INSERT INTO findings (seq, tenant, detector, time, count) VALUES (?1, ?2, ?3, ?4, ?5)")
                 .map_err(db_error)?;
+            // Per tenant, day and user: what the overview draws, without reading the events.
+            let mut day = tx
+                .prepare_cached(
+                    "INSERT INTO daily (tenant, day, user, requests, blocked, redacted, spend) VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6)
+                     ON CONFLICT (tenant, day, user) DO UPDATE SET requests = requests + 1,
+                     blocked = blocked + excluded.blocked, redacted = redacted + excluded.redacted,
+                     spend = spend + excluded.spend",
+                )
+                .map_err(db_error)?;
+            let mut day_det = tx
+                .prepare_cached(
+                    "INSERT INTO daily_detectors (tenant, day, user, detector, count) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (tenant, day, user, detector) DO UPDATE SET count = count + excluded.count",
+                )
+                .map_err(db_error)?;
             dlpjet_audit::follow(&self.log, &mut pos, |seq, e, raw| {
                 let r = row_of(seq, e);
                 let detectors = format!(",{},", r.detectors.join(","));
@@ -163,8 +204,15 @@ impl Index {
                         raw
                     ])
                     .and_then(|_| {
+                        let (d_, u) = (r.time.div_euclid(DAY), r.user.as_deref().unwrap_or(""));
                         for d in &e.dlp {
                             fi.execute(params![seq as i64, r.tenant, d.detector, r.time, d.count as i64])?;
+                            day_det.execute(params![r.tenant, d_, u, d.detector, d.count as i64])?;
+                        }
+                        if is_request(e.action) {
+                            let blocked = i64::from(e.action == EventAction::Block);
+                            let redacted = i64::from(matches!(e.action, EventAction::Redact | EventAction::Tokenize));
+                            day.execute(params![r.tenant, d_, u, blocked, redacted, r.cost.unwrap_or(0.0)])?;
                         }
                         Ok(())
                     });
@@ -321,18 +369,15 @@ impl Index {
     pub fn overview(&self, tenant: &str, user: Option<&str>, since: i64) -> Result<Overview, ConsoleError> {
         let db = self.db();
         let only = if user.is_some() { " AND user = ?3" } else { "" };
-        let mut args: Vec<Arg> = vec![Arg::S(tenant.to_string()), Arg::I(since)];
+        let mut args: Vec<Arg> = vec![Arg::S(tenant.to_string()), Arg::I(since.div_euclid(DAY))];
         if let Some(u) = user {
             args.push(Arg::S(u.to_string()));
         }
         let mut out = Overview::default();
         let mut st = db
             .prepare(&format!(
-                "SELECT time / 86400000000, count(*), sum(action = 'block'), sum(action IN ('redact', 'tokenize')),
-                        coalesce(sum(cost), 0.0)
-                 FROM events WHERE tenant = ?1 AND time >= ?2{only}
-                   AND action IN ('allow', 'warn', 'redact', 'tokenize', 'block')
-                 GROUP BY 1 ORDER BY 1"
+                "SELECT day, sum(requests), sum(blocked), sum(redacted), sum(spend)
+                 FROM daily WHERE tenant = ?1 AND day >= ?2{only} GROUP BY 1 ORDER BY 1"
             ))
             .map_err(db_error)?;
         let rows = st.query_map(params_from_iter(args.iter()), |r| {
@@ -356,18 +401,25 @@ impl Index {
             }
             Ok(v)
         };
-        let user_join =
-            if user.is_some() { " AND f.seq IN (SELECT seq FROM events WHERE tenant = ?1 AND user = ?3)" } else { "" };
         out.detectors = top(&format!(
-            "SELECT f.detector, sum(f.count) FROM findings f WHERE f.tenant = ?1 AND f.time >= ?2{user_join}
+            "SELECT detector, sum(count) FROM daily_detectors WHERE tenant = ?1 AND day >= ?2{only}
              GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
         ))?;
         out.users = top(&format!(
-            "SELECT user, count(*) FROM events WHERE tenant = ?1 AND time >= ?2 AND user IS NOT NULL{only}
+            "SELECT user, sum(requests) FROM daily WHERE tenant = ?1 AND day >= ?2 AND user != ''{only}
              GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10"
         ))?;
         Ok(out)
     }
+}
+
+/// Whether an event is a request through the gateway (not a change made in the console or the
+/// CLI): what the overview counts.
+fn is_request(a: EventAction) -> bool {
+    matches!(
+        a,
+        EventAction::Allow | EventAction::Warn | EventAction::Redact | EventAction::Tokenize | EventAction::Block
+    )
 }
 
 /// A query argument.
@@ -504,6 +556,16 @@ mod tests {
         let blocked = Query { action: Some("block".into()), ..acme.clone() };
         assert_eq!(count(&idx, &blocked), (0..230).filter(|i| i % 2 == 0 && i % 3 == 0).count() as u64);
         assert!(idx.get("acme", 1).unwrap().is_none() && idx.exists(1).unwrap());
+        // The overview's daily rollups agree with the events.
+        let o = idx.overview("acme", None, 0).unwrap();
+        let total: u64 = o.days.iter().map(|d| d.1).sum();
+        let blocked: u64 = o.days.iter().map(|d| d.2).sum();
+        assert_eq!((total, blocked), (115, (0..230).filter(|i| i % 2 == 0 && i % 3 == 0).count() as u64));
+        let u0 = (0..230).filter(|i| i % 2 == 0 && i % 5 == 0).count() as u64;
+        assert!(o.users.contains(&("u0@example.com".to_string(), u0)), "{:?}", o.users);
+        let mine = idx.overview("acme", Some("u0@example.com"), 0).unwrap();
+        assert_eq!(mine.days.iter().map(|d| d.1).sum::<u64>(), u0);
+        assert_eq!(mine.users, [("u0@example.com".to_string(), u0)]);
         // Removed, it is built again from the log.
         drop(idx);
         std::fs::remove_file(&path).unwrap();
