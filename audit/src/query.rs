@@ -73,10 +73,6 @@ pub fn query_from(
     filter: &Filter,
     mut each: impl FnMut(u64, &AuditEvent, &str) -> std::io::Result<()>,
 ) -> Result<u64, AuditError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| AuditError::Io { path, source }
-    };
     let segs = segments(dir).map_err(io(dir))?;
     let start = if from_seq > 0 { segment_holding(&segs, from_seq)? } else { 0 };
     let mut n = 0;
@@ -105,14 +101,19 @@ pub fn query_from(
     Ok(n)
 }
 
+/// An I/O error of the file at `path`.
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AuditError {
+    let path = path.to_path_buf();
+    move |source| AuditError::Io { path, source }
+}
+
 /// The index in `segs` of the segment that holds record `seq`: the last one whose header
 /// says it starts at or before it (the first when none does).
 fn segment_holding(segs: &[(u64, std::path::PathBuf)], seq: u64) -> Result<usize, AuditError> {
     let mut at = 0;
     for (i, (_, path)) in segs.iter().enumerate() {
-        let file = File::open(path).map_err(|source| AuditError::Io { path: path.clone(), source })?;
-        let mut lines = Lines::new(BufReader::new(file));
-        match lines.next_line().map_err(|source| AuditError::Io { path: path.clone(), source })? {
+        let mut lines = Lines::new(BufReader::new(File::open(path).map_err(io(path))?));
+        match lines.next_line().map_err(io(path))? {
             Some(Ok(l)) if Header::parse(&l.text).is_ok_and(|h| h.first_seq <= seq) => at = i,
             _ => break,
         }
@@ -159,10 +160,6 @@ pub fn follow(
     mut each: impl FnMut(u64, &AuditEvent, &str) -> std::io::Result<()>,
 ) -> Result<u64, AuditError> {
     use std::io::{Seek, SeekFrom};
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| AuditError::Io { path, source }
-    };
     let segs = segments(dir).map_err(io(dir))?;
     if !segs.iter().any(|(n, _)| *n == pos.segment) {
         // Removed by retention: find the segment that holds `pos.seq` again.

@@ -153,16 +153,7 @@ impl Store {
     /// # Errors
     /// The store cannot be read.
     pub fn roles(&self, email: &str) -> Result<Vec<(String, Role)>, ConsoleError> {
-        let db = self.db();
-        let mut st =
-            db.prepare("SELECT tenant, role FROM members WHERE email = ?1 ORDER BY tenant").map_err(db_error)?;
-        let rows = st.query_map(params![email], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)));
-        let mut out = Vec::new();
-        for row in rows.map_err(db_error)? {
-            let (t, r) = row.map_err(db_error)?;
-            out.push((t, Role::parse(&r).unwrap_or(Role::Member)));
-        }
-        Ok(out)
+        self.with_roles("SELECT tenant, role FROM members WHERE email = ?1 ORDER BY tenant", email)
     }
 
     /// The members of `tenant` with their roles, by address.
@@ -170,14 +161,18 @@ impl Store {
     /// # Errors
     /// The store cannot be read.
     pub fn members(&self, tenant: &str) -> Result<Vec<(String, Role)>, ConsoleError> {
+        self.with_roles("SELECT email, role FROM members WHERE tenant = ?1 ORDER BY email", tenant)
+    }
+
+    /// The (name, role) rows of `sql` with `arg` as its parameter.
+    fn with_roles(&self, sql: &str, arg: &str) -> Result<Vec<(String, Role)>, ConsoleError> {
         let db = self.db();
-        let mut st =
-            db.prepare("SELECT email, role FROM members WHERE tenant = ?1 ORDER BY email").map_err(db_error)?;
-        let rows = st.query_map(params![tenant], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)));
+        let mut st = db.prepare(sql).map_err(db_error)?;
+        let rows = st.query_map(params![arg], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)));
         let mut out = Vec::new();
         for row in rows.map_err(db_error)? {
-            let (e, r) = row.map_err(db_error)?;
-            out.push((e, Role::parse(&r).unwrap_or(Role::Member)));
+            let (name, role) = row.map_err(db_error)?;
+            out.push((name, Role::parse(&role).unwrap_or(Role::Member)));
         }
         Ok(out)
     }
