@@ -211,6 +211,11 @@ fn world(n: usize) -> World {
         assert!(t.elapsed() < Duration::from_secs(60), "the console did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
+    // The console answers at once; its index of the log is built in the background.
+    while http(console, "GET", "/healthz", None, None, None).status != 200 {
+        assert!(t.elapsed() < Duration::from_secs(60), "the activity index was not built");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     World {
         api: format!("127.0.0.1:{api}").parse().unwrap(),
         console,

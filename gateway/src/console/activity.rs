@@ -70,7 +70,7 @@ fn date(s: &str, field: &str, end: bool) -> Result<i64, ConsoleError> {
 /// The activity table.
 pub fn page(ctx: &Ctx<'_>, f: &Form) -> Result<Response<Body>, ConsoleError> {
     let started = Instant::now();
-    ctx.console.index.catch_up()?;
+    ctx.console.index.fresh()?;
     let (q, problem) = match query_of(ctx, f) {
         Ok(q) => (Some(q), None),
         Err(ConsoleError::Invalid(m)) => (None, Some(m)),
@@ -247,7 +247,7 @@ fn last_checkpoint(dir: &std::path::Path) -> Option<dlpjet_audit::Checkpoint> {
 /// One record's detail.
 pub fn detail(ctx: &Ctx<'_>, seq: &str) -> Result<Response<Body>, ConsoleError> {
     let seq: u64 = seq.parse().map_err(|_| ConsoleError::Invalid(format!("record {seq:?}: not a record number")))?;
-    ctx.console.index.catch_up()?;
+    ctx.console.index.fresh()?;
     let Some(e) = ctx.console.index.get(ctx.tenant, seq)? else {
         // Another tenant's record is refused (and audited) like any forbidden page.
         if ctx.console.index.exists(seq)? {
@@ -335,7 +335,7 @@ pub enum Export {
 /// The current filter's records as a download, streamed from the index newest first.
 pub fn export(ctx: &Ctx<'_>, f: &Form, kind: Export) -> Result<Response<Body>, ConsoleError> {
     let q = query_of(ctx, f)?;
-    ctx.console.index.catch_up()?;
+    ctx.console.index.fresh()?;
     let reader = ctx.console.index.reader()?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
     ctx.audit(

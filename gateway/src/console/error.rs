@@ -12,6 +12,9 @@ pub enum ConsoleError {
     /// The request is malformed (which field, what is wrong): shown on the page as 400.
     #[error("{0}")]
     Invalid(String),
+    /// Not available yet (the activity index is being built): shown as 503, to retry.
+    #[error("{0}")]
+    Unavailable(String),
     /// Nothing there.
     #[error("not found")]
     NotFound,

@@ -8,7 +8,8 @@ use crate::audit_record::GatewayRecord;
 use dlpjet_audit::{AuditEvent, EventAction, Position};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// One record as the activity table shows it.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -75,6 +76,12 @@ pub struct Overview {
 pub struct Index {
     db: Mutex<Connection>,
     log: PathBuf,
+    /// Whether the first catch-up (a whole build, for a new index) has finished.
+    built: AtomicBool,
+    /// Records added so far (the progress of a build).
+    added: AtomicU64,
+    /// Why the build failed, if it did.
+    failed: Mutex<Option<String>>,
 }
 
 const SCHEMA: &str = "
@@ -126,6 +133,18 @@ impl Index {
     /// # Errors
     /// The index cannot be opened or the log read.
     pub fn open(path: &Path, log: &Path) -> Result<Index, ConsoleError> {
+        let idx = Index::open_unbuilt(path, log)?;
+        idx.build()?;
+        Ok(idx)
+    }
+
+    /// Opens the index at `path` for the log in `log` (creating it when missing) without
+    /// catching it up: [`build`](Index::build) does, in the background if it likes; until it has,
+    /// [`ready`](Index::ready) says how far it got.
+    ///
+    /// # Errors
+    /// The index cannot be opened.
+    pub fn open_unbuilt(path: &Path, log: &Path) -> Result<Index, ConsoleError> {
         let db = Connection::open(path).map_err(|e| ConsoleError::Store(format!("{}: {e}", path.display())))?;
         db.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;").map_err(db_error)?;
         // An index written by another version is rebuilt: it is only ever a copy of the log.
@@ -139,16 +158,80 @@ impl Index {
         db.execute_batch(SCHEMA).map_err(db_error)?;
         db.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema', ?1)", params![SCHEMA_VERSION])
             .map_err(db_error)?;
-        let idx = Index { db: Mutex::new(db), log: log.to_path_buf() };
-        if idx.catch_up()? > 0 {
-            // A first build leaves the whole index in the write-ahead log: fold it into the file.
-            idx.db().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(db_error)?;
+        Ok(Index {
+            db: Mutex::new(db),
+            log: log.to_path_buf(),
+            built: AtomicBool::new(false),
+            added: AtomicU64::new(0),
+            failed: Mutex::new(None),
+        })
+    }
+
+    /// Catches the index up with the log (all of it for a new index) and marks it ready.
+    ///
+    /// # Errors
+    /// The log cannot be read or the index written; [`ready`](Index::ready) then says so too.
+    pub fn build(&self) -> Result<(), ConsoleError> {
+        let result = self.catch_up().and_then(|n| {
+            if n > 0 {
+                // A first build leaves the whole index in the write-ahead log: fold it in.
+                self.db().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").map_err(db_error)?;
+            }
+            Ok(())
+        });
+        match &result {
+            Ok(()) => self.built.store(true, Ordering::Release),
+            Err(e) => *self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.to_string()),
         }
-        Ok(idx)
+        result
+    }
+
+    /// [`build`](Index::build) on a thread of its own, reporting on standard error when done.
+    pub fn build_in_background(self: &Arc<Index>) {
+        let idx = self.clone();
+        std::thread::spawn(move || {
+            let t = std::time::Instant::now();
+            match idx.build() {
+                Ok(()) => eprintln!(
+                    "dlpjet console: activity index ready ({} records added in {:.1} s)",
+                    idx.added.load(Ordering::Relaxed),
+                    t.elapsed().as_secs_f64()
+                ),
+                Err(e) => eprintln!("dlpjet console: the activity index could not be built: {e}"),
+            }
+        });
+    }
+
+    /// `Ok` once the index is built; while it is being built, [`ConsoleError::Unavailable`]
+    /// with its progress; when the build failed, why.
+    ///
+    /// # Errors
+    /// As above.
+    pub fn ready(&self) -> Result<(), ConsoleError> {
+        if self.built.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        if let Some(why) = self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone() {
+            return Err(ConsoleError::Store(format!("the activity index could not be built: {why}")));
+        }
+        Err(ConsoleError::Unavailable(format!(
+            "the console is indexing the audit log: {} records so far; this page will work once it is done",
+            self.added.load(Ordering::Relaxed)
+        )))
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Once built, caught up with the records appended since the last call: what every page
+    /// that reads the index calls first.
+    ///
+    /// # Errors
+    /// As [`ready`](Index::ready) and [`catch_up`](Index::catch_up).
+    pub fn fresh(&self) -> Result<(), ConsoleError> {
+        self.ready()?;
+        self.catch_up().map(|_| ())
     }
 
     /// Adds the records the log gained since the last call; returns how many.
@@ -221,6 +304,7 @@ impl Index {
                     return Err(std::io::Error::other("index write failed"));
                 }
                 last = Some(seq);
+                self.added.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             })
             .map_err(|e| match failed.take() {
@@ -321,7 +405,13 @@ impl Index {
             self.db().path().map(PathBuf::from).ok_or_else(|| ConsoleError::Store("activity index: no file".into()))?;
         let db = Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| ConsoleError::Store(format!("{}: {e}", path.display())))?;
-        Ok(Index { db: Mutex::new(db), log: self.log.clone() })
+        Ok(Index {
+            db: Mutex::new(db),
+            log: self.log.clone(),
+            built: AtomicBool::new(true),
+            added: AtomicU64::new(0),
+            failed: Mutex::new(None),
+        })
     }
 
     /// When key `id` of `tenant` was last used (the time of its newest record).
@@ -498,6 +588,27 @@ mod tests {
         AuditEvent::new(if i.is_multiple_of(2) { "acme" } else { "globex" }, action)
             .actor(format!("key:k{}", i % 4))
             .detail("user", format!("u{}@example.com", i % 5))
+    }
+
+    #[test]
+    fn an_unbuilt_index_says_how_far_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log_dir, path) = (dir.path().join("audit"), dir.path().join("index.db"));
+        let log = AuditLog::open(&log_dir, Options::default()).unwrap();
+        for i in 0..10 {
+            log.append(&event(i)).unwrap();
+        }
+        let idx = Index::open_unbuilt(&path, &log_dir).unwrap();
+        assert!(matches!(idx.ready(), Err(ConsoleError::Unavailable(m)) if m.contains("0 records so far")));
+        assert!(matches!(idx.fresh(), Err(ConsoleError::Unavailable(_))));
+        idx.build().unwrap();
+        assert!(idx.ready().is_ok());
+        assert_eq!(idx.added.load(Ordering::Relaxed), 10);
+        // A log it cannot read: the build fails, and says so from then on.
+        let broken = Index::open_unbuilt(&dir.path().join("other.db"), &dir.path().join("missing")).unwrap();
+        assert!(broken.build().is_err());
+        assert!(matches!(broken.ready(), Err(ConsoleError::Store(m)) if m.contains("could not be built")));
+        log.close().unwrap();
     }
 
     #[test]

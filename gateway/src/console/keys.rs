@@ -35,7 +35,7 @@ fn visible_keys(ctx: &Ctx<'_>) -> Result<Vec<ApiKey>, ConsoleError> {
 
 /// The keys page; `issued` is a key just created, shown this once.
 pub fn page(ctx: &Ctx<'_>, issued: Option<(&str, &str)>) -> Result<Response<Body>, ConsoleError> {
-    ctx.console.index.catch_up()?;
+    ctx.console.index.fresh()?;
     let mut b = String::new();
     if let Some((id, secret)) = issued {
         let _ = write!(

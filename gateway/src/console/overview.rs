@@ -23,7 +23,7 @@ pub fn page(ctx: &Ctx<'_>, f: &Form) -> Result<Response<Body>, ConsoleError> {
             .filter(|d| (1..=366).contains(d))
             .ok_or_else(|| ConsoleError::Invalid(format!("days {d:?}: 1 to 366")))?,
     };
-    ctx.console.index.catch_up()?;
+    ctx.console.index.fresh()?;
     let now = now_micros();
     let day = 86_400_000_000_i64;
     let first = now.div_euclid(day) - days + 1;

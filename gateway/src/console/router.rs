@@ -97,6 +97,13 @@ impl Console {
         match (get, post, path.as_str()) {
             (true, _, "/assets/console.css") => return html::asset("text/css", html::CSS),
             (true, _, "/assets/console.js") => return html::asset("text/javascript", html::JS),
+            (true, _, "/healthz") => {
+                return match self.index.ready() {
+                    Ok(()) => html::asset("text/plain", "ok\n"),
+                    Err(ConsoleError::Unavailable(why)) => unavailable(&why),
+                    Err(e) => html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+                }
+            }
             (true, _, "/sign-in") => return sign_in::page(None, self.oidc.as_ref().map(oidc::Oidc::issuer)),
             (true, _, "/oidc/start") => return self.oidc_start(peer),
             (true, _, "/oidc/callback") => return self.oidc_finish(&query, peer),
@@ -195,6 +202,7 @@ impl Console {
             }
             Err(ConsoleError::Invalid(why)) => html::error_page(StatusCode::BAD_REQUEST, &why),
             Err(ConsoleError::NotFound) => html::error_page(StatusCode::NOT_FOUND, "no such page or record"),
+            Err(ConsoleError::Unavailable(why)) => unavailable(&why),
             Err(e @ ConsoleError::Store(_)) => html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         }
     }
@@ -303,6 +311,13 @@ impl Console {
             Err(e) => html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         }
     }
+}
+
+/// 503 with `Retry-After`: the page needs the activity index, which is being built.
+fn unavailable(why: &str) -> Response<Body> {
+    let mut r = html::error_page(StatusCode::SERVICE_UNAVAILABLE, why);
+    r.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from_static("5"));
+    r
 }
 
 /// The non-empty part of `path` between `prefix` and `suffix`.

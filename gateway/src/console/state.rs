@@ -19,7 +19,7 @@ pub struct Console {
     pub(super) config: ConsoleConfig,
     pub(super) tls: bool,
     pub(super) store: Store,
-    pub(super) index: Index,
+    pub(super) index: Arc<Index>,
     /// Sign-in attempts per client address: (window start, count).
     pub(super) attempts: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (Instant, u32)>>,
     /// The last verification of the log: when, and its result in a line.
@@ -35,8 +35,8 @@ impl std::fmt::Debug for Console {
 }
 
 impl Console {
-    /// Opens the console's state and index (building the index from the audit log when it is
-    /// missing), for a console listening on `local`.
+    /// Opens the console's state and index, for a console listening on `local`; the index is
+    /// caught up with the audit log in the background (a new one is built from it).
     ///
     /// # Errors
     /// The state or the index cannot be opened, or the log read.
@@ -53,7 +53,10 @@ impl Console {
         }
         let log = gw.audit_dir().ok_or_else(|| ConsoleError::Store("the console needs an [audit] log".into()))?;
         let store = Store::open(&config.state)?;
-        let index = Index::open(&config.index_path(), &log)?;
+        // Building a new index from a long log takes a while (half a minute for a million
+        // records): it happens in the background, and the pages that need it say how far it is.
+        let index = Arc::new(Index::open_unbuilt(&config.index_path(), &log)?);
+        index.build_in_background();
         let oidc = config.oidc.clone().map(Oidc::new);
         Ok(Console { gw, config, tls, store, index, attempts: Default::default(), verified: Default::default(), oidc })
     }

@@ -332,11 +332,11 @@ impl Gateway {
         Ok(())
     }
 
-    /// Binds the console's listener, when `[console]` is configured, and opens and serves the
-    /// console in a task of its own: building its index from a long log takes a while (half a
-    /// minute for a million records), and the API does not wait for it. Connections to the
-    /// console queue meanwhile. Prints the console's address on standard output once it
-    /// serves; a console that cannot open says why on standard error, and the API goes on.
+    /// Opens the console and serves it on its own listener, when `[console]` is configured.
+    /// Its activity index is caught up with the audit log in the background (half a minute for
+    /// a new index of a million records): neither the API nor the console waits for it, and
+    /// the pages that need it say how far it is. Prints the console's address on standard
+    /// output.
     async fn start_console(self: &Arc<Self>) -> Result<Option<tokio::task::JoinHandle<()>>, StartError> {
         let Some(cc) = self.live.load().config.console.clone() else { return Ok(None) };
         let addr = cc.listen;
@@ -347,16 +347,12 @@ impl Gateway {
         let listener =
             tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
         let local = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
-        Ok(Some(tokio::spawn(async move {
-            match tokio::task::spawn_blocking(move || crate::console::Console::open(gw, cc, tls, local)).await {
-                Ok(Ok(console)) => {
-                    println!("dlpjet console listening on {}://{local}", if tls { "https" } else { "http" });
-                    Arc::new(console).serve(listener, acceptor).await;
-                }
-                Ok(Err(e)) => eprintln!("dlpjet gateway: the console did not start: {e}"),
-                Err(e) => eprintln!("dlpjet gateway: the console did not start: {e}"),
-            }
-        })))
+        let console = tokio::task::spawn_blocking(move || crate::console::Console::open(gw, cc, tls, local))
+            .await
+            .map_err(|e| StartError::Other(format!("console: {e}")))?
+            .map_err(|e| StartError::Other(e.to_string()))?;
+        println!("dlpjet console listening on {}://{local}", if tls { "https" } else { "http" });
+        Ok(Some(tokio::spawn(Arc::new(console).serve(listener, acceptor))))
     }
 
     /// Serves one connection (plain or TLS) over HTTP/1.1.
