@@ -61,9 +61,14 @@ impl Console {
         let (parts, body) = req.into_parts();
         let limit = if parts.uri.path() == "/policies/try" { 1 << 20 } else { 64 << 10 };
         let form = if parts.method == Method::POST {
-            match request::read_form(body, limit).await {
-                Ok(f) => f,
-                Err(e) => return Ok(self.finish(html::error_page(StatusCode::BAD_REQUEST, &e.to_string()))),
+            // A form trickled in byte by byte holds a connection: 30 s at most.
+            match tokio::time::timeout(Duration::from_secs(30), request::read_form(body, limit)).await {
+                Ok(Ok(f)) => f,
+                Ok(Err(e)) => return Ok(self.finish(html::error_page(StatusCode::BAD_REQUEST, &e.to_string()))),
+                Err(_) => {
+                    let why = "the form did not arrive within 30 s";
+                    return Ok(self.finish(html::error_page(StatusCode::REQUEST_TIMEOUT, why)));
+                }
             }
         } else {
             Form::default()
