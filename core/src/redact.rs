@@ -36,6 +36,25 @@ pub enum Style {
     Remove,
 }
 
+/// The style as policies name it: `mask`, `partial (keep 4)`, `label`, `pseudonym`, `remove`.
+///
+/// ```
+/// use dlpjet::Style;
+/// assert_eq!(Style::Partial { keep_last: 4 }.to_string(), "partial (keep 4)");
+/// assert_eq!(Style::Label.to_string(), "label");
+/// ```
+impl std::fmt::Display for Style {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Style::Mask => f.write_str("mask"),
+            Style::Partial { keep_last } => write!(f, "partial (keep {keep_last})"),
+            Style::Label => f.write_str("label"),
+            Style::Pseudonym => f.write_str("pseudonym"),
+            Style::Remove => f.write_str("remove"),
+        }
+    }
+}
+
 /// Configures a [`Redactor`].
 #[derive(Clone, Debug)]
 pub struct RedactorBuilder {

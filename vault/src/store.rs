@@ -52,7 +52,8 @@ pub enum Delivery {
 }
 
 impl Delivery {
-    fn as_str(self) -> &'static str {
+    /// `"proxied"` or `"injected"`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Delivery::Proxied => "proxied",
             Delivery::Injected => "injected",

@@ -4,7 +4,6 @@
 use crate::args::{PolicyCheckArgs, PolicyExplainArgs};
 use anyhow::Context;
 use dlpjet::DetectorStats;
-use dlpjet::Style;
 use dlpjet_policy::{Direction, PolicySet, Tenant};
 use std::io::Write;
 
@@ -66,22 +65,11 @@ pub fn check(a: PolicyCheckArgs) -> anyhow::Result<u8> {
                 p.action.as_str(),
                 p.min_confidence,
                 p.direction.as_str(),
-                style(p.style)
+                p.style
             )?;
         }
     }
     Ok(0)
-}
-
-fn style(s: Style) -> String {
-    match s {
-        Style::Mask => "mask".into(),
-        Style::Partial { keep_last } => format!("partial (keep {keep_last})"),
-        Style::Label => "label".into(),
-        Style::Pseudonym => "pseudonym".into(),
-        Style::Remove => "remove".into(),
-        _ => format!("{s:?}").to_lowercase(),
-    }
 }
 
 fn json(set: &PolicySet) -> serde_json::Value {
@@ -92,7 +80,7 @@ fn json(set: &PolicySet) -> serde_json::Value {
             "limit": t.limit().map(|(n, on)| serde_json::json!({"max_input_bytes": n, "on_exceed": format!("{on:?}").to_lowercase()})),
             "detectors": t.plans().iter().map(|p| serde_json::json!({
                 "id": p.id, "action": p.action.as_str(), "min_confidence": p.min_confidence,
-                "direction": p.direction.as_str(), "redact": style(p.style),
+                "direction": p.direction.as_str(), "redact": p.style.to_string(),
             })).collect::<Vec<_>>(),
         })
     };

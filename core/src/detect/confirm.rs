@@ -1,8 +1,9 @@
 //! An anchored confirmation engine for a custom regex that a lane checks only at given starts
 //! (see [`Starts`](super::starts::Starts)): a forward NFA, its lazy DFA, anchored only, to say
-//! whether a match starts there, and a PikeVM for the groups of the few that do. It is much
-//! lighter to build than the meta engine (no reverse NFA, no prefilter, no one-pass DFA), which
-//! counts when an imported rule set compiles hundreds of regexes.
+//! whether a match starts there and where it ends, and for the groups of the few that have
+//! them a one-pass DFA (built at the first such match), a backtracker or a PikeVM. It is much
+//! lighter to build than the meta engine (no reverse NFA, no prefilter), which counts when an
+//! imported rule set compiles hundreds of regexes.
 
 use regex_automata::dfa::onepass;
 use regex_automata::hybrid::dfa::{Cache as DfaCache, DFA};
@@ -96,13 +97,12 @@ impl Confirm {
     /// The match that starts exactly where `input`'s range starts (and ends within it), handed
     /// to `found` with its groups; `None` when there is none.
     pub fn at<R>(&self, input: Input<'_>, found: impl FnOnce(&Captures) -> R) -> Option<R> {
-        let input = input.anchored(Anchored::Yes);
+        let mut input = input.anchored(Anchored::Yes);
         let mut c = self.pool.get();
         let Caches { dfa, one, back, pike, caps } = &mut *c;
         // Most starts hold no match: the lazy DFA says so, and for the others where the match
         // ends, so the groups are resolved over the match alone. It gives up on what it cannot
         // decide (a Unicode word boundary next to a non-ASCII byte); the NFA engines then do.
-        let mut input = input;
         if let (Some(d), Some(cache)) = (&self.dfa, dfa.as_mut()) {
             match d.try_search_fwd(cache, &input) {
                 Ok(None) => return None,

@@ -139,9 +139,9 @@ impl CustomRegex {
         }
         let compiled = self.compiled()?;
         // The part after a lead has the groups and matches the empty string exactly when the
-        // whole does (the lead may be empty and holds no group).
-        // A pattern whose every match holds a byte cannot match the empty string: asking the
-        // engine would make its per-thread scratch space for nothing.
+        // whole does (the lead may be empty and holds no group). A pattern whose every match
+        // holds a byte cannot match the empty string: asking the engine would make its
+        // per-thread scratch space for nothing.
         let may_be_empty = compiled.shortest.is_none_or(|m| m == 0);
         let (captures, empty) = match &compiled.confirm {
             Some(c) => (c.captures_len(), may_be_empty && c.matches_empty()),

@@ -175,7 +175,6 @@ impl RegexLane {
     /// the window `[s - LOOKBACK, s + reach)` must be in `buf` unless the data has ended),
     /// judges it, and returns where the search goes on; `None` when no match of `max_len`
     /// bytes or fewer starts there.
-    #[allow(clippy::too_many_arguments)]
     fn confirm_at(
         &self,
         any: &Regex,

@@ -5,7 +5,7 @@ use super::html;
 use super::request::Visitor;
 use super::state::Console;
 use crate::server::reply::Body;
-use dlpjet_audit::{AuditEvent, EventAction};
+use dlpjet_audit::EventAction;
 use dlpjet_vault::Role;
 use hyper::Response;
 use std::net::SocketAddr;
@@ -51,10 +51,7 @@ impl Ctx<'_> {
 
     /// Appends an audit record of something the visitor did.
     pub(super) fn audit(&self, action: EventAction, target: String, details: &[(&str, String)]) {
-        let mut e = AuditEvent::new(self.tenant, action)
-            .actor(format!("console:{}", self.visitor.email))
-            .target(target)
-            .detail("client_ip", self.peer.ip().to_string());
+        let mut e = Console::event(self.tenant, action, Some(&self.visitor.email), &target, self.peer);
         for (k, v) in details {
             e = e.detail(*k, v.clone());
         }

@@ -120,7 +120,7 @@ fn secrets(ctx: &Ctx<'_>, b: &mut String) -> Result<(), ConsoleError> {
             r#"<tr data-secret="{}"><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>"#,
             esc(&s.id),
             esc(&s.id),
-            format!("{:?}", s.delivery).to_lowercase(),
+            s.delivery.as_str(),
             esc(&scope),
             s.version,
             when_ms(s.created.saturating_mul(1000)),

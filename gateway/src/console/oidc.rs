@@ -5,6 +5,7 @@
 //! what they may do.
 
 use super::error::ConsoleError;
+use super::html::url;
 use crate::config::OidcConfig;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -68,10 +69,6 @@ pub fn challenge(verifier: &str) -> String {
     b64(&Sha256::digest(verifier.as_bytes()))
 }
 
-fn enc(s: &str) -> String {
-    super::html::url(s)
-}
-
 impl Oidc {
     /// A relying party for `config`.
     pub fn new(config: OidcConfig) -> Oidc {
@@ -96,10 +93,10 @@ impl Oidc {
             "{}{}response_type=code&client_id={}&redirect_uri={}&scope=openid%20email&state={}&nonce={}&code_challenge={}&code_challenge_method=S256",
             p.authorization_endpoint,
             if p.authorization_endpoint.contains('?') { '&' } else { '?' },
-            enc(&self.config.client_id),
-            enc(redirect_uri),
-            enc(&state),
-            enc(&nonce),
+            url(&self.config.client_id),
+            url(redirect_uri),
+            url(&state),
+            url(&nonce),
             challenge(&verifier),
         );
         pending.insert(state, Pending { verifier, nonce, started: Instant::now() });
@@ -133,15 +130,15 @@ impl Oidc {
         let secret = self.config.client_secret.as_ref().map(|s| s.0.as_str()).unwrap_or("");
         let form = format!(
             "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}&client_id={}",
-            enc(code),
-            enc(redirect_uri),
-            enc(&pending.verifier),
-            enc(&self.config.client_id)
+            url(code),
+            url(redirect_uri),
+            url(&pending.verifier),
+            url(&self.config.client_id)
         );
         let basic = base64::engine::general_purpose::STANDARD.encode(format!(
             "{}:{}",
-            enc(&self.config.client_id),
-            enc(secret)
+            url(&self.config.client_id),
+            url(secret)
         ));
         let req = Request::builder()
             .method(Method::POST)
@@ -193,7 +190,7 @@ impl Oidc {
         if !aud_ok {
             return Err(denied("the ID token is for another client"));
         }
-        let now = now_secs();
+        let now = crate::server::now_micros() / 1_000_000;
         let num = |k: &str| claims.get(k).and_then(Value::as_i64);
         if num("exp").is_none_or(|e| e + SKEW_SECS < now) {
             return Err(denied("the ID token has expired"));
@@ -269,10 +266,6 @@ fn fetch(client: &Client, req: Request<Full<Bytes>>) -> Result<(u16, Bytes), Con
         .block_on(async { tokio::time::timeout(Duration::from_secs(10), fut).await })
         .map_err(|_| ConsoleError::Store(format!("oidc: {what}: no answer within 10 s")))?
         .map_err(|e| ConsoleError::Store(format!("oidc: {what}: {e}")))
-}
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 /// The claims of a compact JWS signed with RS256 or ES256 by one of `keys` (a JWK set's

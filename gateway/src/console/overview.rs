@@ -24,7 +24,7 @@ pub fn page(ctx: &Ctx<'_>, f: &Form) -> Result<Response<Body>, ConsoleError> {
             .ok_or_else(|| ConsoleError::Invalid(format!("days {d:?}: 1 to 366")))?,
     };
     ctx.console.index.fresh()?;
-    let now = now_micros();
+    let now = crate::server::now_micros();
     let day = 86_400_000_000_i64;
     let first = now.div_euclid(day) - days + 1;
     let user = (!ctx.admin()).then_some(ctx.visitor.email.as_str());
@@ -64,9 +64,4 @@ pub fn page(ctx: &Ctx<'_>, f: &Form) -> Result<Response<Body>, ConsoleError> {
     b.push_str(&html::ranking("Top users", &o.users));
     let _ = write!(b, r#"</div><p><a href="/activity?tenant={}">See the records</a></p>"#, url(ctx.tenant));
     Ok(ctx.page("Overview", &b))
-}
-
-fn now_micros() -> i64 {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(t.as_micros()).unwrap_or(i64::MAX)
 }

@@ -11,18 +11,6 @@ use dlpjet_policy::Direction;
 use hyper::Response;
 use std::fmt::Write as _;
 
-/// `value` with all but its first and last two characters masked (all of it when short).
-pub fn mask(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    if chars.len() < 8 {
-        return "•".repeat(chars.len());
-    }
-    let mut s: String = chars[..2].iter().collect();
-    s.push_str(&"•".repeat(chars.len() - 4));
-    s.extend(&chars[chars.len() - 2..]);
-    s
-}
-
 /// The policy the gateway applies to `name`'s traffic: its own, or the default policy when the
 /// policy file has none for it (as the gateway does); and whether it is its own.
 fn effective<'a>(
@@ -65,8 +53,8 @@ pub fn page(ctx: &Ctx<'_>, tried: Option<String>) -> Result<Response<Body>, Cons
             r#"<tr><td>{}</td><td><span class="action action-{a}">{a}</span></td><td class="num">{:.2}</td><td>{}</td><td>{}</td></tr>"#,
             esc(&p.id),
             p.min_confidence,
-            esc(&format!("{:?}", p.style)),
-            esc(&format!("{:?}", p.direction).to_lowercase()),
+            p.style,
+            p.direction.as_str(),
             a = p.action.as_str(),
         );
     }
@@ -127,7 +115,7 @@ pub fn try_it(ctx: &Ctx<'_>, f: &Form) -> Result<Response<Body>, ConsoleError> {
         s.push_str(r#"<table id="try-findings"><thead><tr><th>Detector</th><th>Action</th><th>Where</th><th>Masked preview</th><th class="num">Confidence</th></tr></thead><tbody>"#);
         for x in &d.findings {
             let f = &x.finding;
-            let value = String::from_utf8_lossy(text.as_bytes().get(f.start..f.end).unwrap_or_default());
+            let value = text.as_bytes().get(f.start..f.end).unwrap_or_default();
             let _ = write!(
                 s,
                 r#"<tr><td>{}</td><td>{}</td><td>[{}..{})</td><td><code>{}</code></td><td class="num">{:.2}</td></tr>"#,
@@ -135,7 +123,7 @@ pub fn try_it(ctx: &Ctx<'_>, f: &Form) -> Result<Response<Body>, ConsoleError> {
                 x.action.as_str(),
                 f.start,
                 f.end,
-                esc(&mask(&value)),
+                esc(&dlpjet::preview(value)),
                 f.confidence
             );
         }
@@ -151,16 +139,4 @@ pub fn try_it(ctx: &Ctx<'_>, f: &Form) -> Result<Response<Body>, ConsoleError> {
     }
     s.push_str("</section>");
     page(ctx, Some(s))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mask;
-
-    #[test]
-    fn masks_keep_only_the_ends() {
-        assert_eq!(mask("4111111111111111"), "41••••••••••••11");
-        assert_eq!(mask("short"), "•••••");
-        assert_eq!(mask("éèêëéèêë"), "éè••••êë");
-    }
 }

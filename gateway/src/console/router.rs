@@ -8,7 +8,7 @@ use super::request::{self, Form};
 use super::state::Console;
 use super::{activity, html, keys, members, oidc, overview, policies, sign_in};
 use crate::server::reply::{self, Body};
-use dlpjet_audit::{AuditEvent, EventAction};
+use dlpjet_audit::EventAction;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use std::convert::Infallible;
@@ -214,32 +214,40 @@ impl Console {
 
     /// Signs in with a one-time link: rate-limited per client address, audited either way.
     fn redeem(&self, token: &str, peer: SocketAddr) -> Response<Body> {
-        if !self.attempt_allowed(peer) {
-            self.audit_denied("(console)", None, "/invite", "too many sign-in attempts", peer);
-            return html::error_page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many sign-in attempts from your address: wait a minute",
-            );
+        if let Some(r) = self.too_many_attempts("/invite", peer) {
+            return r;
         }
         match self.store.redeem(token) {
-            Ok((email, tenant)) => match self.store.start_session(&email, self.config.session_lifetime()) {
-                Ok((id, _)) => {
-                    self.audit(
-                        AuditEvent::new(&tenant, EventAction::Login)
-                            .actor(format!("console:{email}"))
-                            .target("/invite")
-                            .detail("client_ip", peer.ip().to_string()),
-                    );
-                    let mut r = html::redirect(&format!("/activity?tenant={}", html::url(&tenant)));
-                    r.headers_mut()
-                        .insert(hyper::header::SET_COOKIE, request::session_cookie(&id, &self.config, self.tls));
-                    r
-                }
-                Err(e) => html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-            },
+            Ok((email, tenant)) => self.signed_in(&email, &tenant, "/invite", peer),
             Err(ConsoleError::Denied(why)) => {
                 self.audit_denied("(console)", None, "/invite", &why, peer);
                 sign_in::page(Some(&why), self.oidc.as_ref().map(oidc::Oidc::issuer))
+            }
+            Err(e) => html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        }
+    }
+
+    /// `None` when `peer` may try to sign in at `path` now; otherwise the refusal (audited).
+    fn too_many_attempts(&self, path: &str, peer: SocketAddr) -> Option<Response<Body>> {
+        if self.attempt_allowed(peer) {
+            return None;
+        }
+        self.audit_denied("(console)", None, path, "too many sign-in attempts", peer);
+        Some(html::error_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many sign-in attempts from your address: wait a minute",
+        ))
+    }
+
+    /// Starts `email`'s session after a sign-in at `path`, audits it, and sends them to
+    /// `tenant`'s activity with the session cookie.
+    fn signed_in(&self, email: &str, tenant: &str, path: &str, peer: SocketAddr) -> Response<Body> {
+        match self.store.start_session(email, self.config.session_lifetime()) {
+            Ok((id, _)) => {
+                self.audit(Console::event(tenant, EventAction::Login, Some(email), path, peer));
+                let mut r = html::redirect(&format!("/activity?tenant={}", html::url(tenant)));
+                r.headers_mut().insert(hyper::header::SET_COOKIE, request::session_cookie(&id, &self.config, self.tls));
+                r
             }
             Err(e) => html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         }
@@ -254,12 +262,8 @@ impl Console {
         let Some(o) = &self.oidc else {
             return html::error_page(StatusCode::NOT_FOUND, "no OpenID Connect provider is configured");
         };
-        if !self.attempt_allowed(peer) {
-            self.audit_denied("(console)", None, "/oidc/start", "too many sign-in attempts", peer);
-            return html::error_page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many sign-in attempts from your address: wait a minute",
-            );
+        if let Some(r) = self.too_many_attempts("/oidc/start", peer) {
+            return r;
         }
         match o.start(&self.gw.http_client(), &self.redirect_uri()) {
             Ok(url) => html::redirect(&url),
@@ -274,12 +278,8 @@ impl Console {
             return html::error_page(StatusCode::NOT_FOUND, "no OpenID Connect provider is configured");
         };
         let issuer = Some(o.issuer());
-        if !self.attempt_allowed(peer) {
-            self.audit_denied("(console)", None, "/oidc/callback", "too many sign-in attempts", peer);
-            return html::error_page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many sign-in attempts from your address: wait a minute",
-            );
+        if let Some(r) = self.too_many_attempts("/oidc/callback", peer) {
+            return r;
         }
         let email =
             match o.finish(&self.gw.http_client(), &self.redirect_uri(), q.get("code"), q.get("state"), q.get("error"))
@@ -300,21 +300,7 @@ impl Console {
             self.audit_denied("(console)", None, "/oidc/callback", &why, peer);
             return sign_in::page(Some(&why), issuer);
         };
-        match self.store.start_session(&email, self.config.session_lifetime()) {
-            Ok((id, _)) => {
-                self.audit(
-                    AuditEvent::new(tenant, EventAction::Login)
-                        .actor(format!("console:{email}"))
-                        .target("/oidc/callback")
-                        .detail("method", "oidc")
-                        .detail("client_ip", peer.ip().to_string()),
-                );
-                let mut r = html::redirect(&format!("/activity?tenant={}", html::url(tenant)));
-                r.headers_mut().insert(hyper::header::SET_COOKIE, request::session_cookie(&id, &self.config, self.tls));
-                r
-            }
-            Err(e) => html::error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-        }
+        self.signed_in(&email, tenant, "/oidc/callback", peer)
     }
 }
 

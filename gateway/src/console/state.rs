@@ -65,6 +65,8 @@ impl Console {
     pub fn store(&self) -> &Store {
         &self.store
     }
+
+    /// Counts a sign-in attempt from `peer`: false past `sign_in_per_minute` in a minute.
     pub(super) fn attempt_allowed(&self, peer: SocketAddr) -> bool {
         let mut a = self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let now = Instant::now();
@@ -81,14 +83,25 @@ impl Console {
         }
     }
 
-    pub(super) fn audit_denied(&self, tenant: &str, who: Option<&Visitor>, path: &str, why: &str, peer: SocketAddr) {
-        let mut e = AuditEvent::new(tenant, EventAction::Denied)
-            .target(path.to_string())
-            .detail("reason", why.to_string())
-            .detail("client_ip", peer.ip().to_string());
-        if let Some(v) = who {
-            e = e.actor(format!("console:{}", v.email));
+    /// A console audit record: `who` (an address, when known) did `action` to `target` in
+    /// `tenant`, from `peer`.
+    pub(super) fn event(
+        tenant: &str,
+        action: EventAction,
+        who: Option<&str>,
+        target: &str,
+        peer: SocketAddr,
+    ) -> AuditEvent {
+        let e = AuditEvent::new(tenant, action).target(target.to_string()).detail("client_ip", peer.ip().to_string());
+        match who {
+            Some(w) => e.actor(format!("console:{w}")),
+            None => e,
         }
-        self.audit(e);
+    }
+
+    /// Audits a refusal.
+    pub(super) fn audit_denied(&self, tenant: &str, who: Option<&Visitor>, path: &str, why: &str, peer: SocketAddr) {
+        let who = who.map(|v| v.email.as_str());
+        self.audit(Console::event(tenant, EventAction::Denied, who, path, peer).detail("reason", why.to_string()));
     }
 }

@@ -65,8 +65,7 @@ fn hash(token: &str) -> Vec<u8> {
 }
 
 fn now_ms() -> i64 {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(t.as_millis()).unwrap_or(i64::MAX)
+    crate::server::now_micros() / 1000
 }
 
 fn ms(d: Duration) -> i64 {

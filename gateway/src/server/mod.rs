@@ -119,6 +119,8 @@ pub struct Gateway {
     /// Whether the vault is a database server (see `vault_call`).
     vault_remote: bool,
     audit: Option<Arc<AuditLog>>,
+    /// The public half of the audit log's checkpoint key, when it signs checkpoints.
+    checkpoint_public: Option<dlpjet_audit::VerifyingKey>,
     /// Appends in flight (at most `AUDIT_IN_FLIGHT`); shutdown takes them all before closing
     /// the log.
     audit_slots: Arc<tokio::sync::Semaphore>,
@@ -167,8 +169,7 @@ impl Gateway {
 
     /// The public half of the audit log's checkpoint key, when it signs checkpoints.
     pub(crate) fn checkpoint_public_key(&self) -> Option<dlpjet_audit::VerifyingKey> {
-        let path = self.live.load().config.audit.as_ref()?.checkpoint_key_file.clone()?;
-        dlpjet_audit::read_signing_key(&path).ok().map(|k| k.verifying_key())
+        self.checkpoint_public
     }
 
     /// Appends `e` to the audit log and returns once it is written (blocks: call it off the
@@ -211,10 +212,12 @@ impl Gateway {
             (Some(path), None) => Vault::open_existing(path, &[master])?,
             (None, None) => unreachable!("the configuration check requires one"),
         };
+        let mut checkpoint_public = None;
         let audit = match &config.audit {
             Some(a) => {
                 let checkpoint_key =
                     a.checkpoint_key_file.as_deref().map(dlpjet_audit::read_signing_key).transpose()?;
+                checkpoint_public = checkpoint_key.as_ref().map(|k| k.verifying_key());
                 let o = Options { checkpoint_key, checkpoint_every: a.checkpoint_every.max(1), ..Options::default() };
                 Some(Arc::new(AuditLog::open(&a.dir, o)?))
             }
@@ -234,6 +237,7 @@ impl Gateway {
             vault_remote: vault.is_remote(),
             vault: Some(vault),
             audit,
+            checkpoint_public,
             audit_slots: Arc::new(tokio::sync::Semaphore::new(AUDIT_IN_FLIGHT as usize)),
             requests: AtomicU64::new(0),
         })
@@ -411,7 +415,8 @@ fn signal(kind: tokio::signal::unix::SignalKind) -> Result<tokio::signal::unix::
     tokio::signal::unix::signal(kind).map_err(|e| StartError::Other(format!("cannot install a signal handler: {e}")))
 }
 
-fn now_micros() -> i64 {
+/// Microseconds since the epoch, now.
+pub(crate) fn now_micros() -> i64 {
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(t.as_micros()).unwrap_or(i64::MAX)
 }
